@@ -1,0 +1,60 @@
+"""Decide a file's format from its bytes, never from its name.
+
+Government downloads are often misnamed (an .xls that is really HTML, a .doc
+saved as .docx), so only the content counts.
+"""
+from __future__ import annotations
+
+import zipfile
+from io import BytesIO
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_IMAGE_MAGIC = (
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff",
+    b"II*\x00",
+    b"MM\x00*",
+    b"BM",
+    b"GIF8",
+)
+_HTML_MARKERS = (b"<html", b"<!doctype html", b"<table", b"<body", b"<head", b"<meta")
+
+
+def sniff_format(head: bytes, data: bytes | None = None) -> str:
+    """Return one of txt, docx, xlsx, doc, xls, html, pdf, image, zip, ole2, empty.
+
+    `head` is the first few KiB; `data` the whole file, needed only to look
+    inside zip containers.
+    """
+    if not head:
+        return "empty"
+    if head.startswith(b"%PDF") or b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(OLE2_MAGIC):
+        if b"W\x00o\x00r\x00d\x00D\x00o\x00c\x00u\x00m\x00e\x00n\x00t" in (data or head):
+            return "doc"
+        if b"W\x00o\x00r\x00k\x00b\x00o\x00o\x00k" in (data or head) or b"B\x00o\x00o\x00k" in (data or head):
+            return "xls"
+        return "ole2"
+    if head.startswith(b"PK\x03\x04"):
+        return _sniff_zip(data or head)
+    if any(head.startswith(m) for m in _IMAGE_MAGIC):
+        return "image"
+    lowered = head[:4096].lower()
+    stripped = lowered.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith((b"<?xml", b"<!doctype", b"<html")) or any(m in lowered for m in _HTML_MARKERS):
+        return "html"
+    return "txt"
+
+
+def _sniff_zip(data: bytes) -> str:
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as zf:
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return "zip"
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    return "zip"

@@ -1,0 +1,44 @@
+"""The intermediate every extractor ends at: tables of cells.
+
+Nothing here knows what a 项目支出绩效自评表 is, and nothing after it knows the
+file format. Text outside tables (titles, year lines) is kept as tables of one
+cell per row, in document order, so forms can be found across them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+BBox = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    text: str
+    row: int
+    col: int
+    rowspan: int = 1
+    colspan: int = 1
+    page: int | None = None
+    bbox: BBox | None = None
+    confidence: float = 1.0
+
+
+@dataclass(slots=True)
+class Table:
+    """One table (or run of loose text) in document order; rows and columns are 0-based."""
+
+    cells: list[Cell] = field(default_factory=list)
+
+    def rows(self) -> list[list[Cell]]:
+        """Cells grouped by the row they start in, each row sorted by column."""
+        by_row: dict[int, list[Cell]] = {}
+        for cell in self.cells:
+            by_row.setdefault(cell.row, []).append(cell)
+        return [sorted(by_row[r], key=lambda c: c.col) for r in sorted(by_row)]
+
+
+@dataclass(slots=True)
+class Grid:
+    source_format: str
+    extractor: str
+    tables: list[Table] = field(default_factory=list)

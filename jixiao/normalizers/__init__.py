@@ -1,0 +1,33 @@
+"""Grid -> forms. Every rule about the 项目支出绩效自评表 lives in this package, and none about file formats."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jixiao.grid import Grid
+from jixiao.normalizers.forms import attach_stray_totals, find_forms, finish, parse_form
+from jixiao.normalizers.rows import row_stream
+from jixiao.pipeline.records import Form
+
+
+@dataclass(slots=True)
+class Normalized:
+    forms: list[Form] = field(default_factory=list)
+    unmapped_headers: list[str] = field(default_factory=list)
+
+
+def normalize(grid: Grid) -> Normalized:
+    rows = row_stream(grid)
+    parsed = [parse_form(span, index) for index, span in enumerate(find_forms(rows))]
+    attach_stray_totals(parsed)
+    result = Normalized()
+    year: int | None = None
+    for item in parsed:
+        form = finish(item)
+        form.project.extractor = grid.extractor
+        # A year line printed once above several forms holds for all of them.
+        if form.project.year is None:
+            form.project.year = year
+        year = form.project.year
+        result.forms.append(form)
+        result.unmapped_headers.extend(item.unmapped_headers)
+    return result

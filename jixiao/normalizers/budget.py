@@ -1,0 +1,118 @@
+"""The 项目资金 block: 年度资金总额 and its 其中 rows, read against its own column header.
+
+Exports pad these rows with empty cells or lose one, so the columns are found
+by aligning all rows of the block at once against the header's slots
+(年初预算数 … 得分), using what each cell looks like: an amount, a weight, a
+rate ending in %, and the "—" that sub-rows print under 分值 and 得分.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jixiao.normalizers.align import align
+from jixiao.normalizers.rows import RCell, Row
+from jixiao.normalizers.values import is_rate_text, is_unreadable, parse_number, parse_rate
+from jixiao.normalizers.vocab import BLOCKS, BUDGET
+
+DEFAULT_SLOTS = ("initial", "annual", "executed", "weight", "rate", "score")
+BUDGET_ROW_LABELS = ("budget_total", "budget_fiscal", "budget_carryover", "budget_other")
+_DROPPED_CELL = 4.0
+
+
+@dataclass(slots=True)
+class BudgetRow:
+    label: str
+    values: dict[str, float | None] = field(default_factory=dict)
+    unreadable: bool = False
+
+
+def budget_header(row: Row) -> list[tuple[str, RCell]] | None:
+    """The header's slots in column order, when the row is the budget block's header."""
+    slots = [(BUDGET.match(c.text), c) for c in row.cells if not c.blank]
+    found = [(s, c) for s, c in slots if s is not None]
+    kinds = {s for s, _ in found}
+    if len(found) >= 3 and kinds & {"initial", "annual", "executed", "rate"}:
+        return found
+    return None
+
+
+def budget_label(row: Row) -> tuple[str, RCell] | None:
+    for cell in row.cells:
+        if cell.blank:
+            continue
+        label = BLOCKS.match(cell.text)
+        if label in BUDGET_ROW_LABELS:
+            return label, cell
+        return None
+    return None
+
+
+def _slots(header: list[tuple[str, RCell]] | None) -> list[str]:
+    """The header's slots; a header in the usual order that lost some (a truncated
+    export) still gets all usual slots, and the rows' content says which are printed."""
+    if not header:
+        return list(DEFAULT_SLOTS)
+    named = [s for s, _ in header]
+    order = [DEFAULT_SLOTS.index(s) for s in named]
+    if order == sorted(set(order)):
+        return list(DEFAULT_SLOTS)
+    return named
+
+
+def _fit(slot: str, cell: RCell | None) -> float:
+    if cell is None or cell.blank:
+        return 0.0
+    if cell.empty:
+        return 0.5 if slot in ("weight", "score") else 0.0
+    if is_unreadable(cell.text):
+        return 0.0
+    if is_rate_text(cell.text):
+        return 3.0 if slot == "rate" else -3.0
+    number = parse_number(cell.text)
+    if number is None:
+        return -3.0
+    if slot == "rate":
+        return 0.5 if number <= 2 else 0.0
+    if slot == "weight":
+        return 1.5 if 0 <= number <= 100 else -1.0
+    return 1.5
+
+
+def _dropped(cell: RCell | None) -> float:
+    return 0.0 if cell is None or cell.empty else _DROPPED_CELL
+
+
+def read_budget(header: list[tuple[str, RCell]] | None, rows: list[tuple[str, RCell, Row]]) -> list[BudgetRow]:
+    slots = _slots(header)
+    header_cols = {s: (c.col, c.col + c.span) for s, c in header} if header else {}
+    tables = [{c.col: c for c in row.cells if c.col > label_cell.col} for _, label_cell, row in rows]
+    cols = sorted({col for table in tables for col in table})
+
+    def column_fit(slot_index: int, col: int) -> float:
+        start, stop = header_cols.get(slots[slot_index], (-1, -1))
+        bonus = 0.5 if start <= col < stop else 0.0
+        return bonus + sum(_fit(slots[slot_index], t.get(col)) for t in tables)
+
+    joint = align(len(slots), cols, column_fit, lambda col: sum(_dropped(t.get(col)) for t in tables))
+    joint_map = {col: slots[s] for col, s in zip(cols, joint) if s is not None}
+
+    result = []
+    for (label, _, _), table in zip(rows, tables):
+        mapping = joint_map
+        if any(col not in joint_map and not cell.empty for col, cell in table.items()):
+            # This row is shifted against the others: read it on its own.
+            own_cols = sorted(table)
+            own = align(len(slots), own_cols, lambda s, col: _fit(slots[s], table[col]), lambda col: _dropped(table[col]))
+            mapping = {col: slots[s] for col, s in zip(own_cols, own) if s is not None}
+        budget_row = BudgetRow(label)
+        for col, slot in mapping.items():
+            cell = table.get(col)
+            if cell is None or cell.empty:
+                continue
+            if is_unreadable(cell.text):
+                budget_row.unreadable = True
+                continue
+            budget_row.values[slot] = parse_rate(cell.text) if slot == "rate" else parse_number(cell.text)
+        result.append(budget_row)
+    return result
+

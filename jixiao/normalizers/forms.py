@@ -1,0 +1,303 @@
+"""Finding every form in a row stream and reading its blocks.
+
+A form is anchored by its 项目名称 row; the title (项目支出绩效自评表, maybe
+numbered) and the year line before it belong to it. It runs until the next
+form's title or 项目名称 row; its 总分/总计/合计 row closes its indicator grid,
+and a total row printed after that is kept aside, to be given to the form it
+belongs to (see `attach_stray_totals`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from statistics import fmean
+
+from jixiao.normalizers.budget import BudgetRow, budget_header, budget_label, read_budget
+from jixiao.normalizers.cleaning import or_none
+from jixiao.normalizers.flags import SCORE_TOLERANCE, WEIGHT_TOLERANCE, project_flags, score_sum, weight_sum
+from jixiao.normalizers.indicators import DEFAULT_HEADER, Header, IndicatorReader, indicator_header
+from jixiao.normalizers.rows import RCell, Row
+from jixiao.normalizers.values import is_unreadable, parse_number, parse_year, split_code
+from jixiao.normalizers.vocab import BLOCKS
+from jixiao.pipeline.records import Form, Project
+
+KV_LABELS = ("project_name", "department", "implementing_unit", "project_lead", "contact_phone")
+_TITLE = re.compile(r"绩效自评表|绩效自评|自评表")
+_LABEL_VALUE = re.compile(r"^(?P<label>[^:]{2,12}?)\s*:\s*(?P<value>.+)$")
+# Year lines are short ("（2024年度）"); long cells mentioning a year are prose.
+_MAX_YEAR_LINE = 40
+
+
+def cell_label(cell: RCell) -> tuple[str | None, str | None]:
+    """A cell's block label, and the value printed in the same cell ("项目名称：…")."""
+    label = BLOCKS.match(cell.text)
+    if label is not None:
+        return label, None
+    m = _LABEL_VALUE.match(cell.text)
+    if m:
+        label = BLOCKS.match(m.group("label"))
+        if label in KV_LABELS:
+            return label, m.group("value").strip()
+    return None, None
+
+
+def _has_project_name(row: Row) -> bool:
+    return any(cell_label(c)[0] == "project_name" for c in row.printed())
+
+
+def _has_kv_label(row: Row) -> bool:
+    return any(cell_label(c)[0] in KV_LABELS for c in row.printed())
+
+
+def _is_preamble(row: Row) -> bool:
+    printed = row.printed()
+    if not printed or len(printed) > 2:
+        return False
+    text = " ".join(c.text for c in printed)
+    return bool(_TITLE.search(text)) or (len(text) <= _MAX_YEAR_LINE and parse_year(text) is not None)
+
+
+@dataclass(slots=True)
+class FormSpan:
+    preamble: list[Row]
+    body: list[Row]
+
+
+def find_forms(rows: list[Row]) -> list[FormSpan]:
+    anchors = [i for i, row in enumerate(rows) if _has_project_name(row)]
+    spans: list[FormSpan] = []
+    previous_end = 0
+    for k, anchor in enumerate(anchors):
+        end = anchors[k + 1] if k + 1 < len(anchors) else len(rows)
+        if k + 1 < len(anchors):
+            while end - 1 > anchor and _is_preamble(rows[end - 1]):
+                end -= 1
+        spans.append(FormSpan(preamble=rows[previous_end:anchor], body=rows[anchor:end]))
+        previous_end = end
+    return spans
+
+
+@dataclass(slots=True)
+class Total:
+    weight: float | None
+    score: float | None
+    row: Row
+    unreadable: bool = False
+
+
+def total_row(row: Row, header: Header) -> Total | None:
+    printed = row.printed()
+    if not printed or BLOCKS.match(printed[0].text) != "total":
+        return None
+    after = [c for c in printed[1:] if not c.empty]
+    numbers = [(c, n) for c in after if (n := parse_number(c.text)) is not None]
+    unreadable = any(is_unreadable(c.text) for c in after)
+    if len(numbers) >= 2:
+        return Total(numbers[0][1], numbers[1][1], row, unreadable)
+    if len(numbers) == 1:
+        cell, number = numbers[0]
+        if header.spans is not None and "score" in header.roles:
+            start, stop = header.spans[header.roles.index("score")]
+            if start <= cell.col < stop:
+                return Total(None, number, row, unreadable)
+        return Total(number, None, row, unreadable)
+    return Total(None, None, row, unreadable)
+
+
+@dataclass(slots=True)
+class ParsedForm:
+    form: Form
+    has_budget: bool
+    strays: list[Total] = field(default_factory=list)
+    unmapped_headers: list[str] = field(default_factory=list)
+
+
+_BUDGET_FIELDS = {"budget_total": "budget", "budget_fiscal": "fiscal", "budget_carryover": "carryover",
+                  "budget_other": "other"}
+_BUDGET_SLOT_FIELDS = {"initial": "initial", "annual": "annual", "executed": "executed"}
+_TOTAL_ONLY_SLOTS = {"weight": "budget_weight", "rate": "execution_rate", "score": "budget_score"}
+
+
+@dataclass(slots=True)
+class _Goals:
+    expected_col: int | None = None
+    actual_col: int | None = None
+    expected: list[str] = field(default_factory=list)
+    actual: list[str] = field(default_factory=list)
+    open: bool = False
+
+    def add(self, texts: list[RCell]) -> None:
+        if len(texts) >= 2:
+            self.expected.append(texts[0].text)
+            self.actual.append(" ".join(c.text for c in texts[1:]))
+        elif texts:
+            cell = texts[0]
+            to_actual = self.actual_col is not None and cell.col >= self.actual_col
+            (self.actual if to_actual else self.expected).append(cell.text)
+
+
+def parse_form(span: FormSpan, table_index: int) -> ParsedForm:
+    kv: dict[str, str] = {}
+    budget_hdr = None
+    budget_rows: list[tuple[str, RCell, Row]] = []
+    goals = _Goals()
+    reader: IndicatorReader | None = None
+    total: Total | None = None
+    strays: list[Total] = []
+    unmapped: list[str] = []
+    used_rows: list[Row] = []
+
+    for row in span.body:
+        if total is not None:
+            stray = total_row(row, reader.header if reader else DEFAULT_HEADER)
+            if stray is not None:
+                strays.append(stray)
+            continue
+        used_rows.append(row)
+        if reader is not None:
+            found_total = total_row(row, reader.header)
+            if found_total is not None:
+                total = found_total
+            elif indicator_header(row) is None and not _has_kv_label(row):
+                # Skipped: a header repeated after a page break, a signature line (填报人 … 联系电话).
+                reader.add(row)
+            continue
+        header = indicator_header(row)
+        if header is not None:
+            reader = IndicatorReader(header)
+            unmapped.extend(header.unmapped)
+            goals.open = False
+            continue
+        found_budget_header = budget_header(row)
+        if found_budget_header is not None:
+            budget_hdr = found_budget_header
+            unmapped.extend(c.text for c in row.printed() if _unmapped_budget_header(c, found_budget_header))
+            continue
+        label = budget_label(row)
+        if label is not None:
+            budget_rows.append((label[0], label[1], row))
+            continue
+        _read_labels(row, kv, goals)
+
+    budget = read_budget(budget_hdr, budget_rows) if budget_rows else []
+    project = _project(table_index, kv, budget, goals, total, span.preamble)
+    form = Form(project=project, indicators=reader.indicators if reader else [])
+    pages = [p for row in used_rows for p in row.pages]
+    if pages:
+        project.page_start, project.page_end = min(pages), max(pages)
+    confidences = [c.confidence for row in used_rows for c in row.printed()]
+    project.confidence = fmean(confidences) if confidences else 1.0
+    unreadable = (total is not None and total.unreadable) or any(b.unreadable for b in budget) or any(
+        is_unreadable(v) for v in kv.values())
+    if unreadable:
+        project.issues.append("unreadable_cell")
+    has_budget = any(b.label == "budget_total" for b in budget)
+    return ParsedForm(form=form, has_budget=has_budget, strays=strays, unmapped_headers=unmapped)
+
+
+def _unmapped_budget_header(cell: RCell, header: list[tuple[str, RCell]]) -> bool:
+    return all(cell is not c for _, c in header) and BLOCKS.match(cell.text) is None
+
+
+def _read_labels(row: Row, kv: dict[str, str], goals: _Goals) -> None:
+    """Label/value rows of the form's head, and the 年度总体目标 block."""
+    pending: str | None = None
+    texts: list[RCell] = []
+    goal_row = False
+    for cell in row.printed():
+        label, inline_value = cell_label(cell)
+        if label in KV_LABELS:
+            if inline_value is not None:
+                kv.setdefault(label, inline_value)
+                pending = None
+            else:
+                pending = label
+            continue
+        if label == "goal_expected":
+            goals.expected_col, goals.open = cell.col, True
+            goal_row = True
+            continue
+        if label == "goal_actual":
+            goals.actual_col, goals.open = cell.col, True
+            goal_row = True
+            continue
+        if label == "goal":
+            goals.open = True
+            continue
+        if label is not None:
+            pending = None
+            continue
+        if pending is not None:
+            if not cell.empty:
+                kv.setdefault(pending, cell.text)
+            pending = None
+            continue
+        texts.append(cell)
+    if goals.open and not goal_row:
+        goals.add([c for c in texts if not c.empty])
+
+
+def _project(table_index: int, kv: dict[str, str], budget: list[BudgetRow], goals: _Goals,
+             total: Total | None, preamble: list[Row]) -> Project:
+    department, department_code = split_code(or_none(kv.get("department", "")))
+    unit, unit_code = split_code(or_none(kv.get("implementing_unit", "")))
+    project = Project(
+        table_index=table_index,
+        year=_year(preamble),
+        project_name=kv.get("project_name", ""),
+        department=department,
+        department_code=department_code,
+        implementing_unit=unit,
+        implementing_unit_code=unit_code,
+        project_lead=or_none(kv.get("project_lead", "")),
+        contact_phone=or_none(kv.get("contact_phone", "")),
+        goal_expected=or_none(" ".join(goals.expected)),
+        goal_actual=or_none(" ".join(goals.actual)),
+    )
+    for row in budget:
+        prefix = _BUDGET_FIELDS[row.label]
+        for slot, value in row.values.items():
+            if slot in _BUDGET_SLOT_FIELDS:
+                setattr(project, f"{prefix}_{_BUDGET_SLOT_FIELDS[slot]}", value)
+            elif prefix == "budget":
+                # 分值/执行率/得分 are the total row's; sub-rows that repeat them are ignored.
+                setattr(project, _TOTAL_ONLY_SLOTS[slot], value)
+    if total is not None:
+        project.total_weight, project.total_score = total.weight, total.score
+    return project
+
+
+def _year(preamble: list[Row]) -> int | None:
+    for row in reversed(preamble):
+        for cell in row.printed():
+            if len(cell.text) <= _MAX_YEAR_LINE:
+                year = parse_year(cell.text)
+                if year is not None:
+                    return year
+    return None
+
+
+def attach_stray_totals(parsed: list[ParsedForm]) -> None:
+    """A total row printed after a later form's goes to the nearest earlier form without one whose sums agree."""
+    for k, item in enumerate(parsed):
+        for stray in item.strays:
+            if stray.score is None:
+                continue
+            for candidate in reversed(parsed[: k + 1]):
+                p, form = candidate.form.project, candidate.form
+                if p.total_weight is not None or p.total_score is not None:
+                    continue
+                if abs(score_sum(form) - stray.score) > SCORE_TOLERANCE:
+                    continue
+                if stray.weight is not None and abs(weight_sum(form) - stray.weight) > WEIGHT_TOLERANCE:
+                    continue
+                p.total_weight, p.total_score = stray.weight, stray.score
+                break
+
+
+def finish(parsed: ParsedForm) -> Form:
+    """Flags and counts, once every total has found its form."""
+    form = parsed.form
+    form.project.issues.extend(project_flags(form, parsed.has_budget))
+    form.project.indicator_count = len(form.indicators)
+    return form

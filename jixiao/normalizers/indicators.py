@@ -1,0 +1,188 @@
+"""The indicator grid: header roles, row repair, level fill-down, value parsing.
+
+Each data row is read by aligning its printed cells to the header's roles in
+order (see align.py): a 二级指标 printed in the 一级指标 column, a row that lost
+its level cells, padding between target and actual, all come back to the role
+their content says they play. Where content is ambiguous, the header's column
+positions decide.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jixiao.normalizers.align import IMPOSSIBLE, align
+from jixiao.normalizers.cleaning import or_none
+from jixiao.normalizers.rows import RCell, Row
+from jixiao.normalizers.values import is_unreadable, parse_measure, parse_number
+from jixiao.normalizers.vocab import BLOCKS, COLUMNS, L1, L2, LEVEL2_PARENTS, level1_weight
+from jixiao.pipeline.records import Indicator
+
+ROLES = ("level1", "level2", "name", "target", "actual", "weight", "score", "note")
+OTHER = "other"
+_DROPPED_CELL = 5.0
+# A 二级 label read as 一级 (or the reverse) is possible only for these shared words.
+_WEAK_L1 = {"成本指标"}
+_WEAK_L2 = {"服务对象满意度指标"}
+
+
+@dataclass(slots=True)
+class Header:
+    roles: list[str]
+    spans: list[tuple[int, int]] | None
+    unmapped: list[str] = field(default_factory=list)
+
+
+DEFAULT_HEADER = Header(list(ROLES), None)
+
+
+def indicator_header(row: Row) -> Header | None:
+    """The row is the indicator grid's header when three or more cells name its columns."""
+    mapped: list[tuple[str, RCell]] = []
+    unmapped: list[RCell] = []
+    for cell in row.cells:
+        if cell.blank:
+            continue
+        role = COLUMNS.match(cell.text)
+        if role is not None:
+            mapped.append((role, cell))
+        elif BLOCKS.match(cell.text) != "indicators":
+            unmapped.append(cell)
+    if len({r for r, _ in mapped}) < 3:
+        return None
+    columns = sorted(mapped + [(OTHER, c) for c in unmapped], key=lambda rc: rc[1].col)
+    return Header(
+        roles=[r for r, _ in columns],
+        spans=[(c.col, c.col + c.span) for _, c in columns],
+        unmapped=[c.text for c in unmapped],
+    )
+
+
+def _content_fit(role: str, cell: RCell) -> float:
+    text = cell.text
+    if cell.empty or is_unreadable(text):
+        return IMPOSSIBLE if role in ("level1", "level2") else 0.0
+    l1, l2 = L1.match(text), L2.match(text)
+    number = parse_number(text)
+    if role == "level1":
+        if l1 is not None:
+            return 1.5 if l1 in _WEAK_L1 else 3.0
+        return IMPOSSIBLE if (l2 is not None or number is not None) else -3.0
+    if role == "level2":
+        if l2 is not None:
+            return 1.5 if l2 in _WEAK_L2 else 3.0
+        return IMPOSSIBLE if (l1 is not None or number is not None) else -3.0
+    if role == "weight":
+        return 3.1 if number is not None and 0 <= number <= 100 else IMPOSSIBLE
+    if role == "score":
+        return 3.0 if number is not None and number >= 0 else IMPOSSIBLE
+    vocab = l1 is not None or l2 is not None
+    if role == "name":
+        return -1.0 if vocab else (-0.5 if number is not None else 1.0)
+    if role in ("target", "actual"):
+        return -1.0 if vocab else 1.0
+    if role == "note":
+        return -1.0 if (vocab or number is not None) else 1.0
+    return 0.0
+
+
+def read_row(header: Header, row: Row) -> dict[str, RCell]:
+    """Which cell of the row plays which role."""
+
+    def fit(role_index: int, cell: RCell) -> float:
+        role = header.roles[role_index]
+        at_home = header.spans is not None and header.spans[role_index][0] <= cell.col < header.spans[role_index][1]
+        if role == OTHER:
+            return 0.0 if at_home else IMPOSSIBLE
+        return _content_fit(role, cell) + (1.0 if at_home else 0.0)
+
+    cells = row.printed()
+    roles = align(len(header.roles), cells, fit, lambda c: 0.0 if c.empty else _DROPPED_CELL)
+    return {header.roles[r]: c for c, r in zip(cells, roles) if r is not None and header.roles[r] != OTHER}
+
+
+@dataclass(slots=True)
+class _Level:
+    canonical: str | None
+    raw: str | None
+    weight: float | None = None
+
+
+@dataclass(slots=True)
+class IndicatorReader:
+    """Reads data rows one by one, carrying merged (or omitted) level cells down."""
+
+    header: Header
+    level1: _Level | None = None
+    level2: _Level | None = None
+    indicators: list[Indicator] = field(default_factory=list)
+    unreadable: bool = False
+
+    def add(self, row: Row) -> None:
+        cells = read_row(self.header, row)
+        self._update_levels(cells.get("level1"), cells.get("level2"))
+        name = cells.get("name")
+        values = [cells.get(k) for k in ("target", "actual", "weight", "score", "note")]
+        has_values = any(c is not None and not c.empty for c in values)
+        if name is None or name.empty or not has_values:
+            # A level-only row, or a template placeholder ("指标1：", "……") with
+            # nothing measured: it drives the fill-down and is not output.
+            return
+        self.indicators.append(self._indicator(name, cells))
+
+    def _update_levels(self, l1_cell: RCell | None, l2_cell: RCell | None) -> None:
+        if l1_cell is not None and not l1_cell.empty:
+            canonical = L1.match(l1_cell.text)
+            self.level1 = _Level(canonical, l1_cell.text, level1_weight(l1_cell.text))
+            if l2_cell is None and self.level2 is not None and canonical not in _parents(self.level2.canonical):
+                self.level2 = None
+        if l2_cell is not None and not l2_cell.empty:
+            canonical = L2.match(l2_cell.text)
+            self.level2 = _Level(canonical, l2_cell.text)
+            parents = _parents(canonical)
+            if l1_cell is None and parents and (self.level1 is None or self.level1.canonical not in parents):
+                # 一级指标 not printed, or printed for another family: inferred, nothing raw.
+                self.level1 = _Level(parents[0], None)
+
+    def _indicator(self, name: RCell, cells: dict[str, RCell]) -> Indicator:
+        l1, l2 = self.level1, self.level2
+        level1 = l1.canonical if l1 else None
+        if level1 is None and l2 is not None and _parents(l2.canonical):
+            level1 = _parents(l2.canonical)[0]
+        texts = {k: (or_none(c.text) if c is not None else None) for k, c in cells.items()}
+        issues: list[str] = []
+        if any(t is not None and is_unreadable(t) for t in texts.values()):
+            issues.append("unreadable_cell")
+        target = parse_measure(texts.get("target"))
+        actual = parse_measure(texts.get("actual"))
+        weight = _number(texts.get("weight"))
+        score = _number(texts.get("score"))
+        if weight is not None and score is not None and score > weight:
+            issues.append("score_exceeds_weight")
+        return Indicator(
+            seq=len(self.indicators),
+            level1=level1 if level1 is not None else (l1.raw if l1 else None),
+            level1_raw=l1.raw if l1 else None,
+            level1_weight=l1.weight if l1 else None,
+            level2=l2.canonical if l2 and l2.canonical else (l2.raw if l2 else None),
+            level2_raw=l2.raw if l2 else None,
+            name=name.text,
+            target_raw=texts.get("target"),
+            target_op=target.op,
+            target_value=target.value,
+            target_unit=target.unit,
+            actual_raw=texts.get("actual"),
+            actual_value=actual.value,
+            actual_unit=actual.unit,
+            weight=weight,
+            score=score,
+            deviation_note=texts.get("note"),
+            issues=issues,
+        )
+
+
+def _parents(level2: str | None) -> tuple[str, ...]:
+    return LEVEL2_PARENTS.get(level2, ()) if level2 else ()
+
+
+def _number(text: str | None) -> float | None:
+    return None if text is None else parse_number(text)

@@ -1,0 +1,164 @@
+"""Values parsed exactly as SCHEMA.md says: numbers, rates, targets with operator and unit, codes."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from jixiao.normalizers.cleaning import UNREADABLE, is_null_text
+
+# Longest first, so 不低于 wins over 低于 and 大于等于 over 大于.
+_OPERATORS: tuple[tuple[str, str], ...] = tuple(
+    sorted(
+        {
+            "≥": "≥", "≧": "≥", "⩾": "≥", ">=": "≥", "大于等于": "≥", "大于或等于": "≥",
+            "不低于": "≥", "不少于": "≥", "不小于": "≥",
+            "≤": "≤", "≦": "≤", "⩽": "≤", "<=": "≤", "小于等于": "≤", "小于或等于": "≤",
+            "不高于": "≤", "不超过": "≤", "不多于": "≤", "不大于": "≤",
+            ">": ">", "大于": ">", "高于": ">", "超过": ">",
+            "<": "<", "小于": "<", "低于": "<",
+            "=": "=", "等于": "=",
+        }.items(),
+        key=lambda kv: -len(kv[0]),
+    )
+)
+
+UNITS: tuple[str, ...] = (
+    "%", "万元", "元", "人", "人次", "次", "个", "件", "套", "户", "盒", "本", "份", "部", "篇", "类",
+    "项", "场", "家", "所", "名", "台", "辆", "张", "册", "期", "天", "日", "月", "个月", "年",
+    "小时", "分钟", "工作日", "平方米", "分",
+)
+_UNITS_LONGEST_FIRST = tuple(sorted(UNITS, key=len, reverse=True))
+# Between a number and its unit: "400多人", "10余次".
+_SKIPPABLE = "多余"
+
+_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_AMOUNT_SUFFIX = re.compile(r"(?:万元|元|分)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    op: str | None
+    value: float | None
+    unit: str | None
+
+
+def _to_float(token: str) -> float:
+    return float(token.replace(",", ""))
+
+
+def parse_number(text: str) -> float | None:
+    """A cell that is one plain number ("4507.55", "10分", "1,200"); None otherwise."""
+    if is_null_text(text):
+        return None
+    s = text.replace(" ", "")
+    s = _AMOUNT_SUFFIX.sub("", s)
+    if not _PLAIN_NUMBER.match(s):
+        return None
+    return _to_float(s)
+
+
+def parse_rate(text: str) -> float | None:
+    """执行率 as a fraction: "91%" -> 0.91; a bare number above 2 is read as percent points."""
+    if is_null_text(text):
+        return None
+    s = text.replace(" ", "")
+    if s.endswith("%"):
+        number = parse_number(s[:-1])
+        return None if number is None else number / 100
+    number = parse_number(s)
+    if number is None:
+        return None
+    return number / 100 if number > 2 else number
+
+
+def is_rate_text(text: str) -> bool:
+    return text.replace(" ", "").endswith("%") and parse_rate(text) is not None
+
+
+def is_unreadable(text: str) -> bool:
+    """A cell an export printed as "#####" (a number too wide for its spreadsheet column)."""
+    return len(text) >= 3 and set(text) == {"#"} or text == UNREADABLE
+
+
+def _unit_at(text: str, pos: int) -> str | None:
+    for unit in _UNITS_LONGEST_FIRST:
+        if text.startswith(unit, pos):
+            return unit
+    return None
+
+
+def _compound_unit_at(text: str, pos: int) -> str | None:
+    """A unit, extended by "/unit" parts: 元/人/天, 元/平方米/天."""
+    unit = _unit_at(text, pos)
+    if unit is None:
+        return None
+    end = pos + len(unit)
+    while end < len(text) and text[end] == "/":
+        nxt = _unit_at(text, end + 1)
+        if nxt is None:
+            break
+        unit += "/" + nxt
+        end += 1 + len(nxt)
+    return unit
+
+
+def _unit_after(text: str, pos: int) -> str | None:
+    while pos < len(text) and text[pos] == " ":
+        pos += 1
+    if pos < len(text) and text[pos] in _SKIPPABLE:
+        pos += 1
+    unit = _compound_unit_at(text, pos)
+    # "4个工作日": the measure word 个 gives way to a unit that reaches further.
+    if pos < len(text) and text[pos] == "个":
+        after = _compound_unit_at(text, pos + 1)
+        if after is not None and 1 + len(after) > len(unit or ""):
+            return after
+    return unit
+
+
+def parse_operator(text: str) -> str | None:
+    """The comparison printed before the first number (or anywhere, when none is printed)."""
+    m = _NUMBER.search(text)
+    head = text[: m.start()] if m else text
+    best: tuple[int, str] | None = None
+    for token, op in _OPERATORS:
+        i = head.find(token)
+        if i >= 0 and (best is None or i < best[0]):
+            best = (i, op)
+    return best[1] if best else None
+
+
+def parse_measure(text: str | None) -> Measure:
+    """Target or actual cell -> operator, the one number printed, and the unit right after it."""
+    if text is None or is_null_text(text) or is_unreadable(text):
+        return Measure(None, None, None)
+    op = parse_operator(text)
+    numbers = list(_NUMBER.finditer(text))
+    if len(numbers) != 1:
+        return Measure(op, None, None)
+    m = numbers[0]
+    return Measure(op, _to_float(m.group()), _unit_after(text, m.end()))
+
+
+_CODE_TRAILING = re.compile(r"^(?P<name>.*?[^\d\s\-_])[\s\-_:]*[(\[【]?(?P<code>\d{3,})[)\]】]?$")
+_CODE_LEADING = re.compile(r"^[(\[【]?(?P<code>\d{3,})[)\]】]?[\s\-_:、.]*(?P<name>[^\d\s\-_].*)$")
+
+
+def split_code(text: str | None) -> tuple[str | None, str | None]:
+    """"…卫生健康委员会162001" -> (name, "162001"); "219-池州市…" -> ("池州市…", "219")."""
+    if text is None:
+        return None, None
+    for pattern in (_CODE_TRAILING, _CODE_LEADING):
+        m = pattern.match(text)
+        if m:
+            return m.group("name").strip(), m.group("code")
+    return text, None
+
+
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*(?:年度|年|度)")
+
+
+def parse_year(text: str) -> int | None:
+    m = _YEAR.search(text)
+    return int(m.group(1)) if m else None

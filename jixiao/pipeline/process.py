@@ -1,0 +1,78 @@
+"""One source file through the whole chain: read, hash, sniff, extract, normalise.
+
+Pure: it writes nothing, so a run (or a Prefect task) decides where results go.
+Any failure becomes a `failed` result with a one-line reason; it never raises.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jixiao.extractors import ExtractError, extract, sniff_format
+from jixiao.normalizers import normalize
+from jixiao.pipeline.records import Form
+
+SNIFF_BYTES = 8192
+# Manifest `source_format` for what the sniffer saw before any extractor ran.
+_SNIFFED_FORMATS = {"txt", "docx", "doc", "xlsx", "xls", "html", "pdf", "image"}
+
+
+@dataclass(slots=True)
+class FileResult:
+    source_path: str
+    source_sha256: str | None
+    source_format: str | None
+    status: str
+    error: str | None
+    seconds: float
+    forms: list[Form] = field(default_factory=list)
+    unmapped_headers: list[str] = field(default_factory=list)
+    traceback: str | None = None
+
+
+def one_line(message: str) -> str:
+    return " ".join(message.split())[:500]
+
+
+def project_id(source_sha256: str, table_index: int) -> str:
+    return hashlib.sha256(f"{source_sha256}:{table_index}".encode()).hexdigest()[:16]
+
+
+def process_file(path: Path, source_path: str) -> FileResult:
+    started = time.perf_counter()
+
+    def failed(error: str, sha: str | None = None, fmt: str | None = None, tb: str | None = None) -> FileResult:
+        return FileResult(source_path, sha, fmt, "failed", one_line(error), time.perf_counter() - started,
+                          traceback=tb)
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return failed(f"cannot read file: {exc.strerror or exc}")
+    sha = hashlib.sha256(data).hexdigest()
+    fmt = sniff_format(data[:SNIFF_BYTES], data)
+    manifest_fmt = fmt if fmt in _SNIFFED_FORMATS else None
+    try:
+        grid = extract(fmt, data)
+    except ExtractError as exc:
+        return failed(str(exc), sha, manifest_fmt)
+    except Exception as exc:  # noqa: BLE001 - an extractor bug must not end the run
+        return failed(f"{fmt} extractor crashed: {type(exc).__name__}: {exc}", sha, manifest_fmt,
+                      traceback.format_exc())
+    try:
+        normalized = normalize(grid)
+    except Exception as exc:  # noqa: BLE001 - a normaliser bug must not end the run
+        return failed(f"normaliser crashed: {type(exc).__name__}: {exc}", sha, grid.source_format,
+                      traceback.format_exc())
+    for form in normalized.forms:
+        p = form.project
+        p.project_id = project_id(sha, p.table_index)
+        p.source_path, p.source_sha256, p.source_format = source_path, sha, grid.source_format
+        for indicator in form.indicators:
+            indicator.project_id = p.project_id
+    status, error = ("ok", None) if normalized.forms else ("no_forms", "no 项目支出绩效自评表 found")
+    return FileResult(source_path, sha, grid.source_format, status, error, time.perf_counter() - started,
+                      normalized.forms, normalized.unmapped_headers)

@@ -1,0 +1,93 @@
+"""The records a run produces, one dataclass per row of each dataset (SCHEMA.md)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Indicator:
+    seq: int
+    level1: str | None
+    level1_raw: str | None
+    level1_weight: float | None
+    level2: str | None
+    level2_raw: str | None
+    name: str
+    target_raw: str | None
+    target_op: str | None
+    target_value: float | None
+    target_unit: str | None
+    actual_raw: str | None
+    actual_value: float | None
+    actual_unit: str | None
+    weight: float | None
+    score: float | None
+    deviation_note: str | None
+    issues: list[str] = field(default_factory=list)
+    project_id: str = ""
+
+
+@dataclass(slots=True)
+class Project:
+    table_index: int
+    page_start: int | None = None
+    page_end: int | None = None
+    year: int | None = None
+    project_name: str = ""
+    department: str | None = None
+    department_code: str | None = None
+    implementing_unit: str | None = None
+    implementing_unit_code: str | None = None
+    project_lead: str | None = None
+    contact_phone: str | None = None
+    budget_initial: float | None = None
+    budget_annual: float | None = None
+    budget_executed: float | None = None
+    budget_weight: float | None = None
+    execution_rate: float | None = None
+    budget_score: float | None = None
+    fiscal_initial: float | None = None
+    fiscal_annual: float | None = None
+    fiscal_executed: float | None = None
+    carryover_initial: float | None = None
+    carryover_annual: float | None = None
+    carryover_executed: float | None = None
+    other_initial: float | None = None
+    other_annual: float | None = None
+    other_executed: float | None = None
+    goal_expected: str | None = None
+    goal_actual: str | None = None
+    total_weight: float | None = None
+    total_score: float | None = None
+    indicator_count: int = 0
+    issues: list[str] = field(default_factory=list)
+    extractor: str = ""
+    confidence: float = 1.0
+    project_id: str = ""
+    source_path: str = ""
+    source_sha256: str = ""
+    source_format: str = ""
+
+
+@dataclass(slots=True)
+class Form:
+    """One 项目支出绩效自评表 as read: its project row and its indicator rows."""
+
+    project: Project
+    indicators: list[Indicator] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class FileRecord:
+    """One row of the run manifest (`files`)."""
+
+    source_path: str
+    source_sha256: str
+    source_format: str
+    status: str
+    error: str | None
+    forms: int
+    seconds: float
+    run_id: str
+    finished_at: dt.datetime

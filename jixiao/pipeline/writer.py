@@ -1,0 +1,62 @@
+"""Parquet parts under OUT, each written to a temporary name and renamed into place.
+
+projects/ and indicators/ hold one part per source file, named after its
+source_path, so a re-run replaces that file's rows and nothing else; files/
+holds one part per run (the manifest). Temporary names start with "." and do
+not end in .parquet, so pandas, polars and DuckDB never read half a part.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from jixiao.pipeline import schemas
+from jixiao.pipeline.records import FileRecord, Form
+
+DATASETS = ("projects", "indicators", "files")
+
+
+def part_name(source_path: str) -> str:
+    return hashlib.sha256(source_path.encode()).hexdigest()[:16] + ".parquet"
+
+
+def _rows(objects: Iterable[Any], schema: pa.Schema) -> list[dict[str, Any]]:
+    names = schema.names
+    return [{name: getattr(obj, name) for name in names} for obj in objects]
+
+
+def write_atomic(table: pa.Table, target: Path) -> None:
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class DatasetWriter:
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        for name in DATASETS:
+            (out / name).mkdir(parents=True, exist_ok=True)
+
+    def write_forms(self, source_path: str, forms: list[Form]) -> None:
+        """Replace the rows of one source file (zero rows when it holds no form)."""
+        name = part_name(source_path)
+        indicators = [i for form in forms for i in form.indicators]
+        projects = [form.project for form in forms]
+        write_atomic(pa.Table.from_pylist(_rows(indicators, schemas.INDICATORS), schemas.INDICATORS),
+                     self.out / "indicators" / name)
+        write_atomic(pa.Table.from_pylist(_rows(projects, schemas.PROJECTS), schemas.PROJECTS),
+                     self.out / "projects" / name)
+
+    def write_manifest(self, run_id: str, records: list[FileRecord]) -> Path:
+        target = self.out / "files" / f"{run_id}.parquet"
+        write_atomic(pa.Table.from_pylist(_rows(records, schemas.FILES), schemas.FILES), target)
+        return target
