@@ -73,6 +73,9 @@ def process_file(path: Path, source_path: str) -> FileResult:
         p.source_path, p.source_sha256, p.source_format = source_path, sha, grid.source_format
         for indicator in form.indicators:
             indicator.project_id = p.project_id
-    status, error = ("ok", None) if normalized.forms else ("no_forms", "no 项目支出绩效自评表 found")
+    if normalized.forms:
+        status, error = "ok", None
+    else:
+        status, error = "no_forms", "empty file" if not data else "no 项目支出绩效自评表 found"
     return FileResult(source_path, sha, grid.source_format, status, error, time.perf_counter() - started,
                       normalized.forms, normalized.unmapped_headers)

@@ -1,0 +1,105 @@
+"""Forms in styles the seeds do not show: other synonyms, 合计, codes before names, one year line for
+several forms, a total printed after the next form, missing blocks. Each builds a text export."""
+from __future__ import annotations
+
+from jixiao.extractors.text import extract_text
+from jixiao.normalizers import normalize
+from jixiao.pipeline.records import Form
+
+FORM_A = [
+    "2023年度项目支出绩效自评表",
+    "（一）",
+    "项目名称\t\t城乡环境整治专项",
+    "主管部门\t219-池州市住房和城乡建设局\t实施单位\t池州市环卫处",
+    "项目负责人\t张三\t联系电话\t0566-1234567",
+    "项目资金（万元）\t\t年初预算数\t全年预算数\t全年执行数\t分值\t执行率\t得分",
+    "\t年度资金总额\t1,200.00\t1,150\t1,035\t10\t90.00%\t9",
+    "\t其中：本年财政拨款\t1,200.00\t1,150\t1,035\t—\t—\t—",
+    "\t上年结转资金\t\t\t\t—\t—\t—",
+    "年度总体目标\t预期目标\t\t实际完成情况",
+    "\t完成城区道路清扫保洁。\t\t达到一类标准。",
+    "绩效指标\t一级指标\t二级指标\t三级指标\t全年指标值\t实际值\t权重\t评分\t原因分析及改进措施",
+    "\t产出指标（50分）\t数量指标\t清扫面积\t≥300万平方米\t310万平方米\t10\t10\t",
+    "\t\t质量指标\t保洁达标率\t不低于95%\t96%\t10\t10\t",
+    "\t\t时效指标\t完成时限\t2023年12月底前\t按期完成\t10\t9\t部分路段延期",
+    "\t\t成本指标\t单位面积成本\t≤3.5元/平方米\t3.3元/平方米\t20\t20\t",
+    "\t效益指标（30分）\t社会效益指标\t群众投诉下降率\t≥10%\t12%\t15\t15\t",
+    "\t\t生态效益指标\t垃圾无害化处理率\t100%\t100%\t15\t14\t",
+    "\t满意度指标（10分）\t服务对象满意度指标\t居民满意度\t≥90%\t92%\t10\t10\t",
+    "合计\t\t\t\t\t\t100\t97\t",
+    "填报人：李四\t联系电话：1234",
+]
+FORM_B = [
+    "（二）",
+    "项目名称\t\t公园维护",
+    "主管部门\t池州市住房和城乡建设局219\t实施单位\t池州市园林处",
+    "绩效指标\t一级指标\t二级指标\t三级指标\t年度指标值\t实际完成值\t分值\t得分\t未完成原因分析",
+    "\t产出指标\t数量指标\t维护公园数\t12个\t12个\t60\t60\t",
+    "\t满意度指标\t服务对象满意度指标\t游客满意度\t≥90%\t90%\t30\t28\t",
+]
+FORM_C = [
+    "项目支出绩效自评表",
+    "项目名称\t\t路灯电费",
+    "项目资金（万元）\t\t年初预算数\t全年预算数\t全年执行数\t分值\t执行率\t得分",
+    "\t年度资金总额\t50\t50\t45\t10\t90%\t9",
+    "绩效指标\t一级指标\t二级指标\t三级指标\t年度指标值\t实际完成值\t分值\t得分\t偏差原因分析及改进措施",
+    "\t产出指标\t数量指标\t路灯数量\t5000盏\t5000盏\t50\t50\t",
+    "\t效益指标\t社会效益指标\t夜间出行安全\t提升\t提升\t40\t30\t",
+    "总分\t\t\t\t\t\t100\t89\t",
+]
+
+
+def read(*forms: list[str]) -> list[Form]:
+    text = "\n\n".join("\n".join(lines) for lines in forms)
+    return normalize(extract_text(text.encode("gb18030"))).forms
+
+
+def test_synonyms_codes_and_annotations() -> None:
+    (form,) = read(FORM_A)
+    p = form.project
+    assert (p.year, p.project_name, p.department, p.department_code) == (2023, "城乡环境整治专项", "池州市住房和城乡建设局", "219")
+    assert (p.implementing_unit, p.project_lead, p.contact_phone) == ("池州市环卫处", "张三", "0566-1234567")
+    assert (p.budget_initial, p.budget_annual, p.budget_executed, p.execution_rate, p.budget_score) == (
+        1200.0, 1150.0, 1035.0, 0.9, 9.0)
+    assert (p.fiscal_initial, p.carryover_initial, p.other_initial) == (1200.0, None, None)
+    assert (p.goal_expected, p.goal_actual) == ("完成城区道路清扫保洁。", "达到一类标准。")
+    assert (p.total_weight, p.total_score, p.issues) == (100.0, 97.0, [])
+    assert [i.name for i in form.indicators] == ["清扫面积", "保洁达标率", "完成时限", "单位面积成本", "群众投诉下降率",
+                                                  "垃圾无害化处理率", "居民满意度"]
+    quality = form.indicators[1]
+    assert (quality.level1_weight, quality.target_op, quality.target_value, quality.target_unit) == (50.0, "≥", 95.0, "%")
+    assert form.indicators[2].deviation_note == "部分路段延期"
+    assert form.indicators[0].target_unit is None  # "万平方米": 万 is no unit
+
+
+def test_year_line_above_several_forms_and_missing_blocks_are_flagged() -> None:
+    first, second = read(FORM_A, FORM_B)
+    assert second.project.year == 2023 and second.project.table_index == 1
+    assert (second.project.department, second.project.department_code) == ("池州市住房和城乡建设局", "219")
+    assert sorted(second.project.issues) == ["missing_budget", "missing_total"]
+    assert second.indicators[1].deviation_note is None and second.indicators[1].score == 28
+
+
+def test_sum_and_rate_flags() -> None:
+    lines = [line.replace("\t100\t89\t", "\t90\t80\t").replace("90%\t9", "80%\t9") for line in FORM_C]
+    (form,) = read(lines)
+    assert sorted(form.project.issues) == [
+        "budget_score_mismatch", "execution_rate_mismatch", "scores_sum_mismatch", "weights_sum_mismatch"]
+
+
+def test_stray_total_goes_to_the_form_whose_sums_agree() -> None:
+    without_total = FORM_C[:-1]
+    stray = ["总分\t100\t89"]
+    first, second = read(without_total, FORM_B + ["总分\t\t\t\t\t\t90\t88\t"] + stray)
+    assert (first.project.total_weight, first.project.total_score, first.project.issues) == (100.0, 89.0, [])
+    assert (second.project.total_weight, second.project.total_score) == (90.0, 88.0)
+
+
+def test_a_stray_total_that_fits_no_form_is_left_alone() -> None:
+    first, _ = read(FORM_C[:-1], FORM_B + ["总分\t\t\t\t\t\t90\t88\t", "总分\t100\t55"])
+    assert first.project.total_score is None and "missing_total" in first.project.issues
+
+
+def test_signature_line_after_the_grid_is_not_an_indicator() -> None:
+    (form,) = read(FORM_A[:-2] + [FORM_A[-1]])
+    assert [i.name for i in form.indicators][-1] == "居民满意度"
