@@ -13,7 +13,6 @@ import codecs
 import csv
 import io
 import re
-import unicodedata
 
 from jixiao.extractors.errors import ExtractError
 from jixiao.grid import Cell, Grid, Table
@@ -27,7 +26,8 @@ _BOMS = (
 )
 # A quoted cell that runs over a line break: `\t"年度\n指标值"\t`.
 _QUOTED_BREAK = re.compile(r'(?:^|\t)"[^"\t\n]*\n[^"]*"(?:\t|$)', re.MULTILINE)
-# Share of control characters above which decoded "text" is really binary.
+# Control characters (other than TAB and line breaks) and U+FFFD: a few per cent means binary.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
 _MAX_CONTROL_SHARE = 0.01
 
 
@@ -67,12 +67,7 @@ def _utf16_without_bom(data: bytes) -> str | None:
 def _checked(text: str) -> str:
     if not text:
         return text
-    bad = sum(
-        1
-        for ch in text
-        if ch == "\ufffd" or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
-    )
-    if bad > _MAX_CONTROL_SHARE * len(text):
+    if len(_CONTROL.findall(text)) > _MAX_CONTROL_SHARE * len(text):
         raise ExtractError("binary content, not a text export", "unsupported")
     return text
 

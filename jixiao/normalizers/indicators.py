@@ -57,12 +57,27 @@ def indicator_header(row: Row) -> Header | None:
     )
 
 
-def _content_fit(role: str, cell: RCell) -> float:
+@dataclass(frozen=True, slots=True)
+class _Looks:
+    """What a cell looks like, worked out once per cell rather than once per role."""
+
+    blank: bool
+    level1: str | None
+    level2: str | None
+    number: float | None
+
+
+def _looks(cell: RCell) -> _Looks:
     text = cell.text
     if cell.empty or is_unreadable(text):
+        return _Looks(True, None, None, None)
+    return _Looks(False, L1.match(text), L2.match(text), parse_number(text))
+
+
+def _content_fit(role: str, looks: _Looks) -> float:
+    if looks.blank:
         return IMPOSSIBLE if role in ("level1", "level2") else 0.0
-    l1, l2 = L1.match(text), L2.match(text)
-    number = parse_number(text)
+    l1, l2, number = looks.level1, looks.level2, looks.number
     if role == "level1":
         if l1 is not None:
             return 1.5 if l1 in _WEAK_L1 else 3.0
@@ -88,14 +103,16 @@ def _content_fit(role: str, cell: RCell) -> float:
 def read_row(header: Header, row: Row) -> dict[str, RCell]:
     """Which cell of the row plays which role."""
 
+    cells = row.printed()
+    looks = {id(c): _looks(c) for c in cells}
+
     def fit(role_index: int, cell: RCell) -> float:
         role = header.roles[role_index]
         at_home = header.spans is not None and header.spans[role_index][0] <= cell.col < header.spans[role_index][1]
         if role == OTHER:
             return 0.0 if at_home else IMPOSSIBLE
-        return _content_fit(role, cell) + (1.0 if at_home else 0.0)
+        return _content_fit(role, looks[id(cell)]) + (1.0 if at_home else 0.0)
 
-    cells = row.printed()
     roles = align(len(header.roles), cells, fit, lambda c: 0.0 if c.empty else _DROPPED_CELL)
     return {header.roles[r]: c for c, r in zip(cells, roles) if r is not None and header.roles[r] != OTHER}
 

@@ -1,0 +1,29 @@
+# One command each, on a fresh machine with Python 3.11+: `make demo`, `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SHARED ?= ../shared
+
+.PHONY: setup demo test bench clean
+
+$(BIN)/jixiao: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/jixiao
+
+demo: setup
+	rm -rf demo-out
+	$(BIN)/jixiao run samples --out demo-out
+	$(BIN)/python examples/query.py demo-out
+
+test: setup
+	JIXIAO_SHARED=$(SHARED) $(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python bench/bench_core.py --files 2000 --seeds $(SHARED)/seeds
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache *.egg-info
