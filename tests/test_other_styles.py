@@ -103,3 +103,29 @@ def test_a_stray_total_that_fits_no_form_is_left_alone() -> None:
 def test_signature_line_after_the_grid_is_not_an_indicator() -> None:
     (form,) = read(FORM_A[:-2] + [FORM_A[-1]])
     assert [i.name for i in form.indicators][-1] == "居民满意度"
+
+
+def test_two_row_header_splits_指标值_into_target_and_actual() -> None:
+    lines = [
+        "项目名称\t\t路灯电费",
+        "一级指标\t二级指标\t三级指标\t指标值\t\t分值\t得分\t偏差原因分析及改进措施",
+        "\t\t\t年度指标值\t实际完成值\t\t\t",
+        "产出指标\t数量指标\t路灯数量\t5000盏\t4800盏\t50\t45\t部分损坏",
+        "效益指标\t社会效益指标\t夜间出行安全\t提升\t提升\t50\t50\t",
+        "总分\t\t\t\t\t100\t95\t",
+    ]
+    (form,) = read(lines)
+    assert [(i.name, i.target_raw, i.actual_raw, i.weight, i.score) for i in form.indicators] == [
+        ("路灯数量", "5000盏", "4800盏", 50.0, 45.0), ("夜间出行安全", "提升", "提升", 50.0, 50.0)]
+    assert form.indicators[0].deviation_note == "部分损坏"
+
+
+def test_year_line_wins_over_other_dates() -> None:
+    (form,) = read(["项目支出绩效自评表", "（2023年度）", "填报单位：池州市环卫处\t填报日期：2024年3月1日"] + FORM_C[1:])
+    assert form.project.year == 2023
+
+
+def test_a_list_of_projects_is_not_a_form() -> None:
+    listing = ["序号\t项目名称\t预算金额\t自评得分", "1\t路灯电费\t50\t89", "2\t公园维护\t30\t88"]
+    forms = read(listing, FORM_C)
+    assert [(f.project.table_index, f.project.project_name) for f in forms] == [(0, "路灯电费")]

@@ -17,7 +17,9 @@ class Normalized:
 
 def normalize(grid: Grid) -> Normalized:
     rows = row_stream(grid)
-    parsed = [parse_form(span, index) for index, span in enumerate(find_forms(rows))]
+    parsed = [item for item in map(parse_form, find_forms(rows)) if item.is_form]
+    for index, item in enumerate(parsed):
+        item.form.project.table_index = index
     attach_stray_totals(parsed)
     result = Normalized()
     year: int | None = None

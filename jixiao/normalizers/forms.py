@@ -15,7 +15,13 @@ from statistics import fmean
 from jixiao.normalizers.budget import BudgetRow, budget_header, budget_label, read_budget
 from jixiao.normalizers.cleaning import or_none
 from jixiao.normalizers.flags import SCORE_TOLERANCE, WEIGHT_TOLERANCE, project_flags, score_sum, weight_sum
-from jixiao.normalizers.indicators import DEFAULT_HEADER, Header, IndicatorReader, indicator_header
+from jixiao.normalizers.indicators import (
+    DEFAULT_HEADER,
+    Header,
+    IndicatorReader,
+    header_continuation,
+    indicator_header,
+)
 from jixiao.normalizers.rows import RCell, Row
 from jixiao.normalizers.values import is_unreadable, parse_number, parse_year, split_code
 from jixiao.normalizers.vocab import BLOCKS
@@ -24,6 +30,7 @@ from jixiao.pipeline.records import Form, Project
 KV_LABELS = ("project_name", "department", "implementing_unit", "project_lead", "contact_phone")
 _TITLE = re.compile(r"绩效自评表|绩效自评|自评表")
 _LABEL_VALUE = re.compile(r"^(?P<label>[^:]{2,12}?)\s*:\s*(?P<value>.+)$")
+_YEAR_LINE = re.compile(r"[(]?\s*(?:19|20)\d{2}\s*(?:年度|年|度)\s*[)]?")
 # Year lines are short ("（2024年度）"); long cells mentioning a year are prose.
 _MAX_YEAR_LINE = 40
 
@@ -108,6 +115,7 @@ def total_row(row: Row, header: Header) -> Total | None:
 class ParsedForm:
     form: Form
     has_budget: bool
+    is_form: bool
     strays: list[Total] = field(default_factory=list)
     unmapped_headers: list[str] = field(default_factory=list)
 
@@ -136,7 +144,7 @@ class _Goals:
             (self.actual if to_actual else self.expected).append(cell.text)
 
 
-def parse_form(span: FormSpan, table_index: int) -> ParsedForm:
+def parse_form(span: FormSpan) -> ParsedForm:
     kv: dict[str, str] = {}
     budget_hdr = None
     budget_rows: list[tuple[str, RCell, Row]] = []
@@ -158,6 +166,8 @@ def parse_form(span: FormSpan, table_index: int) -> ParsedForm:
             found_total = total_row(row, reader.header)
             if found_total is not None:
                 total = found_total
+            elif not reader.indicators and (refined := header_continuation(reader.header, row)) is not None:
+                reader.header = refined
             elif indicator_header(row) is None and not _has_kv_label(row):
                 # Skipped: a header repeated after a page break, a signature line (填报人 … 联系电话).
                 reader.add(row)
@@ -180,7 +190,7 @@ def parse_form(span: FormSpan, table_index: int) -> ParsedForm:
         _read_labels(row, kv, goals)
 
     budget = read_budget(budget_hdr, budget_rows) if budget_rows else []
-    project = _project(table_index, kv, budget, goals, total, span.preamble)
+    project = _project(kv, budget, goals, total, span.preamble)
     form = Form(project=project, indicators=reader.indicators if reader else [])
     pages = [p for row in used_rows for p in row.pages]
     if pages:
@@ -192,7 +202,9 @@ def parse_form(span: FormSpan, table_index: int) -> ParsedForm:
     if unreadable:
         project.issues.append("unreadable_cell")
     has_budget = any(b.label == "budget_total" for b in budget)
-    return ParsedForm(form=form, has_budget=has_budget, strays=strays, unmapped_headers=unmapped)
+    # A 项目名称 cell in some other table (a list of projects) anchors no form.
+    is_form = reader is not None or bool(budget_rows)
+    return ParsedForm(form=form, has_budget=has_budget, is_form=is_form, strays=strays, unmapped_headers=unmapped)
 
 
 def _unmapped_budget_header(cell: RCell, header: list[tuple[str, RCell]]) -> bool:
@@ -237,12 +249,12 @@ def _read_labels(row: Row, kv: dict[str, str], goals: _Goals) -> None:
         goals.add([c for c in texts if not c.empty])
 
 
-def _project(table_index: int, kv: dict[str, str], budget: list[BudgetRow], goals: _Goals,
+def _project(kv: dict[str, str], budget: list[BudgetRow], goals: _Goals,
              total: Total | None, preamble: list[Row]) -> Project:
     department, department_code = split_code(or_none(kv.get("department", "")))
     unit, unit_code = split_code(or_none(kv.get("implementing_unit", "")))
     project = Project(
-        table_index=table_index,
+        table_index=0,
         year=_year(preamble),
         project_name=kv.get("project_name", ""),
         department=department,
@@ -268,10 +280,13 @@ def _project(table_index: int, kv: dict[str, str], budget: list[BudgetRow], goal
 
 
 def _year(preamble: list[Row]) -> int | None:
-    for row in reversed(preamble):
-        for cell in row.printed():
-            if len(cell.text) <= _MAX_YEAR_LINE:
-                year = parse_year(cell.text)
+    """The year line ("（2024年度）") or a dated title nearest the form; other dates
+    (填报日期：2025年3月) only when nothing better is printed."""
+    cells = [c.text for row in reversed(preamble) for c in row.printed() if len(c.text) <= _MAX_YEAR_LINE]
+    for accept in (_YEAR_LINE.fullmatch, _TITLE.search, lambda text: "年度" in text, lambda text: True):
+        for text in cells:
+            if accept(text):
+                year = parse_year(text)
                 if year is not None:
                     return year
     return None

@@ -20,9 +20,9 @@ from jixiao.pipeline.records import Indicator
 ROLES = ("level1", "level2", "name", "target", "actual", "weight", "score", "note")
 OTHER = "other"
 _DROPPED_CELL = 5.0
-# A 二级 label read as 一级 (or the reverse) is possible only for these shared words.
-_WEAK_L1 = {"成本指标"}
-_WEAK_L2 = {"服务对象满意度指标"}
+# A word that is both a 一级 and a 二级 label: 成本指标 is read as 二级 and
+# 满意度指标 as 一级 unless the row's other cells say otherwise.
+_SHARED_AS_LEVEL2 = "成本指标"
 
 
 @dataclass(slots=True)
@@ -35,8 +35,7 @@ class Header:
 DEFAULT_HEADER = Header(list(ROLES), None)
 
 
-def indicator_header(row: Row) -> Header | None:
-    """The row is the indicator grid's header when three or more cells name its columns."""
+def _header_cells(row: Row) -> tuple[list[tuple[str, RCell]], list[RCell]]:
     mapped: list[tuple[str, RCell]] = []
     unmapped: list[RCell] = []
     for cell in row.cells:
@@ -47,14 +46,40 @@ def indicator_header(row: Row) -> Header | None:
             mapped.append((role, cell))
         elif BLOCKS.match(cell.text) != "indicators":
             unmapped.append(cell)
-    if len({r for r, _ in mapped}) < 3:
-        return None
-    columns = sorted(mapped + [(OTHER, c) for c in unmapped], key=lambda rc: rc[1].col)
+    return mapped, unmapped
+
+
+def _header(columns: list[tuple[str, RCell]], unmapped: list[RCell]) -> Header:
+    columns = sorted(columns, key=lambda rc: rc[1].col)
     return Header(
         roles=[r for r, _ in columns],
         spans=[(c.col, c.col + c.span) for _, c in columns],
         unmapped=[c.text for c in unmapped],
     )
+
+
+def indicator_header(row: Row) -> Header | None:
+    """The row is the indicator grid's header when three or more cells name its columns."""
+    mapped, unmapped = _header_cells(row)
+    if len({r for r, _ in mapped}) < 3:
+        return None
+    return _header(mapped + [(OTHER, c) for c in unmapped], unmapped)
+
+
+def header_continuation(header: Header, row: Row) -> Header | None:
+    """A second header row ("指标值" over "年度指标值 | 实际完成值") refines the columns it sits under."""
+    mapped, unmapped = _header_cells(row)
+    if not mapped or unmapped or header.spans is None:
+        return None
+    sub_cols = {c.col for _, c in mapped}
+    kept = [
+        (role, RCell(col=start, span=stop - start, text="", confidence=1.0, page=None))
+        for role, (start, stop) in zip(header.roles, header.spans)
+        if not any(start <= col < stop for col in sub_cols)
+    ]
+    merged = _header(kept + mapped, [])
+    merged.unmapped = header.unmapped
+    return merged
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +105,11 @@ def _content_fit(role: str, looks: _Looks) -> float:
     l1, l2, number = looks.level1, looks.level2, looks.number
     if role == "level1":
         if l1 is not None:
-            return 1.5 if l1 in _WEAK_L1 else 3.0
+            return 1.5 if l2 is not None and l1 == _SHARED_AS_LEVEL2 else 3.0
         return IMPOSSIBLE if (l2 is not None or number is not None) else -3.0
     if role == "level2":
         if l2 is not None:
-            return 1.5 if l2 in _WEAK_L2 else 3.0
+            return 1.5 if l1 is not None and l1 != _SHARED_AS_LEVEL2 else 3.0
         return IMPOSSIBLE if (l1 is not None or number is not None) else -3.0
     if role == "weight":
         return 3.1 if number is not None and 0 <= number <= 100 else IMPOSSIBLE
