@@ -155,3 +155,9 @@ def test_budget_row_with_empty_initial_keeps_columns() -> None:
     assert found is not None
     (total,) = read_budget(header, [(found[0], found[1], line)])
     assert total.values == {"annual": 4.864, "executed": 4.864, "weight": 10.0, "rate": 1.0, "score": 10.0}
+
+
+def test_whole_row_shifted_left_keeps_empty_target_and_actual_empty() -> None:
+    got = roles("满意度指标\t服务对象满意度指标\t市代表满意度\t\t\t10\t10\t")
+    assert got == {"level1": "满意度指标", "level2": "服务对象满意度指标", "name": "市代表满意度",
+                   "weight": "10", "score": "10"}

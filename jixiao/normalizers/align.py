@@ -19,8 +19,8 @@ def align(
     items: Sequence[T],
     fit: Callable[[int, T], float],
     skip_cost: Callable[[T], float],
-) -> list[int | None]:
-    """For each item, the role index it takes (strictly increasing) or None.
+) -> tuple[list[int | None], float]:
+    """For each item, the role index it takes (strictly increasing) or None; and the total fit.
 
     `fit(role, item)` scores putting an item in a role; `skip_cost(item)` is
     what leaving it unassigned costs (0 for a blank cell).
@@ -55,4 +55,4 @@ def align(
             result[i] = r
             i += 1
             r += 1
-    return result
+    return result, best[0][0]

@@ -93,7 +93,7 @@ def read_budget(header: list[tuple[str, RCell]] | None, rows: list[tuple[str, RC
         bonus = 0.5 if start <= col < stop else 0.0
         return bonus + sum(_fit(slots[slot_index], t.get(col)) for t in tables)
 
-    joint = align(len(slots), cols, column_fit, lambda col: sum(_dropped(t.get(col)) for t in tables))
+    joint, _ = align(len(slots), cols, column_fit, lambda col: sum(_dropped(t.get(col)) for t in tables))
     joint_map = {col: slots[s] for col, s in zip(cols, joint) if s is not None}
 
     result = []
@@ -102,7 +102,7 @@ def read_budget(header: list[tuple[str, RCell]] | None, rows: list[tuple[str, RC
         if any(col not in joint_map and not cell.empty for col, cell in table.items()):
             # This row is shifted against the others: read it on its own.
             own_cols = sorted(table)
-            own = align(len(slots), own_cols, lambda s, col: _fit(slots[s], table[col]), lambda col: _dropped(table[col]))
+            own, _ = align(len(slots), own_cols, lambda s, col: _fit(slots[s], table[col]), lambda col: _dropped(table[col]))
             mapping = {col: slots[s] for col, s in zip(own_cols, own) if s is not None}
         budget_row = BudgetRow(label)
         for col, slot in mapping.items():

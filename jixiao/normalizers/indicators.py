@@ -126,20 +126,56 @@ def _content_fit(role: str, looks: _Looks) -> float:
 
 
 def read_row(header: Header, row: Row) -> dict[str, RCell]:
-    """Which cell of the row plays which role."""
+    """Which cell of the row plays which role.
 
+    Positions count as evidence relative to where the row's level labels sit:
+    a row whose 一级指标 landed one column left is read as shifted as a whole.
+    """
     cells = row.printed()
     looks = {id(c): _looks(c) for c in cells}
+    best: tuple[float, list[int | None]] | None = None
+    for offset in _offsets(header, cells, looks):
 
-    def fit(role_index: int, cell: RCell) -> float:
-        role = header.roles[role_index]
-        at_home = header.spans is not None and header.spans[role_index][0] <= cell.col < header.spans[role_index][1]
-        if role == OTHER:
-            return 0.0 if at_home else IMPOSSIBLE
-        return _content_fit(role, looks[id(cell)]) + (1.0 if at_home else 0.0)
+        def fit(role_index: int, cell: RCell, offset: int = offset) -> float:
+            role = header.roles[role_index]
+            spans = header.spans
+            at_home = spans is not None and spans[role_index][0] <= cell.col + offset < spans[role_index][1]
+            if role == OTHER:
+                return 0.0 if at_home else IMPOSSIBLE
+            return _content_fit(role, looks[id(cell)]) + (1.0 if at_home else 0.0)
 
-    roles = align(len(header.roles), cells, fit, lambda c: 0.0 if c.empty else _DROPPED_CELL)
-    return {header.roles[r]: c for c, r in zip(cells, roles) if r is not None and header.roles[r] != OTHER}
+        roles, total = align(len(header.roles), cells, fit, lambda c: 0.0 if c.empty else _DROPPED_CELL)
+        if best is None or total > best[0]:
+            best = (total, roles)
+    assert best is not None
+    found = {header.roles[r]: c for c, r in zip(cells, best[1]) if r is not None and header.roles[r] != OTHER}
+    lone = found.get("score")
+    if lone is not None and "weight" not in found and not _in_column(header, "score", lone):
+        # Exports truncate rows from the right, so a lone number is the 分值 whose 得分
+        # fell off, unless it is printed in the 得分 column itself.
+        found["weight"] = found.pop("score")
+    return found
+
+
+def _in_column(header: Header, role: str, cell: RCell) -> bool:
+    if header.spans is None or role not in header.roles:
+        return False
+    start, stop = header.spans[header.roles.index(role)]
+    return start <= cell.col < stop
+
+
+def _offsets(header: Header, cells: list[RCell], looks: dict[int, _Looks]) -> list[int]:
+    """0, and the shifts that would put each printed level label in its own column."""
+    offsets = [0]
+    if header.spans is None:
+        return offsets
+    homes = {role: span[0] for role, span in zip(header.roles, header.spans)}
+    for cell in cells:
+        seen = looks[id(cell)]
+        for role, canonical in (("level1", seen.level1), ("level2", seen.level2)):
+            if canonical is not None and role in homes and homes[role] - cell.col not in offsets:
+                offsets.append(homes[role] - cell.col)
+    return offsets
 
 
 @dataclass(slots=True)
