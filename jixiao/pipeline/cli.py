@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_summary(summary, Console())
     elif summary.failures:
         for path, reason in summary.failures:
-            err.print(f"failed: {path}: {reason}", markup=False)
+            err.print(f"failed: {path}: {reason}", markup=False, soft_wrap=True)
     return summary.exit_code
 
 
@@ -78,7 +78,7 @@ def print_summary(summary: RunSummary, console: Console) -> None:
     if summary.log:
         lines.append(f"tracebacks: {summary.log}")
     for line in lines:
-        console.print(line, markup=False, highlight=False)
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 if __name__ == "__main__":

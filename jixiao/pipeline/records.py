@@ -83,8 +83,8 @@ class FileRecord:
     """One row of the run manifest (`files`)."""
 
     source_path: str
-    source_sha256: str
-    source_format: str
+    source_sha256: str | None
+    source_format: str | None
     status: str
     error: str | None
     forms: int

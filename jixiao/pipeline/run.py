@@ -77,8 +77,8 @@ def run(
         records.append(
             FileRecord(
                 source_path=result.source_path,
-                source_sha256=result.source_sha256 or "",
-                source_format=result.source_format or "",
+                source_sha256=result.source_sha256,
+                source_format=result.source_format,
                 status=result.status,
                 error=result.error,
                 forms=len(result.forms),
