@@ -28,7 +28,7 @@ from jixiao.normalizers.vocab import BLOCKS
 from jixiao.pipeline.records import Form, Project
 
 KV_LABELS = ("project_name", "department", "implementing_unit", "project_lead", "contact_phone")
-_TITLE = re.compile(r"绩效自评表|绩效自评|自评表")
+_TITLE = re.compile(r"绩效自评|自评表")
 _LABEL_VALUE = re.compile(r"^(?P<label>[^:]{2,12}?)\s*:\s*(?P<value>.+)$")
 _YEAR_LINE = re.compile(r"[(]?\s*(?:19|20)\d{2}\s*(?:年度|年|度)\s*[)]?")
 # Year lines are short ("（2024年度）"); long cells mentioning a year are prose.
