@@ -52,8 +52,8 @@ def test_run_writes_datasets_and_manifest(inbox: Path, tmp_path: Path, capsys: p
     assert len(projects) == 25 and projects["project_id"].is_unique
     assert set(projects["source_path"]) == {"2024/卫健委/002_9da3ca00a275ab0a.txt", *SEEDS[1:]}
     assert len(pd.read_parquet(out / "indicators")) == projects["indicator_count"].sum() == 288
-    assert {p.name for p in (out / "projects").iterdir()} == {
-        part_name(p) for p in files.index if files.loc[p, "status"] != "failed"}
+    assert {p.name for p in (out / "projects").iterdir()} == {part_name(p) for p in files.index}
+    assert pd.isna(files.loc["junk.bin", "source_format"])
 
     printed = capsys.readouterr().out
     assert "ok 3" in printed and "failed 1" in printed and "no_forms 2" in printed
@@ -96,8 +96,20 @@ def test_single_file_input_and_clean_exit(shared: Path, tmp_path: Path) -> None:
     assert pd.read_parquet(out / "projects")["source_path"].tolist() == [SEEDS[1]] * 4
 
 
+def test_when_every_file_fails_the_datasets_are_still_readable(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "junk.bin").write_bytes(bytes(range(256)) * 40)
+    out = tmp_path / "out"
+    assert main(["run", str(tmp_path / "in"), "--out", str(out), "--quiet"]) == 1
+    assert list(pd.read_parquet(out / "indicators").columns)[:3] == ["project_id", "seq", "level1"]
+    assert duckdb.sql(f"SELECT count(*) FROM '{out}/projects/*.parquet'").fetchall() == [(0,)]
+
+
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert main(["run", str(tmp_path / "missing"), "--out", str(tmp_path / "out")]) == 2
+    (tmp_path / "a_file").write_text("x")
+    assert main(["run", str(tmp_path), "--out", str(tmp_path / "a_file")]) == 2
+    assert main(["run", str(tmp_path), "--out", str(tmp_path / "a_file" / "below")]) == 2
     with pytest.raises(SystemExit) as caught:
         main(["run", "--out", str(tmp_path / "out")])
     assert caught.value.code == 2

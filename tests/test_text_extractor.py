@@ -70,7 +70,8 @@ def test_binary_junk_is_refused() -> None:
     ("head", "fmt"),
     [(b"%PDF-1.7\n", "pdf"), (b"\x89PNG\r\n\x1a\n....", "image"), (b"<html><table>", "html"),
      (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"W\x00o\x00r\x00d\x00D\x00o\x00c\x00u\x00m\x00e\x00n\x00t", "doc"),
-     (b"", "empty"), ("项目名称\t某项目".encode(), "txt")],
+     (b"", "empty"), ("项目名称\t某项目".encode(), "txt"),
+     (b"\xef\xbb\xbf  <!DOCTYPE html><html>", "html"), ("说明：原表是 <table> 网页\n项目名称\t某项目".encode(), "txt")],
 )
 def test_format_is_sniffed_from_content(head: bytes, fmt: str) -> None:
     assert sniff_format(head, head) == fmt

@@ -42,7 +42,8 @@ def sniff_format(head: bytes, data: bytes | None = None) -> str:
         return "image"
     lowered = head[:4096].lower()
     stripped = lowered.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith((b"<?xml", b"<!doctype", b"<html")) or any(m in lowered for m in _HTML_MARKERS):
+    # A markup document starts with a tag; prose that merely mentions <table> is text.
+    if stripped.startswith(b"<") and any(m in lowered for m in (b"<?xml", *_HTML_MARKERS)):
         return "html"
     return "txt"
 

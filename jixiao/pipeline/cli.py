@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from jixiao import __version__
 from jixiao.pipeline.run import STATUSES, RunSummary, run
+from jixiao.pipeline.writer import DatasetWriter
 
 EXIT_USAGE = 2
 
@@ -29,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="a file or a folder")
     run_cmd.add_argument("--out", required=True, type=Path, metavar="OUT", help="output folder")
     run_cmd.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
-    run_cmd.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    run_cmd.add_argument("--quiet", action="store_true", help="print nothing but the files that failed")
     return parser
 
 
@@ -40,8 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if missing:
         err.print(f"jixiao: no such input: {', '.join(missing)}", markup=False)
         return EXIT_USAGE
-    if args.out.exists() and not args.out.is_dir():
-        err.print(f"jixiao: --out {args.out} exists and is not a folder", markup=False)
+    try:
+        DatasetWriter(args.out)
+    except OSError as exc:
+        err.print(f"jixiao: cannot use --out {args.out}: {exc.strerror or exc}", markup=False)
         return EXIT_USAGE
     show_progress = not (args.no_progress or args.quiet) and err.is_terminal
     if show_progress:

@@ -16,8 +16,9 @@ from jixiao.normalizers import normalize
 from jixiao.pipeline.records import Form
 
 SNIFF_BYTES = 8192
-# Manifest `source_format` for what the sniffer saw before any extractor ran.
-_SNIFFED_FORMATS = {"txt", "docx", "doc", "xlsx", "xls", "html", "pdf", "image"}
+# Formats the sniffer recognises by signature; its fallback "txt" is only a guess
+# until the text extractor has decoded the file.
+_SIGNED_FORMATS = {"docx", "doc", "xlsx", "xls", "html", "pdf", "image"}
 
 
 @dataclass(slots=True)
@@ -54,7 +55,7 @@ def process_file(path: Path, source_path: str) -> FileResult:
         return failed(f"cannot read file: {exc.strerror or exc}")
     sha = hashlib.sha256(data).hexdigest()
     fmt = sniff_format(data[:SNIFF_BYTES], data)
-    manifest_fmt = fmt if fmt in _SNIFFED_FORMATS else None
+    manifest_fmt = fmt if fmt in _SIGNED_FORMATS else None
     try:
         grid = extract(fmt, data)
     except ExtractError as exc:

@@ -103,7 +103,9 @@ def _process(source: Source, taken: set[str], writer: DatasetWriter) -> FileResu
                           "another input holds a file at the same relative path", 0.0)
     taken.add(source.source_path)
     result = process_file(source.path, source.source_path)
-    if result.status in ("ok", "no_forms"):
+    # A failed file keeps the rows an earlier run wrote for it; one never seen
+    # before gets empty parts, so the datasets are readable even when all fail.
+    if result.status in ("ok", "no_forms") or not writer.has_part(result.source_path):
         try:
             writer.write_forms(result.source_path, result.forms)
         except OSError as exc:

@@ -1,6 +1,6 @@
 """Parquet parts under OUT, each written to a temporary name and renamed into place.
 
-projects/ and indicators/ hold one part per source file, named after its
+projects/ and indicators/ hold one part per source file, named by a hash of its
 source_path, so a re-run replaces that file's rows and nothing else; files/
 holds one part per run (the manifest). Temporary names start with "." and do
 not end in .parquet, so pandas, polars and DuckDB never read half a part.
@@ -45,6 +45,9 @@ class DatasetWriter:
         self.out = out
         for name in DATASETS:
             (out / name).mkdir(parents=True, exist_ok=True)
+
+    def has_part(self, source_path: str) -> bool:
+        return (self.out / "projects" / part_name(source_path)).exists()
 
     def write_forms(self, source_path: str, forms: list[Form]) -> None:
         """Replace the rows of one source file (zero rows when it holds no form)."""
