@@ -11,7 +11,6 @@ import unicodedata
 
 # Empty, dash, slash and 无 mean "nothing printed here".
 NULL_TOKENS = frozenset({"", "—", "——", "-", "--", "–", "―", "/", "无", "\\"})
-UNREADABLE = "#####"
 
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]", re.IGNORECASE)

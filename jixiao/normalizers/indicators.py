@@ -193,7 +193,6 @@ class IndicatorReader:
     level1: _Level | None = None
     level2: _Level | None = None
     indicators: list[Indicator] = field(default_factory=list)
-    unreadable: bool = False
 
     def add(self, row: Row) -> None:
         cells = read_row(self.header, row)

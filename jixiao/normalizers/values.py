@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from jixiao.normalizers.cleaning import UNREADABLE, is_null_text
+from jixiao.normalizers.cleaning import is_null_text
 
 # Longest first, so 不低于 wins over 低于 and 大于等于 over 大于.
 _OPERATORS: tuple[tuple[str, str], ...] = tuple(
@@ -78,7 +78,7 @@ def is_rate_text(text: str) -> bool:
 
 def is_unreadable(text: str) -> bool:
     """A cell an export printed as "#####" (a number too wide for its spreadsheet column)."""
-    return len(text) >= 3 and set(text) == {"#"} or text == UNREADABLE
+    return len(text) >= 3 and set(text) == {"#"}
 
 
 def _unit_at(text: str, pos: int) -> str | None:
