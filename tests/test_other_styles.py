@@ -129,3 +129,20 @@ def test_a_list_of_projects_is_not_a_form() -> None:
     listing = ["序号\t项目名称\t预算金额\t自评得分", "1\t路灯电费\t50\t89", "2\t公园维护\t30\t88"]
     forms = read(listing, FORM_C)
     assert [(f.project.table_index, f.project.project_name) for f in forms] == [(0, "路灯电费")]
+
+
+def test_two_row_header_whose_merged_cell_was_printed_once() -> None:
+    """One cell per line (a Word export): 指标值 spans two columns but is printed once."""
+    rows = [
+        ["项目名称", "绿化养护"],
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "指标值", "分值", "得分", "偏差原因分析及改进措施"],
+        ["", "", "", "", "年度指标值", "实际完成值", "", "", ""],
+        ["", "产出指标", "数量指标", "养护公园数量", "≥25个", "26个", "60", "60", ""],
+        ["", "满意度指标", "服务对象满意度指标", "市民满意度", "≥90%", "88%", "40", "38", "设施维护不及时"],
+        ["总分", "100", "98"],
+    ]
+    text = "\n\n".join("\n".join("\t" + cell for cell in row) for row in rows)
+    (form,) = normalize(extract_text(text.encode("utf-8"))).forms
+    assert [(i.target_raw, i.actual_raw, i.weight, i.score, i.deviation_note) for i in form.indicators] == [
+        ("≥25个", "26个", 60.0, 60.0, None), ("≥90%", "88%", 40.0, 38.0, "设施维护不及时")]
+    assert form.project.issues == ["missing_budget"]

@@ -25,7 +25,12 @@ from jixiao.normalizers.vocab import BLOCKS, BUDGET, COLUMNS, L1, L2, level1_wei
         ("三级指标", "name"),
         ("偏差原因分析及改进措旋", "note"),  # OCR: one wrong character
         ("年度指标直", "target"),
+        ("指标权重", "weight"),  # not listed: read by the word that gives its meaning
+        ("权重(%)", "weight"),
+        ("未完成原因及改进措施", "note"),
+        ("实际完成数", "actual"),
         ("项目名称", None),
+        ("指标性质", None),
     ],
 )
 def test_indicator_columns(printed: str, role: str | None) -> None:

@@ -66,20 +66,53 @@ def indicator_header(row: Row) -> Header | None:
     return _header(mapped + [(OTHER, c) for c in unmapped], unmapped)
 
 
+_VALUE_ROLES = {"target", "actual"}
+
+
+def _family(role: str) -> str:
+    return "value" if role in _VALUE_ROLES else role
+
+
 def header_continuation(header: Header, row: Row) -> Header | None:
-    """A second header row ("指标值" over "年度指标值 | 实际完成值") refines the columns it sits under."""
+    """A second header row ("指标值" over "年度指标值 | 实际完成值") refines the columns it sits under.
+
+    Exports that print a merged cell once ("指标值" as one cell over two columns)
+    leave the first row a column short: a sub-label that lands on the next
+    first-row column of another kind belongs to the merged cell, and the
+    first-row columns from there on move one place right.
+    """
     mapped, unmapped = _header_cells(row)
     if not mapped or unmapped or header.spans is None:
         return None
-    sub_cols = {c.col for _, c in mapped}
-    kept = [
-        (role, RCell(col=start, span=stop - start, text="", confidence=1.0, page=None))
-        for role, (start, stop) in zip(header.roles, header.spans)
-        if not any(start <= col < stop for col in sub_cols)
-    ]
-    merged = _header(kept + mapped, [])
-    merged.unmapped = header.unmapped
-    return merged
+    subs = sorted(((role, cell.col, cell.col + cell.span) for role, cell in mapped), key=lambda s: s[1])
+    parents = list(zip(header.roles, header.spans))
+    columns: list[tuple[str, int, int]] = []
+    used: set[int] = set()
+    shift = 0
+    for i, (role, (start, stop)) in enumerate(parents):
+        start, stop = start + shift, stop + shift
+        own = [k for k, (_, col, _) in enumerate(subs) if start <= col < stop and k not in used]
+        if not own:
+            columns.append((role, start, stop))
+            continue
+        next_start = parents[i + 1][1][0] + shift if i + 1 < len(parents) else None
+        k = own[-1] + 1
+        while k < len(subs) and _family(subs[k][0]) == _family(subs[own[-1]][0]):
+            col = subs[k][1]
+            if next_start is not None and col > next_start:
+                break
+            if next_start is not None and col == next_start:
+                if _family(parents[i + 1][0]) == _family(subs[k][0]):
+                    break
+                shift += 1
+                next_start += 1
+            own.append(k)
+            k += 1
+        used.update(own)
+        columns.extend(subs[j] for j in own)
+    columns.extend(sub for k, sub in enumerate(subs) if k not in used)
+    columns.sort(key=lambda c: c[1])
+    return Header(roles=[r for r, _, _ in columns], spans=[(a, b) for _, a, b in columns], unmapped=header.unmapped)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,8 +40,8 @@ INDICATOR_COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("三级指标",),
     "target": ("年度指标值", "全年指标值", "指标值", "年度目标值", "预期指标值", "计划指标值"),
     "actual": ("实际完成值", "实际值", "全年实际值", "全年实际完成值", "实际完成指标值"),
-    "weight": ("分值", "权重", "权重分值"),
-    "score": ("得分", "评分", "自评得分", "实际得分"),
+    "weight": ("分值", "权重", "权重分值", "指标权重", "指标分值"),
+    "score": ("得分", "评分", "自评得分", "实际得分", "评价得分"),
     "note": ("偏差原因分析及改进措施", "未完成原因分析", "偏差原因分析", "原因分析及改进措施",
              "未完成原因分析及改进措施", "偏差原因及改进措施", "偏差原因分析和改进措施"),
 }
@@ -51,10 +51,22 @@ BUDGET_COLUMNS: dict[str, tuple[str, ...]] = {
     "initial": ("年初预算数", "年初预算"),
     "annual": ("全年预算数", "全年预算", "调整后预算数"),
     "executed": ("全年执行数", "全年执行", "实际执行数"),
-    "weight": ("分值",),
+    "weight": ("分值", "权重"),
     "rate": ("执行率", "预算执行率"),
-    "score": ("得分",),
+    "score": ("得分", "评分"),
 }
+
+# Column headers vary beyond any list ("指标权重(%)", "未完成原因及改进措施"); a header
+# naming none of the variants is read by the word that gives its meaning, in this order.
+INDICATOR_KEYWORDS: tuple[tuple[str, str], ...] = (
+    ("一级", "level1"), ("二级", "level2"), ("三级", "name"), ("原因", "note"), ("实际", "actual"),
+    ("指标值", "target"), ("目标值", "target"), ("权重", "weight"), ("分值", "weight"), ("得分", "score"),
+    ("评分", "score"),
+)
+BUDGET_KEYWORDS: tuple[tuple[str, str], ...] = (
+    ("年初", "initial"), ("执行率", "rate"), ("执行数", "executed"), ("全年预算", "annual"), ("调整后", "annual"),
+    ("权重", "weight"), ("分值", "weight"), ("得分", "score"), ("评分", "score"),
+)
 
 # 一级指标: canonical -> printed variants.
 LEVEL1: dict[str, tuple[str, ...]] = {
@@ -121,9 +133,11 @@ class Vocabulary:
     kind's (时效指标).
     """
 
-    def __init__(self, table: dict[str, tuple[str, ...]], reserved: frozenset[str]) -> None:
+    def __init__(self, table: dict[str, tuple[str, ...]], reserved: frozenset[str],
+                 keywords: tuple[tuple[str, str], ...] = ()) -> None:
         self._exact = _inverse(table)
         self._reserved = reserved
+        self._keywords = keywords
         self._choices = list(self._exact)
         self.match = lru_cache(maxsize=65536)(self._match)
 
@@ -132,20 +146,24 @@ class Vocabulary:
         if not key:
             return None
         hit = self._exact.get(key)
-        if hit is not None or len(key) < 4 or key in self._reserved:
+        if hit is not None or key in self._reserved:
             return hit
+        if len(key) < 4:
+            return next((canonical for word, canonical in self._keywords if word in key), None)
         # One wrong character, and only when it points at one label.
         found = process.extract(key, self._choices, scorer=Levenshtein.distance, score_cutoff=1, limit=3)
         targets = {self._exact[choice] for choice, _, _ in found if len(choice) >= 4}
-        return targets.pop() if len(targets) == 1 else None
+        if len(targets) == 1:
+            return targets.pop()
+        return next((canonical for word, canonical in self._keywords if word in key), None)
 
 
 _TABLES = (BLOCK_LABELS, INDICATOR_COLUMNS, BUDGET_COLUMNS, LEVEL1, LEVEL2)
 _RESERVED = frozenset(key for table in _TABLES for key in _inverse(table))
 
 BLOCKS = Vocabulary(BLOCK_LABELS, _RESERVED)
-COLUMNS = Vocabulary(INDICATOR_COLUMNS, _RESERVED)
-BUDGET = Vocabulary(BUDGET_COLUMNS, _RESERVED)
+COLUMNS = Vocabulary(INDICATOR_COLUMNS, _RESERVED, INDICATOR_KEYWORDS)
+BUDGET = Vocabulary(BUDGET_COLUMNS, _RESERVED, BUDGET_KEYWORDS)
 L1 = Vocabulary(LEVEL1, _RESERVED)
 L2 = Vocabulary(LEVEL2, _RESERVED)
 
