@@ -61,8 +61,8 @@ def _header(columns: list[tuple[str, RCell]], unmapped: list[RCell]) -> Header:
 def indicator_header(row: Row) -> Header | None:
     """The row is the indicator grid's header when three or more cells name its columns."""
     mapped, unmapped = _header_cells(row)
-    if len({r for r, _ in mapped}) < 3:
-        return None
+    if len({r for r, _ in mapped}) < 3 or any(parse_number(c.text) is not None for c in unmapped):
+        return None  # a header prints no figures; a data row always does
     return _header(mapped + [(OTHER, c) for c in unmapped], unmapped)
 
 

@@ -63,6 +63,7 @@ INDICATOR_KEYWORDS: tuple[tuple[str, str], ...] = (
     ("指标值", "target"), ("目标值", "target"), ("权重", "weight"), ("分值", "weight"), ("得分", "score"),
     ("评分", "score"),
 )
+_MAX_KEYWORD_LABEL = 12
 BUDGET_KEYWORDS: tuple[tuple[str, str], ...] = (
     ("年初", "initial"), ("执行率", "rate"), ("执行数", "executed"), ("全年预算", "annual"), ("调整后", "annual"),
     ("权重", "weight"), ("分值", "weight"), ("得分", "score"), ("评分", "score"),
@@ -149,12 +150,18 @@ class Vocabulary:
         if hit is not None or key in self._reserved:
             return hit
         if len(key) < 4:
-            return next((canonical for word, canonical in self._keywords if word in key), None)
+            return self._by_keyword(key)
         # One wrong character, and only when it points at one label.
         found = process.extract(key, self._choices, scorer=Levenshtein.distance, score_cutoff=1, limit=3)
         targets = {self._exact[choice] for choice, _, _ in found if len(choice) >= 4}
         if len(targets) == 1:
             return targets.pop()
+        return self._by_keyword(key)
+
+    def _by_keyword(self, key: str) -> str | None:
+        # Headers are short and hold no figures; cells of prose or values never qualify.
+        if len(key) > _MAX_KEYWORD_LABEL or any(ch.isdigit() for ch in key):
+            return None
         return next((canonical for word, canonical in self._keywords if word in key), None)
 
 
