@@ -146,3 +146,12 @@ def test_two_row_header_whose_merged_cell_was_printed_once() -> None:
     assert [(i.target_raw, i.actual_raw, i.weight, i.score, i.deviation_note) for i in form.indicators] == [
         ("≥25个", "26个", 60.0, 60.0, None), ("≥90%", "88%", 40.0, 38.0, "设施维护不及时")]
     assert form.project.issues == ["missing_budget"]
+
+
+def test_several_label_value_pairs_in_one_cell() -> None:
+    lines = ["项目名称：路灯电费", "主管部门：池州市住房和城乡建设局　　实施单位：池州市路灯所",
+             "项目负责人：汪霞联系电话：0566-5012345"] + FORM_C[2:]
+    (form,) = read(lines)
+    p = form.project
+    assert (p.project_name, p.department, p.implementing_unit, p.project_lead, p.contact_phone) == (
+        "路灯电费", "池州市住房和城乡建设局", "池州市路灯所", "汪霞", "0566-5012345")

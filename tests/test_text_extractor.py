@@ -59,6 +59,11 @@ def test_quoted_cells_hold_line_breaks() -> None:
     assert texts(extract_text(data))[1] == ["一级指标", "年度\n指标值", "分值"]
 
 
+def test_quoted_cells_with_doubled_quotes() -> None:
+    data = '项目名称\t\t某项目\n\t可持续影响指标\t"建立""建管并重""机制"\t建立\r\n'.encode("gb18030")
+    assert texts(extract_text(data))[1] == ["", "可持续影响指标", '建立"建管并重"机制', "建立"]
+
+
 def test_binary_junk_is_refused() -> None:
     junk = bytes(range(256)) * 64
     with pytest.raises(ExtractError) as caught:

@@ -24,8 +24,9 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-# A quoted cell that runs over a line break: `\t"年度\n指标值"\t`.
-_QUOTED_BREAK = re.compile(r'(?:^|\t)"[^"\t\n]*\n[^"]*"(?:\t|$)', re.MULTILINE)
+# A cell quoted the way Excel quotes one that holds a line break or a quote:
+# `\t"年度\n指标值"\t`, `\t"建立""长效""机制"\t`.
+_QUOTED_CELL = re.compile(r'(?:^|\t)"((?:[^"]|"")*)"(?=\t|\n|$)', re.MULTILINE)
 # Control characters (other than TAB and line breaks) and U+FFFD: a few per cent means binary.
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
 _MAX_CONTROL_SHARE = 0.01
@@ -82,8 +83,7 @@ def _is_cell_layout(lines: list[str]) -> bool:
 
 
 def _rows_layout(text: str, lines: list[str]) -> list[list[str]]:
-    if _QUOTED_BREAK.search(text):
-        # Excel's "Unicode text" export quotes cells that hold a line break or a TAB.
+    if any("\n" in m.group(1) or '""' in m.group(1) for m in _QUOTED_CELL.finditer(text)):
         return [row for row in csv.reader(io.StringIO(text), delimiter="\t", quotechar='"') if any(
             cell.strip() for cell in row)]
     return [ln.split("\t") for ln in lines if ln.strip()]

@@ -29,23 +29,41 @@ from jixiao.pipeline.records import Form, Project
 
 KV_LABELS = ("project_name", "department", "implementing_unit", "project_lead", "contact_phone")
 _TITLE = re.compile(r"绩效自评|自评表")
-_LABEL_VALUE = re.compile(r"^(?P<label>[^:]{2,12}?)\s*:\s*(?P<value>.+)$")
+# "项目名称：" inside a cell: a short run of non-space text before a colon.
+_INLINE_LABEL = re.compile(r"([^\s:]{2,12}?)\s*:")
 _YEAR_LINE = re.compile(r"[(]?\s*(?:19|20)\d{2}\s*(?:年度|年|度)\s*[)]?")
 # Year lines are short ("（2024年度）"); long cells mentioning a year are prose.
 _MAX_YEAR_LINE = 40
 
 
-def cell_label(cell: RCell) -> tuple[str | None, str | None]:
-    """A cell's block label, and the value printed in the same cell ("项目名称：…")."""
+def cell_label(cell: RCell) -> tuple[str | None, list[tuple[str, str]]]:
+    """A cell's block label, or the "label：value" pairs printed inside it
+    ("项目负责人：汪霞　联系电话：0566-5012345")."""
     label = BLOCKS.match(cell.text)
     if label is not None:
-        return label, None
-    m = _LABEL_VALUE.match(cell.text)
-    if m:
-        label = BLOCKS.match(m.group("label"))
+        return label, []
+    marks = [mark for m in _INLINE_LABEL.finditer(cell.text) if (mark := _inline_mark(m)) is not None]
+    if not marks or marks[0][0] != 0:
+        return None, []
+    pairs = []
+    for k, (_, end, lab) in enumerate(marks):
+        stop = marks[k + 1][0] if k + 1 < len(marks) else len(cell.text)
+        pairs.append((lab, cell.text[end:stop].strip()))
+    return pairs[0][0], pairs
+
+
+def _inline_mark(m: re.Match[str]) -> tuple[int, int, str] | None:
+    """(start, end, label) of a "label:" inside a cell; the label may end a longer run
+    of text when no space separates it from the value before ("…民政局实施单位:")."""
+    run = m.group(1)
+    label = BLOCKS.match(run)
+    if label in KV_LABELS:
+        return m.start(1), m.end(), label
+    for cut in range(1, len(run) - 1):
+        label = BLOCKS.exact(run[cut:])
         if label in KV_LABELS:
-            return label, m.group("value").strip()
-    return None, None
+            return m.start(1) + cut, m.end(), label
+    return None
 
 
 def _has_project_name(row: Row) -> bool:
@@ -217,13 +235,12 @@ def _read_labels(row: Row, kv: dict[str, str], goals: _Goals) -> None:
     texts: list[RCell] = []
     goal_row = False
     for cell in row.printed():
-        label, inline_value = cell_label(cell)
+        label, inline = cell_label(cell)
         if label in KV_LABELS:
-            if inline_value is not None:
-                kv.setdefault(label, inline_value)
-                pending = None
-            else:
-                pending = label
+            for inline_label, value in inline:
+                if value:
+                    kv.setdefault(inline_label, value)
+            pending = None if inline else label
             continue
         if label == "goal_expected":
             goals.expected_col, goals.open = cell.col, True

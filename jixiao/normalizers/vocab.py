@@ -142,6 +142,10 @@ class Vocabulary:
         self._choices = list(self._exact)
         self.match = lru_cache(maxsize=65536)(self._match)
 
+    def exact(self, text: str) -> str | None:
+        """The label only when printed exactly (spacing and annotations aside)."""
+        return self._exact.get(label_key(text))
+
     def _match(self, text: str) -> str | None:
         key = label_key(text)
         if not key:
