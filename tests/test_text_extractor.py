@@ -64,6 +64,26 @@ def test_quoted_cells_with_doubled_quotes() -> None:
     assert texts(extract_text(data))[1] == ["", "可持续影响指标", '建立"建管并重"机制', "建立"]
 
 
+def test_unquoted_line_break_inside_a_cell_is_joined_back() -> None:
+    lines = [
+        "项目名称\t\t2023年度财政票据电子化\t\t\t\t\t\t",
+        "绩效指标\t一级指标\t二级指标\t三级指标\t年度指标值\t实际完成值\t分值\t得分\t偏差原因分析及改进措施",
+        "\t产出指标\t数量指标\t培训人数\t≥300人\t320人\t10\t10\t",
+        "\t\t时效指标\t培训计划",
+        "完成时间\t2022年12月底前\t2022年12月\t10\t10\t",
+        "\t\t质量指标\t合格率\t≥90%\t95%\t10\t10\t",
+    ]
+    rows = texts(extract_text("\n".join(lines).encode("utf-8")))
+    assert rows[3] == ["", "", "时效指标", "培训计划\n完成时间", "2022年12月底前", "2022年12月", "10", "10", ""]
+    assert len(rows) == 5
+
+
+def test_short_lines_of_an_unpadded_export_stay_apart() -> None:
+    lines = ["主管部门\t某局\t实施单位\t某中心", "项目负责人\t张三\t联系电话\t123",
+             "a\tb\tc", "a\tb\tc\td\te\tf\tg", "a\tb\tc\td\te"]
+    assert len(texts(extract_text("\n".join(lines).encode("utf-8")))) == 5
+
+
 def test_binary_junk_is_refused() -> None:
     junk = bytes(range(256)) * 64
     with pytest.raises(ExtractError) as caught:

@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import re
+from collections import Counter
 
 from jixiao.extractors.errors import ExtractError
 from jixiao.grid import Cell, Grid, Table
@@ -27,6 +28,9 @@ _BOMS = (
 # A cell quoted the way Excel quotes one that holds a line break or a quote:
 # `\t"年度\n指标值"\t`, `\t"建立""长效""机制"\t`.
 _QUOTED_CELL = re.compile(r'(?:^|\t)"((?:[^"]|"")*)"(?=\t|\n|$)', re.MULTILINE)
+# Lines either side of a row that tell the width of its table.
+_WIDTH_WINDOW = 8
+_REGULAR_SHARE = 0.6
 # Control characters (other than TAB and line breaks) and U+FFFD: a few per cent means binary.
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
 _MAX_CONTROL_SHARE = 0.01
@@ -86,7 +90,44 @@ def _rows_layout(text: str, lines: list[str]) -> list[list[str]]:
     if any("\n" in m.group(1) or '""' in m.group(1) for m in _QUOTED_CELL.finditer(text)):
         return [row for row in csv.reader(io.StringIO(text), delimiter="\t", quotechar='"') if any(
             cell.strip() for cell in row)]
-    return [ln.split("\t") for ln in lines if ln.strip()]
+    return _join_broken_lines([ln.split("\t") if ln.strip() else None for ln in lines])
+
+
+def _join_broken_lines(lines: list[list[str] | None]) -> list[list[str]]:
+    """An unquoted line break inside a cell splits its row over two lines (text copied
+    out of a Word table does this). Neighbouring short lines whose cells add up to the
+    width of the rows around them, with text on both sides of the break, are one row."""
+    widths = [len(cells) if cells else 0 for cells in lines]
+    rows: list[list[str]] = []
+    i = 0
+    while i < len(lines):
+        row = lines[i]
+        if row is None:
+            i += 1
+            continue
+        width = _width_around(widths, i)
+        merged, j = row, i + 1
+        while (j < len(lines) and (nxt := lines[j]) is not None and len(merged) >= 2 and len(nxt) >= 2
+               and merged[-1].strip() and nxt[0].strip() and len(merged) + len(nxt) - 1 <= width):
+            merged = merged[:-1] + [merged[-1] + "\n" + nxt[0]] + nxt[1:]
+            j += 1
+        if j > i + 1 and len(merged) == width:
+            rows.append(merged)
+            i = j
+        else:
+            rows.append(row)
+            i += 1
+    return rows
+
+
+def _width_around(widths: list[int], i: int) -> int:
+    """How many cells the table's rows near line i have, where most of them have the
+    same count (a padded export); 0 where widths vary and a short line means nothing."""
+    near = [w for w in widths[max(0, i - _WIDTH_WINDOW): i + _WIDTH_WINDOW + 1] if w >= 3]
+    if not near:
+        return 0
+    width, count = Counter(near).most_common(1)[0]
+    return width if count >= _REGULAR_SHARE * len(near) else 0
 
 
 def _cells_layout(lines: list[str]) -> list[list[str]]:
