@@ -74,7 +74,7 @@ def test_synonyms_codes_and_annotations() -> None:
 
 def test_year_line_above_several_forms_and_missing_blocks_are_flagged() -> None:
     first, second = read(FORM_A, FORM_B)
-    assert second.project.year == 2023 and second.project.table_index == 1
+    assert first.project.year == second.project.year == 2023 and second.project.table_index == 1
     assert (second.project.department, second.project.department_code) == ("池州市住房和城乡建设局", "219")
     assert sorted(second.project.issues) == ["missing_budget", "missing_total"]
     assert second.indicators[1].deviation_note is None and second.indicators[1].score == 28
@@ -96,7 +96,7 @@ def test_stray_total_goes_to_the_form_whose_sums_agree() -> None:
 
 
 def test_a_stray_total_that_fits_no_form_is_left_alone() -> None:
-    first, _ = read(FORM_C[:-1], FORM_B + ["总分\t\t\t\t\t\t90\t88\t", "总分\t100\t55"])
+    first, _second = read(FORM_C[:-1], FORM_B + ["总分\t\t\t\t\t\t90\t88\t", "总分\t100\t55"])
     assert first.project.total_score is None and "missing_total" in first.project.issues
 
 

@@ -1,9 +1,10 @@
 """Rows an export damaged, put back by what their cells look like (cases taken from the seed exports)."""
 from __future__ import annotations
 
+from rowkit import tsv
+
 from jixiao.normalizers.budget import budget_header, budget_label, read_budget
 from jixiao.normalizers.indicators import IndicatorReader, indicator_header, read_row
-from rowkit import tsv
 
 HEADER = indicator_header(tsv("绩效指标\t一级指标\t二级指标\t三级指标\t年度指标值\t实际完成值\t分值\t得分\t偏差原因分析及改进措施"))
 

@@ -7,7 +7,6 @@ from types import ModuleType
 
 import pandas as pd
 import pytest
-
 from conftest import _shared
 
 GOLD_FORMS = [

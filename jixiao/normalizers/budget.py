@@ -102,7 +102,8 @@ def read_budget(header: list[tuple[str, RCell]] | None, rows: list[tuple[str, RC
         if any(col not in joint_map and not cell.empty for col, cell in table.items()):
             # This row is shifted against the others: read it on its own.
             own_cols = sorted(table)
-            own, _ = align(len(slots), own_cols, lambda s, col: _fit(slots[s], table[col]), lambda col: _dropped(table[col]))
+            own, _ = align(len(slots), own_cols, lambda s, col, t=table: _fit(slots[s], t[col]),
+                           lambda col, t=table: _dropped(t[col]))
             mapping = {col: slots[s] for col, s in zip(own_cols, own) if s is not None}
         budget_row = BudgetRow(label)
         for col, slot in mapping.items():

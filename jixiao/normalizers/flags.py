@@ -25,11 +25,14 @@ def project_flags(form: Form, has_budget: bool) -> list[str]:
         flags.append("weights_sum_mismatch")
     if p.total_score is not None and abs(score_sum(form) - p.total_score) > SCORE_TOLERANCE:
         flags.append("scores_sum_mismatch")
-    if p.execution_rate is not None and p.budget_executed is not None and p.budget_annual:
-        if abs(p.budget_executed / p.budget_annual - p.execution_rate) > RATE_TOLERANCE:
+    rate = p.execution_rate
+    if rate is not None and p.budget_executed is not None and p.budget_annual:
+        executed_share = p.budget_executed / p.budget_annual
+        if abs(executed_share - rate) > RATE_TOLERANCE:
             flags.append("execution_rate_mismatch")
-    if p.execution_rate is not None and p.budget_weight is not None and p.budget_score is not None:
-        if abs(min(p.execution_rate, 1.0) * p.budget_weight - p.budget_score) > SCORE_TOLERANCE:
+    if rate is not None and p.budget_weight is not None and p.budget_score is not None:
+        expected_score = min(rate, 1.0) * p.budget_weight
+        if abs(expected_score - p.budget_score) > SCORE_TOLERANCE:
             flags.append("budget_score_mismatch")
     if not has_budget:
         flags.append("missing_budget")
