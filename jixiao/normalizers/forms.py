@@ -40,7 +40,7 @@ def cell_label(cell: RCell) -> tuple[str | None, list[tuple[str, str]]]:
     """A cell's block label, or the "label：value" pairs printed inside it
     ("项目负责人：汪霞　联系电话：0566-5012345")."""
     label = BLOCKS.match(cell.text)
-    if label is not None:
+    if label is not None or ":" not in cell.text:
         return label, []
     marks = [mark for m in _INLINE_LABEL.finditer(cell.text) if (mark := _inline_mark(m)) is not None]
     if not marks or marks[0][0] != 0:
