@@ -155,3 +155,12 @@ def test_several_label_value_pairs_in_one_cell() -> None:
     p = form.project
     assert (p.project_name, p.department, p.implementing_unit, p.project_lead, p.contact_phone) == (
         "路灯电费", "池州市住房和城乡建设局", "池州市路灯所", "汪霞", "0566-5012345")
+
+
+def test_合计_row_of_a_budget_block_is_its_total() -> None:
+    lines = [line.replace("\t年度资金总额\t", "合计\t\t") for line in FORM_C]
+    (form,) = read(lines)
+    p = form.project
+    assert (p.budget_initial, p.budget_executed, p.execution_rate, p.budget_score, p.total_score) == (
+        50.0, 45.0, 0.9, 9.0, 89.0)
+    assert form.project.issues == []

@@ -36,13 +36,17 @@ def budget_header(row: Row) -> list[tuple[str, RCell]] | None:
     return None
 
 
-def budget_label(row: Row) -> tuple[str, RCell] | None:
+def budget_label(row: Row, total_row_open: bool = False) -> tuple[str, RCell] | None:
+    """The row's budget label. With `total_row_open` (inside a budget block that has
+    no 年度资金总额 row yet) a 合计/总计 row is that total."""
     for cell in row.cells:
         if cell.blank:
             continue
         label = BLOCKS.match(cell.text)
         if label in BUDGET_ROW_LABELS:
             return label, cell
+        if label == "total" and total_row_open:
+            return "budget_total", cell
         return None
     return None
 

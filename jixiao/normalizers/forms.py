@@ -201,7 +201,8 @@ def parse_form(span: FormSpan) -> ParsedForm:
             budget_hdr = found_budget_header
             unmapped.extend(c.text for c in row.printed() if _unmapped_budget_header(c, found_budget_header))
             continue
-        label = budget_label(row)
+        label = budget_label(row, total_row_open=budget_hdr is not None and not any(
+            b[0] == "budget_total" for b in budget_rows))
         if label is not None:
             budget_rows.append((label[0], label[1], row))
             continue
