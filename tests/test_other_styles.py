@@ -164,3 +164,42 @@ def test_合计_row_of_a_budget_block_is_its_total() -> None:
     assert (p.budget_initial, p.budget_executed, p.execution_rate, p.budget_score, p.total_score) == (
         50.0, 45.0, 0.9, 9.0, 89.0)
     assert form.project.issues == []
+
+
+def test_spreadsheet_filled_merged_cells_in_budget_and_goal_blocks() -> None:
+    lines = [
+        "项目名称\t\t路灯电费",
+        "项目资金（万元）\t\t\t年初预算数\t全年预算数\t全年执行数\t分值\t执行率\t得分",
+        "项目资金（万元）\t年度资金总额\t\t320\t320\t320\t10\t100.00%\t10",
+        "项目资金（万元）\t其中：当年财政拨款\t\t320\t320\t320\t—\t100.00%\t—",
+        "年度总体目标\t预期目标\t预期目标\t预期目标\t实际完成情况\t实际完成情况\t实际完成情况\t实际完成情况\t",
+        "\t".join(["年度总体目标"] + ["保障路灯运行。"] * 3 + ["路灯亮灯率99%。"] * 4 + [""]),
+    ] + FORM_C[4:]
+    (form,) = read(lines)
+    p = form.project
+    assert (p.budget_initial, p.execution_rate, p.budget_score, p.fiscal_executed) == (320.0, 1.0, 10.0, 320.0)
+    assert (p.goal_expected, p.goal_actual) == ("保障路灯运行。", "路灯亮灯率99%。")
+
+
+def test_goals_printed_after_the_total_label_by_label() -> None:
+    lines = FORM_C + ["年度总体目标\t预期目标\t保障路灯运行。", "\t实际完成情况\t路灯亮灯率99%。", "填报人：张三\t联系电话：1234"]
+    (form,) = read(lines)
+    assert (form.project.goal_expected, form.project.goal_actual) == ("保障路灯运行。", "路灯亮灯率99%。")
+    assert form.project.contact_phone is None
+
+
+def test_budget_without_weight_and_score_columns() -> None:
+    lines = ["项目名称\t\t路灯电费", "项目资金（万元）\t\t年初预算数\t全年预算数\t全年执行数\t执行率",
+             "\t年度资金总额\t450\t480\t432\t0.9"] + FORM_C[4:6] + ["\t效益指标\t社会效益指标\t夜间出行安全\t提升\t提升\t50\t50\t",
+                                                     "总分\t\t\t\t\t\t100\t100\t"]
+    (form,) = read(lines)
+    p = form.project
+    assert (p.budget_annual, p.budget_weight, p.execution_rate, p.budget_score) == (480.0, None, 0.9, None)
+    assert p.issues == []
+
+
+def test_another_kind_of_form_ends_the_project_form() -> None:
+    department_form = ["部门整体支出绩效自评表", "部门名称\t\t某局", "年度总体目标\t预期目标\t\t实际完成情况",
+                       "\t完成年度工作。\t\t全面完成。", "总分\t\t\t\t\t\t100\t99\t"]
+    (form,) = read(FORM_C, department_form)
+    assert form.project.goal_expected is None and form.project.total_score == 89.0

@@ -47,18 +47,20 @@ def budget_label(row: Row, total_row_open: bool = False) -> tuple[str, RCell] | 
             return label, cell
         if label == "total" and total_row_open:
             return "budget_total", cell
-        return None
+        if label != "funds":  # 项目资金 filled down from a merged cell precedes the row's own label
+            return None
     return None
 
 
 def _slots(header: list[tuple[str, RCell]] | None) -> list[str]:
-    """The header's slots; a header in the usual order that lost some (a truncated
-    export) still gets all usual slots, and the rows' content says which are printed."""
+    """The header's slots. A header cut off before 执行率 (a truncated export) still
+    gets all usual slots, and the rows' content says which are printed; a header that
+    names 执行率 is complete as printed (some templates have no 分值/得分)."""
     if not header:
         return list(DEFAULT_SLOTS)
     named = [s for s, _ in header]
     order = [DEFAULT_SLOTS.index(s) for s in named]
-    if order == sorted(set(order)):
+    if order == sorted(set(order)) and "rate" not in named:
         return list(DEFAULT_SLOTS)
     return named
 

@@ -28,7 +28,8 @@ from jixiao.normalizers.vocab import BLOCKS
 from jixiao.pipeline.records import Form, Project
 
 KV_LABELS = ("project_name", "department", "implementing_unit", "project_lead", "contact_phone")
-_TITLE = re.compile(r"绩效自评|自评表")
+# A title is short and no sentence: "2024年度项目支出绩效自评表（一）", "部门整体支出绩效自评表".
+_TITLE = re.compile(r"^[^,;。]{0,30}(?:绩效自评|自评表)[^,;。]{0,16}$")
 # "项目名称：" inside a cell: a short run of non-space text before a colon.
 _INLINE_LABEL = re.compile(r"([^\s:]{2,12}?)\s*:")
 _YEAR_LINE = re.compile(r"[(]?\s*(?:19|20)\d{2}\s*(?:年度|年|度)\s*[)]?")
@@ -79,13 +80,20 @@ def _is_preamble(row: Row) -> bool:
     if not printed or len(printed) > 2:
         return False
     text = " ".join(c.text for c in printed)
-    return bool(_TITLE.search(text)) or (len(text) <= _MAX_YEAR_LINE and parse_year(text) is not None)
+    return bool(_TITLE.match(text)) or (len(text) <= _MAX_YEAR_LINE and parse_year(text) is not None)
 
 
 @dataclass(slots=True)
 class FormSpan:
     preamble: list[Row]
     body: list[Row]
+
+
+def _is_title(row: Row) -> bool:
+    """A form title that is not a continuation (续表) of the one before."""
+    printed = row.printed()
+    text = " ".join(c.text for c in printed)
+    return len(printed) <= 2 and bool(_TITLE.match(text)) and "续" not in text
 
 
 def find_forms(rows: list[Row]) -> list[FormSpan]:
@@ -97,6 +105,8 @@ def find_forms(rows: list[Row]) -> list[FormSpan]:
         if k + 1 < len(anchors):
             while end - 1 > anchor and _is_preamble(rows[end - 1]):
                 end -= 1
+        # Another title (a 部门整体支出绩效自评表, a bare repeated title) ends the form too.
+        end = next((i for i in range(anchor + 1, end) if _is_title(rows[i])), end)
         spans.append(FormSpan(preamble=rows[previous_end:anchor], body=rows[anchor:end]))
         previous_end = end
     return spans
@@ -146,20 +156,65 @@ _TOTAL_ONLY_SLOTS = {"weight": "budget_weight", "rate": "execution_rate", "score
 
 @dataclass(slots=True)
 class _Goals:
-    expected_col: int | None = None
+    """The 年度总体目标 block: a 预期目标 / 实际完成情况 header over their texts, or
+    each label followed by its text in the same row."""
+
     actual_col: int | None = None
     expected: list[str] = field(default_factory=list)
     actual: list[str] = field(default_factory=list)
     open: bool = False
+    awaiting_texts: bool = False
 
-    def add(self, texts: list[RCell]) -> None:
-        if len(texts) >= 2:
+    def read(self, row: Row, closed: bool = False) -> bool:
+        """Take the row if it belongs to the block; False when it does not.
+
+        `closed`: the form's grid has ended, so only a row with a goal label, or the
+        text row right under a goal header, still belongs to the block."""
+        printed = row.printed()
+        labels = [BLOCKS.match(c.text) for c in printed]
+        labelled = any(lab in _GOAL_LABELS for lab in labels)
+        if not labelled and not (self.awaiting_texts if closed else self.open):
+            return False
+        texts: list[RCell] = []
+        slot: list[str] | None = None
+        taken = False
+        for cell, label in zip(printed, labels):
+            if label in _GOAL_LABELS:
+                self.open = True
+                if label == "goal_expected":
+                    slot = self.expected
+                elif label == "goal_actual":
+                    slot, self.actual_col = self.actual, cell.col
+                continue
+            if label is not None or cell.empty:
+                continue
+            if slot is not None:
+                slot.append(cell.text)  # "预期目标 | text": the label's own text
+                taken = True
+            elif not any(lab in _SLOT_LABELS for lab in labels):
+                texts.append(cell)  # a row of texts under the header (a row label before it is ignored)
+        self._add(texts)
+        self.awaiting_texts = labelled and not texts and not taken
+        return True
+
+    def _add(self, cells: list[RCell]) -> None:
+        # A merged cell filled into every column it covers repeats its text.
+        texts = [c for k, c in enumerate(cells) if k == 0 or c.text != cells[k - 1].text]
+        if len(texts) == 2:
             self.expected.append(texts[0].text)
-            self.actual.append(" ".join(c.text for c in texts[1:]))
-        elif texts:
-            cell = texts[0]
-            to_actual = self.actual_col is not None and cell.col >= self.actual_col
-            (self.actual if to_actual else self.expected).append(cell.text)
+            self.actual.append(texts[1].text)
+        elif len(texts) == 1 or self.actual_col is None:
+            for cell in texts[:1]:
+                to_actual = self.actual_col is not None and cell.col >= self.actual_col
+                (self.actual if to_actual else self.expected).append(cell.text)
+            self.actual.extend(c.text for c in texts[1:])
+        else:
+            self.expected.extend(c.text for c in texts if c.col < self.actual_col)
+            self.actual.extend(c.text for c in texts if c.col >= self.actual_col)
+
+
+_GOAL_LABELS = ("goal", "goal_expected", "goal_actual")
+_SLOT_LABELS = ("goal_expected", "goal_actual")
 
 
 def parse_form(span: FormSpan) -> ParsedForm:
@@ -175,9 +230,13 @@ def parse_form(span: FormSpan) -> ParsedForm:
 
     for row in span.body:
         if total is not None:
+            # After the total: a total printed for an earlier form, or a goal block
+            # that this template prints last; anything else (signatures, notes) is not read.
             stray = total_row(row, reader.header if reader else DEFAULT_HEADER)
             if stray is not None:
                 strays.append(stray)
+            else:
+                goals.read(row, closed=True)
             continue
         used_rows.append(row)
         if reader is not None:
@@ -233,38 +292,22 @@ def _unmapped_budget_header(cell: RCell, header: list[tuple[str, RCell]]) -> boo
 def _read_labels(row: Row, kv: dict[str, str], goals: _Goals) -> None:
     """Label/value rows of the form's head, and the 年度总体目标 block."""
     pending: str | None = None
-    texts: list[RCell] = []
-    goal_row = False
+    found_kv = False
     for cell in row.printed():
         label, inline = cell_label(cell)
         if label in KV_LABELS:
+            found_kv = True
             for inline_label, value in inline:
                 if value:
                     kv.setdefault(inline_label, value)
             pending = None if inline else label
             continue
-        if label == "goal_expected":
-            goals.expected_col, goals.open = cell.col, True
-            goal_row = True
-            continue
-        if label == "goal_actual":
-            goals.actual_col, goals.open = cell.col, True
-            goal_row = True
-            continue
-        if label == "goal":
-            goals.open = True
-            continue
-        if label is not None:
-            pending = None
-            continue
         if pending is not None:
-            if not cell.empty:
+            if label is None and not cell.empty:
                 kv.setdefault(pending, cell.text)
             pending = None
-            continue
-        texts.append(cell)
-    if goals.open and not goal_row:
-        goals.add([c for c in texts if not c.empty])
+    if not found_kv:
+        goals.read(row)
 
 
 def _project(kv: dict[str, str], budget: list[BudgetRow], goals: _Goals,
@@ -301,7 +344,7 @@ def _year(preamble: list[Row]) -> int | None:
     """The year line ("（2024年度）") or a dated title nearest the form; other dates
     (填报日期：2025年3月) only when nothing better is printed."""
     cells = [c.text for row in reversed(preamble) for c in row.printed() if len(c.text) <= _MAX_YEAR_LINE]
-    for accept in (_YEAR_LINE.fullmatch, _TITLE.search, lambda text: "年度" in text, lambda text: True):
+    for accept in (_YEAR_LINE.fullmatch, _TITLE.match, lambda text: "年度" in text, lambda text: True):
         for text in cells:
             if accept(text):
                 year = parse_year(text)

@@ -34,6 +34,8 @@ _SKIPPABLE = "多余"
 _NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _AMOUNT_SUFFIX = re.compile(r"(?:万元|元|分)$")
+# ">100%", "≥100%", "约95%": the rate is the number printed.
+_RATE_PREFIX = re.compile(r"^(?:[<>=≥≤≧≦]+|约)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,7 @@ def parse_rate(text: str) -> float | None:
     """执行率 as a fraction: "91%" -> 0.91; a bare number above 2 is read as percent points."""
     if is_null_text(text):
         return None
-    s = text.replace(" ", "")
+    s = _RATE_PREFIX.sub("", text.replace(" ", ""))
     if s.endswith("%"):
         number = parse_number(s[:-1])
         return None if number is None else number / 100
