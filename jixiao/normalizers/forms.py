@@ -150,7 +150,7 @@ class ParsedForm:
 
 _BUDGET_FIELDS = {"budget_total": "budget", "budget_fiscal": "fiscal", "budget_carryover": "carryover",
                   "budget_other": "other"}
-_BUDGET_SLOT_FIELDS = {"initial": "initial", "annual": "annual", "executed": "executed"}
+_AMOUNT_SLOTS = ("initial", "annual", "executed")
 _TOTAL_ONLY_SLOTS = {"weight": "budget_weight", "rate": "execution_rate", "score": "budget_score"}
 
 
@@ -165,8 +165,8 @@ class _Goals:
     open: bool = False
     awaiting_texts: bool = False
 
-    def read(self, row: Row, closed: bool = False) -> bool:
-        """Take the row if it belongs to the block; False when it does not.
+    def read(self, row: Row, closed: bool = False) -> None:
+        """Take the row's goal texts if it belongs to the block.
 
         `closed`: the form's grid has ended, so only a row with a goal label, or the
         text row right under a goal header, still belongs to the block."""
@@ -174,7 +174,7 @@ class _Goals:
         labels = [BLOCKS.match(c.text) for c in printed]
         labelled = any(lab in _GOAL_LABELS for lab in labels)
         if not labelled and not (self.awaiting_texts if closed else self.open):
-            return False
+            return
         texts: list[RCell] = []
         slot: list[str] | None = None
         taken = False
@@ -195,7 +195,6 @@ class _Goals:
                 texts.append(cell)  # a row of texts under the header (a row label before it is ignored)
         self._add(texts)
         self.awaiting_texts = labelled and not texts and not taken
-        return True
 
     def _add(self, cells: list[RCell]) -> None:
         # A merged cell filled into every column it covers repeats its text.
@@ -330,8 +329,8 @@ def _project(kv: dict[str, str], budget: list[BudgetRow], goals: _Goals,
     for row in budget:
         prefix = _BUDGET_FIELDS[row.label]
         for slot, value in row.values.items():
-            if slot in _BUDGET_SLOT_FIELDS:
-                setattr(project, f"{prefix}_{_BUDGET_SLOT_FIELDS[slot]}", value)
+            if slot in _AMOUNT_SLOTS:
+                setattr(project, f"{prefix}_{slot}", value)
             elif prefix == "budget":
                 # 分值/执行率/得分 are the total row's; sub-rows that repeat them are ignored.
                 setattr(project, _TOTAL_ONLY_SLOTS[slot], value)
