@@ -52,6 +52,12 @@ def budget_label(row: Row, total_row_open: bool = False) -> tuple[str, RCell] | 
     return None
 
 
+def _align_row(slots: list[str], table: dict[int, RCell]) -> dict[int, str]:
+    cols = sorted(table)
+    roles, _ = align(len(slots), cols, lambda s, col: _fit(slots[s], table[col]), lambda col: _dropped(table[col]))
+    return {col: slots[s] for col, s in zip(cols, roles) if s is not None}
+
+
 def _slots(header: list[tuple[str, RCell]] | None) -> list[str]:
     """The header's slots. A header cut off before 执行率 (a truncated export) still
     gets all usual slots, and the rows' content says which are printed; a header that
@@ -107,10 +113,7 @@ def read_budget(header: list[tuple[str, RCell]] | None, rows: list[tuple[str, RC
         mapping = joint_map
         if any(col not in joint_map and not cell.empty for col, cell in table.items()):
             # This row is shifted against the others: read it on its own.
-            own_cols = sorted(table)
-            own, _ = align(len(slots), own_cols, lambda s, col, t=table: _fit(slots[s], t[col]),
-                           lambda col, t=table: _dropped(t[col]))
-            mapping = {col: slots[s] for col, s in zip(own_cols, own) if s is not None}
+            mapping = _align_row(slots, table)
         budget_row = BudgetRow(label)
         for col, slot in mapping.items():
             cell = table.get(col)
