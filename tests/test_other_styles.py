@@ -203,3 +203,9 @@ def test_another_kind_of_form_ends_the_project_form() -> None:
                        "\t完成年度工作。\t\t全面完成。", "总分\t\t\t\t\t\t100\t99\t"]
     (form,) = read(FORM_C, department_form)
     assert form.project.goal_expected is None and form.project.total_score == 89.0
+
+
+def test_a_project_title_repeated_at_a_page_top_does_not_end_the_form() -> None:
+    (form,) = read(FORM_C[:6] + ["项目支出绩效自评表"] + FORM_C[6:])
+    assert [i.name for i in form.indicators] == ["路灯数量", "夜间出行安全"]
+    assert form.project.total_score == 89.0

@@ -89,11 +89,12 @@ class FormSpan:
     body: list[Row]
 
 
-def _is_title(row: Row) -> bool:
-    """A form title that is not a continuation (续表) of the one before."""
+def _is_other_title(row: Row) -> bool:
+    """The title of another kind of self-evaluation (部门整体, 单位整体, 政策): it ends the
+    project form before it. A project title repeated at a page top does not."""
     printed = row.printed()
     text = " ".join(c.text for c in printed)
-    return len(printed) <= 2 and bool(_TITLE.match(text)) and "续" not in text
+    return len(printed) <= 2 and bool(_TITLE.match(text)) and "项目" not in text
 
 
 def find_forms(rows: list[Row]) -> list[FormSpan]:
@@ -105,8 +106,7 @@ def find_forms(rows: list[Row]) -> list[FormSpan]:
         if k + 1 < len(anchors):
             while end - 1 > anchor and _is_preamble(rows[end - 1]):
                 end -= 1
-        # Another title (a 部门整体支出绩效自评表, a bare repeated title) ends the form too.
-        end = next((i for i in range(anchor + 1, end) if _is_title(rows[i])), end)
+        end = next((i for i in range(anchor + 1, end) if _is_other_title(rows[i])), end)
         spans.append(FormSpan(preamble=rows[previous_end:anchor], body=rows[anchor:end]))
         previous_end = end
     return spans
