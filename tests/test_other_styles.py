@@ -209,3 +209,24 @@ def test_a_project_title_repeated_at_a_page_top_does_not_end_the_form() -> None:
     (form,) = read(FORM_C[:6] + ["项目支出绩效自评表"] + FORM_C[6:])
     assert [i.name for i in form.indicators] == ["路灯数量", "夜间出行安全"]
     assert form.project.total_score == 89.0
+
+
+def test_a_form_without_a_year_line_between_dated_forms_has_no_year() -> None:
+    dated = ["项目支出绩效自评表", "（2023年度）"] + FORM_C[1:]
+    undated = ["项目支出绩效自评表"] + FORM_C[1:]
+    assert [f.project.year for f in read(dated, undated, dated)] == [2023, None, 2023]
+
+
+def test_total_row_follows_the_header_order_and_its_label_weight() -> None:
+    swapped = [line.replace("分值\t得分", "得分\t分值").replace("\t100\t89\t", "\t89\t100\t") for line in FORM_C]
+    swapped = [line.replace("\t50\t50\t", "\t50\t50\t").replace("\t40\t30\t", "\t30\t40\t") for line in swapped]
+    (form,) = read(swapped)
+    assert (form.project.total_weight, form.project.total_score) == (100.0, 89.0)
+    (form,) = read(FORM_C[:-1] + ["总分（100分）\t\t\t\t\t\t\t89\t"])
+    assert (form.project.total_weight, form.project.total_score) == (100.0, 89.0)
+
+
+def test_subtotal_rows_are_not_indicators() -> None:
+    lines = FORM_C[:6] + ["\t产出指标合计\t\t\t\t\t50\t50\t", "\t小计\t\t\t\t\t50\t50\t"] + FORM_C[6:]
+    (form,) = read(lines)
+    assert [i.name for i in form.indicators] == ["路灯数量", "夜间出行安全"] and form.project.issues == []

@@ -22,14 +22,15 @@ def normalize(grid: Grid) -> Normalized:
         item.form.project.table_index = index
     attach_stray_totals(parsed)
     result = Normalized()
-    year: int | None = None
+    # A year line printed once, above several forms, holds for all of them; where forms
+    # print their own year lines, one that prints none has no year.
+    own_years = [item.form.project.year for item in parsed if item.form.project.year is not None]
+    shared_year = own_years[0] if len(own_years) == 1 and parsed[0].form.project.year is not None else None
     for item in parsed:
         form = finish(item)
         form.project.extractor = grid.extractor
-        # A year line printed once above several forms holds for all of them.
         if form.project.year is None:
-            form.project.year = year
-        year = form.project.year
+            form.project.year = shared_year
         result.forms.append(form)
         result.unmapped_headers.extend(item.unmapped_headers)
     return result

@@ -24,7 +24,7 @@ from jixiao.normalizers.indicators import (
 )
 from jixiao.normalizers.rows import RCell, Row
 from jixiao.normalizers.values import is_unreadable, parse_number, parse_year, split_code
-from jixiao.normalizers.vocab import BLOCKS
+from jixiao.normalizers.vocab import BLOCKS, level1_weight
 from jixiao.pipeline.records import Form, Project
 
 KV_LABELS = ("project_name", "department", "implementing_unit", "project_lead", "contact_phone")
@@ -121,22 +121,29 @@ class Total:
 
 
 def total_row(row: Row, header: Header) -> Total | None:
+    """The 总分 row: its first two figures are 分值 and 得分, in the order the header prints
+    them; a 分值 printed only in the label ("总分（100分）") counts when the cell is empty."""
     printed = row.printed()
     if not printed or BLOCKS.match(printed[0].text) != "total":
         return None
     after = [c for c in printed[1:] if not c.empty]
     numbers = [(c, n) for c in after if (n := parse_number(c.text)) is not None]
     unreadable = any(is_unreadable(c.text) for c in after)
+    score_first = "score" in header.roles and "weight" in header.roles and (
+        header.roles.index("score") < header.roles.index("weight"))
+    label_weight = level1_weight(printed[0].text)
     if len(numbers) >= 2:
-        return Total(numbers[0][1], numbers[1][1], row, unreadable)
+        first, second = numbers[0][1], numbers[1][1]
+        weight, score = (second, first) if score_first else (first, second)
+        return Total(weight, score, row, unreadable)
     if len(numbers) == 1:
         cell, number = numbers[0]
-        if header.spans is not None and "score" in header.roles:
-            start, stop = header.spans[header.roles.index("score")]
-            if start <= cell.col < stop:
-                return Total(None, number, row, unreadable)
+        in_score_column = header.spans is not None and "score" in header.roles and (
+            header.spans[header.roles.index("score")][0] <= cell.col < header.spans[header.roles.index("score")][1])
+        if in_score_column or label_weight is not None:
+            return Total(label_weight, number, row, unreadable)
         return Total(number, None, row, unreadable)
-    return Total(None, None, row, unreadable)
+    return Total(label_weight, None, row, unreadable)
 
 
 @dataclass(slots=True)

@@ -14,7 +14,7 @@ from jixiao.normalizers.align import IMPOSSIBLE, align
 from jixiao.normalizers.cleaning import or_none
 from jixiao.normalizers.rows import RCell, Row
 from jixiao.normalizers.values import is_unreadable, parse_measure, parse_number
-from jixiao.normalizers.vocab import BLOCKS, COLUMNS, L1, L2, LEVEL2_PARENTS, level1_weight
+from jixiao.normalizers.vocab import BLOCKS, COLUMNS, L1, L2, LEVEL2_PARENTS, label_key, level1_weight
 from jixiao.pipeline.records import Indicator
 
 ROLES = ("level1", "level2", "name", "target", "actual", "weight", "score", "note")
@@ -231,6 +231,8 @@ class IndicatorReader:
         cells = read_row(self.header, row)
         self._update_levels(cells.get("level1"), cells.get("level2"))
         name = cells.get("name")
+        if name is not None and _is_subtotal(name.text):
+            return
         values = [cells.get(k) for k in ("target", "actual", "weight", "score", "note")]
         has_values = any(c is not None and not c.empty for c in values)
         if name is None or name.empty or not has_values:
@@ -288,6 +290,19 @@ class IndicatorReader:
             deviation_note=texts.get("note"),
             issues=issues,
         )
+
+
+def _is_subtotal(text: str) -> bool:
+    """"小计", "产出指标合计": a sum over a group of rows, not an indicator."""
+    key = label_key(text)
+    for suffix in _SUBTOTAL_SUFFIXES:
+        if key.endswith(suffix):
+            head = key[: -len(suffix)]
+            return not head or L1.match(head) is not None or L2.match(head) is not None
+    return False
+
+
+_SUBTOTAL_SUFFIXES = ("小计", "合计", "总计")
 
 
 def _parents(level2: str | None) -> tuple[str, ...]:

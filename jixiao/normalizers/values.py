@@ -31,7 +31,8 @@ _UNITS_LONGEST_FIRST = tuple(sorted(UNITS, key=len, reverse=True))
 # Between a number and its unit: "400多人", "10余次".
 _SKIPPABLE = "多余"
 
-_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+# Thousands grouped by "," or by one space ("1 200人次").
+_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _AMOUNT_SUFFIX = re.compile(r"(?:万元|元|分)$")
 # ">100%", "≥100%", "约95%": the rate is the number printed.
@@ -46,7 +47,7 @@ class Measure:
 
 
 def _to_float(token: str) -> float:
-    return float(token.replace(",", ""))
+    return float(token.replace(",", "").replace(" ", ""))
 
 
 def parse_number(text: str) -> float | None:
