@@ -230,3 +230,13 @@ def test_subtotal_rows_are_not_indicators() -> None:
     lines = FORM_C[:6] + ["\t产出指标合计\t\t\t\t\t50\t50\t", "\t小计\t\t\t\t\t50\t50\t"] + FORM_C[6:]
     (form,) = read(lines)
     assert [i.name for i in form.indicators] == ["路灯数量", "夜间出行安全"] and form.project.issues == []
+
+
+def test_a_form_without_a_title_takes_the_year_of_the_form_before() -> None:
+    dated = ["项目支出绩效自评表", "（2023年度）"] + FORM_C[1:]
+    assert [f.project.year for f in read(dated, FORM_C[1:])] == [2023, 2023]
+
+
+def test_short_lines_between_the_year_line_and_the_form_keep_the_year_with_it() -> None:
+    dated = ["项目支出绩效自评表", "（2022年度）", "金额单位：万元"] + FORM_C[1:]
+    assert [f.project.year for f in read(["（2023年度）"] + FORM_C[1:], dated)] == [2023, 2022]

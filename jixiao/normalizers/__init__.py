@@ -22,15 +22,18 @@ def normalize(grid: Grid) -> Normalized:
         item.form.project.table_index = index
     attach_stray_totals(parsed)
     result = Normalized()
-    # A year line printed once, above several forms, holds for all of them; where forms
-    # print their own year lines, one that prints none has no year.
+    # A year line printed once, above several forms, holds for all of them, and a table
+    # printed without a title of its own continues the form before; a form that prints
+    # its own title but no year has none.
     own_years = [item.form.project.year for item in parsed if item.form.project.year is not None]
     shared_year = own_years[0] if len(own_years) == 1 and parsed[0].form.project.year is not None else None
+    previous_year: int | None = None
     for item in parsed:
         form = finish(item)
         form.project.extractor = grid.extractor
         if form.project.year is None:
-            form.project.year = shared_year
+            form.project.year = shared_year if item.titled else previous_year
+        previous_year = form.project.year
         result.forms.append(form)
         result.unmapped_headers.extend(item.unmapped_headers)
     return result

@@ -83,6 +83,23 @@ def _is_preamble(row: Row) -> bool:
     return bool(_TITLE.match(text)) or (len(text) <= _MAX_YEAR_LINE and parse_year(text) is not None)
 
 
+def _preamble_start(rows: list[Row], previous_anchor: int, anchor: int) -> int:
+    """Where the next form's title and year lines begin, counting back from its 项目名称
+    row over short lines between them ("金额单位：万元")."""
+    start = anchor
+    i = anchor - 1
+    while i > previous_anchor and anchor - i <= _MAX_PREAMBLE_ROWS and len(rows[i].printed()) <= 2:
+        if _is_preamble(rows[i]):
+            start = i
+        elif BLOCKS.match(rows[i].printed()[0].text) == "total":
+            break
+        i -= 1
+    return start
+
+
+_MAX_PREAMBLE_ROWS = 6
+
+
 @dataclass(slots=True)
 class FormSpan:
     preamble: list[Row]
@@ -104,8 +121,7 @@ def find_forms(rows: list[Row]) -> list[FormSpan]:
     for k, anchor in enumerate(anchors):
         end = anchors[k + 1] if k + 1 < len(anchors) else len(rows)
         if k + 1 < len(anchors):
-            while end - 1 > anchor and _is_preamble(rows[end - 1]):
-                end -= 1
+            end = _preamble_start(rows, anchor, end)
         end = next((i for i in range(anchor + 1, end) if _is_other_title(rows[i])), end)
         spans.append(FormSpan(preamble=rows[previous_end:anchor], body=rows[anchor:end]))
         previous_end = end
@@ -151,6 +167,7 @@ class ParsedForm:
     form: Form
     has_budget: bool
     is_form: bool
+    titled: bool = False
     strays: list[Total] = field(default_factory=list)
     unmapped_headers: list[str] = field(default_factory=list)
 
@@ -288,7 +305,9 @@ def parse_form(span: FormSpan) -> ParsedForm:
     has_budget = any(b.label == "budget_total" for b in budget)
     # A 项目名称 cell in some other table (a list of projects) anchors no form.
     is_form = reader is not None or bool(budget_rows)
-    return ParsedForm(form=form, has_budget=has_budget, is_form=is_form, strays=strays, unmapped_headers=unmapped)
+    titled = any(_TITLE.match(" ".join(c.text for c in row.printed())) for row in span.preamble[-_MAX_PREAMBLE_ROWS:])
+    return ParsedForm(form=form, has_budget=has_budget, is_form=is_form, titled=titled, strays=strays,
+                      unmapped_headers=unmapped)
 
 
 def _unmapped_budget_header(cell: RCell, header: list[tuple[str, RCell]]) -> bool:
