@@ -84,6 +84,14 @@ def test_short_lines_of_an_unpadded_export_stay_apart() -> None:
     assert len(texts(extract_text("\n".join(lines).encode("utf-8")))) == 5
 
 
+def test_a_file_that_changes_layout_between_exports(shared: Path) -> None:
+    rows_part = (shared / "seeds" / "003_a583d9a954743c2a.txt").read_text(encoding="utf-8")
+    cells_part = (shared / "seeds" / CELLS_LAYOUT).read_text(encoding="utf-8")
+    rows = texts(extract_text((rows_part + "\n\n\n" + cells_part).encode("utf-8")))
+    assert ["项目名称", "", "政府专项工作经费", "", "", "", "", "", ""] in rows
+    assert ["项目名称", "                                 调研经费"] in rows
+
+
 def test_binary_junk_is_refused() -> None:
     junk = bytes(range(256)) * 64
     with pytest.raises(ExtractError) as caught:

@@ -28,6 +28,8 @@ _BOMS = (
 # A cell quoted the way Excel quotes one that holds a line break or a quote:
 # `\t"年度\n指标值"\t`, `\t"建立""长效""机制"\t`.
 _QUOTED_CELL = re.compile(r'(?:^|\t)"((?:[^"]|"")*)"(?=\t|\n|$)', re.MULTILINE)
+# Blank lines in a row that may separate exports of different layouts.
+_SEGMENT_BREAK = 2
 # Lines either side of a row that tell the width of its table.
 _WIDTH_WINDOW = 8
 _REGULAR_SHARE = 0.6
@@ -86,11 +88,29 @@ def _is_cell_layout(lines: list[str]) -> bool:
     return single >= 0.8 * len(with_tab)
 
 
-def _rows_layout(text: str, lines: list[str]) -> list[list[str]]:
-    if any("\n" in m.group(1) or '""' in m.group(1) for m in _QUOTED_CELL.finditer(text)):
-        return [row for row in csv.reader(io.StringIO(text), delimiter="\t", quotechar='"') if any(
-            cell.strip() for cell in row)]
+def _quoted_rows(text: str) -> list[list[str]] | None:
+    """Rows of an export that quotes cells the way Excel does, else None."""
+    if not any("\n" in m.group(1) or '""' in m.group(1) for m in _QUOTED_CELL.finditer(text)):
+        return None
+    return [row for row in csv.reader(io.StringIO(text), delimiter="\t", quotechar='"') if any(
+        cell.strip() for cell in row)]
+
+
+def _rows_layout(lines: list[str]) -> list[list[str]]:
     return _join_broken_lines([ln.split("\t") if ln.strip() else None for ln in lines])
+
+
+def _segments(lines: list[str]) -> list[list[str]]:
+    """Stretches between runs of blank lines: a file pasted together from several
+    exports can change layout from one to the next."""
+    segments: list[list[str]] = [[]]
+    blanks = 0
+    for ln in lines:
+        blanks = blanks + 1 if ln == "" else 0
+        if blanks == _SEGMENT_BREAK and segments[-1]:
+            segments.append([])
+        segments[-1].append(ln)
+    return segments
 
 
 def _join_broken_lines(lines: list[list[str] | None]) -> list[list[str]]:
@@ -151,8 +171,13 @@ def _cells_layout(lines: list[str]) -> list[list[str]]:
 
 def extract_text(data: bytes) -> Grid:
     text = decode_text(data).replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    rows = _cells_layout(lines) if _is_cell_layout(lines) else _rows_layout(text, lines)
+    rows = _quoted_rows(text)
+    if rows is None:
+        rows = [
+            row
+            for segment in _segments(text.split("\n"))
+            for row in (_cells_layout(segment) if _is_cell_layout(segment) else _rows_layout(segment))
+        ]
     table = Table(
         [Cell(text=value, row=r, col=c) for r, row in enumerate(rows) for c, value in enumerate(row)]
     )
