@@ -75,11 +75,19 @@ def _has_kv_label(row: Row) -> bool:
     return any(cell_label(c)[0] in KV_LABELS for c in row.printed())
 
 
+def _row_text(row: Row) -> str:
+    return " ".join(c.text for c in row.printed())
+
+
+def _line_text(row: Row) -> str | None:
+    """The text of a row of one or two cells (a title, a year line), else None."""
+    return _row_text(row) if 0 < len(row.printed()) <= 2 else None
+
+
 def _is_preamble(row: Row) -> bool:
-    printed = row.printed()
-    if not printed or len(printed) > 2:
+    text = _line_text(row)
+    if text is None:
         return False
-    text = " ".join(c.text for c in printed)
     return bool(_TITLE.match(text)) or (len(text) <= _MAX_YEAR_LINE and parse_year(text) is not None)
 
 
@@ -109,9 +117,8 @@ class FormSpan:
 def _is_other_title(row: Row) -> bool:
     """The title of another kind of self-evaluation (部门整体, 单位整体, 政策): it ends the
     project form before it. A project title repeated at a page top does not."""
-    printed = row.printed()
-    text = " ".join(c.text for c in printed)
-    return len(printed) <= 2 and bool(_TITLE.match(text)) and "项目" not in text
+    text = _line_text(row)
+    return text is not None and bool(_TITLE.match(text)) and "项目" not in text
 
 
 def find_forms(rows: list[Row]) -> list[FormSpan]:
@@ -132,7 +139,6 @@ def find_forms(rows: list[Row]) -> list[FormSpan]:
 class Total:
     weight: float | None
     score: float | None
-    row: Row
     unreadable: bool = False
 
 
@@ -151,15 +157,13 @@ def total_row(row: Row, header: Header) -> Total | None:
     if len(numbers) >= 2:
         first, second = numbers[0][1], numbers[1][1]
         weight, score = (second, first) if score_first else (first, second)
-        return Total(weight, score, row, unreadable)
+        return Total(weight, score, unreadable)
     if len(numbers) == 1:
         cell, number = numbers[0]
-        in_score_column = header.spans is not None and "score" in header.roles and (
-            header.spans[header.roles.index("score")][0] <= cell.col < header.spans[header.roles.index("score")][1])
-        if in_score_column or label_weight is not None:
-            return Total(label_weight, number, row, unreadable)
-        return Total(number, None, row, unreadable)
-    return Total(label_weight, None, row, unreadable)
+        if header.in_column("score", cell) or label_weight is not None:
+            return Total(label_weight, number, unreadable)
+        return Total(number, None, unreadable)
+    return Total(label_weight, None, unreadable)
 
 
 @dataclass(slots=True)
@@ -305,7 +309,7 @@ def parse_form(span: FormSpan) -> ParsedForm:
     has_budget = any(b.label == "budget_total" for b in budget)
     # A 项目名称 cell in some other table (a list of projects) anchors no form.
     is_form = reader is not None or bool(budget_rows)
-    titled = any(_TITLE.match(" ".join(c.text for c in row.printed())) for row in span.preamble[-_MAX_PREAMBLE_ROWS:])
+    titled = any(_TITLE.match(_row_text(row)) for row in span.preamble[-_MAX_PREAMBLE_ROWS:])
     return ParsedForm(form=form, has_budget=has_budget, is_form=is_form, titled=titled, strays=strays,
                       unmapped_headers=unmapped)
 

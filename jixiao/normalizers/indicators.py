@@ -31,6 +31,13 @@ class Header:
     spans: list[tuple[int, int]] | None
     unmapped: list[str] = field(default_factory=list)
 
+    def in_column(self, role: str, cell: RCell) -> bool:
+        """The cell is printed under the header's column for the role."""
+        if self.spans is None or role not in self.roles:
+            return False
+        start, stop = self.spans[self.roles.index(role)]
+        return start <= cell.col < stop
+
 
 DEFAULT_HEADER = Header(list(ROLES), None)
 
@@ -183,18 +190,11 @@ def read_row(header: Header, row: Row) -> dict[str, RCell]:
     assert best is not None
     found = {header.roles[r]: c for c, r in zip(cells, best[1]) if r is not None and header.roles[r] != OTHER}
     lone = found.get("score")
-    if lone is not None and "weight" not in found and not _in_column(header, "score", lone):
+    if lone is not None and "weight" not in found and not header.in_column("score", lone):
         # Exports truncate rows from the right, so a lone number is the 分值 whose 得分
         # fell off, unless it is printed in the 得分 column itself.
         found["weight"] = found.pop("score")
     return found
-
-
-def _in_column(header: Header, role: str, cell: RCell) -> bool:
-    if header.spans is None or role not in header.roles:
-        return False
-    start, stop = header.spans[header.roles.index(role)]
-    return start <= cell.col < stop
 
 
 def _offsets(header: Header, cells: list[RCell], looks: dict[int, _Looks]) -> list[int]:
