@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from types import ModuleType
 
+import pandas as pd
 import pytest
 
 from jixiao.pipeline.cli import main
@@ -40,3 +41,57 @@ def seeds_out(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("seeds") / "out"
     assert main(["run", str(shared / "seeds"), "--out", str(out), "--quiet"]) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def corpus(shared: Path) -> Path:
+    path = shared / "corpus"
+    if not (path / "gold").is_dir():
+        pytest.fail(f"the rendered corpus is not at {path}")
+    return path
+
+
+def score_run(scorer: ModuleType, gold_files: list[Path], out: Path) -> dict:
+    """The scorer's report for a run, over the gold files given."""
+    gold = scorer.load_gold([str(p) for p in gold_files])
+    return scorer.score(gold, scorer.load_table(str(out), "projects"), scorer.load_table(str(out), "indicators"))
+
+
+# What depends on the file itself rather than on the forms read from it.
+FILE_COLUMNS = ["project_id", "source_path", "source_sha256", "source_format", "extractor"]
+
+
+def read_forms(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Projects and indicators of a run without their file columns, in a stable order, to
+    compare the forms two runs read from different files."""
+    projects = pd.read_parquet(out / "projects")
+    indicators = pd.read_parquet(out / "indicators").merge(
+        projects[["project_id", "table_index"]], on="project_id")
+    projects = projects.sort_values("table_index").drop(columns=FILE_COLUMNS).reset_index(drop=True)
+    indicators = indicators.sort_values(["table_index", "seq"]).drop(columns=["project_id"]).reset_index(drop=True)
+    return projects, indicators
+
+
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    """LibreOffice, which reading .doc needs and which makes the .doc/.xls test files;
+    `.ci/run` installs it."""
+    from jixiao.extractors.convert import soffice_path
+
+    path = soffice_path()
+    if path is None:
+        pytest.fail("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui "
+                    "libreoffice-calc-nogui")
+    return path
+
+
+def lo_convert(soffice: str, source: Path, target: str, outdir: Path) -> Path:
+    """A test file made by LibreOffice, the way agencies' files are made."""
+    import subprocess
+
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation={(outdir / '.profile').as_uri()}",
+                    "--convert-to", target, "--outdir", str(outdir), str(source)],
+                   check=True, capture_output=True, timeout=180)
+    made = outdir / f"{source.stem}.{target.split(':')[0]}"
+    assert made.is_file(), f"LibreOffice made no {made.name}"
+    return made

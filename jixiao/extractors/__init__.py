@@ -3,15 +3,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from jixiao.extractors.docx import extract_docx
 from jixiao.extractors.errors import ExtractError
+from jixiao.extractors.html import extract_html
+from jixiao.extractors.legacy import extract_doc, extract_rtf
 from jixiao.extractors.sniff import sniff_format
 from jixiao.extractors.text import extract_text
+from jixiao.extractors.xls import extract_xls
+from jixiao.extractors.xlsx import extract_xlsx
 from jixiao.grid import Grid
 
 Extractor = Callable[[bytes], Grid]
 
 EXTRACTORS: dict[str, Extractor] = {
     "txt": extract_text,
+    "html": extract_html,
+    "docx": extract_docx,
+    "xlsx": extract_xlsx,
+    "xls": extract_xls,
+    "doc": extract_doc,
+    "rtf": extract_rtf,
+}
+
+_UNREAD = {
+    "encrypted": "password-protected Office document",
+    "ole2": "a legacy Office file that is neither a Word document nor an Excel workbook, or is damaged",
+    "zip": "a zip archive that is not a Word or Excel document",
 }
 
 
@@ -21,7 +38,7 @@ def extract(fmt: str, data: bytes) -> Grid:
         return Grid(source_format="txt", extractor="txt")
     extractor = EXTRACTORS.get(fmt)
     if extractor is None:
-        raise ExtractError(f"no extractor for {fmt} content yet", "unsupported")
+        raise ExtractError(_UNREAD.get(fmt, f"no extractor for {fmt} content yet"), "unsupported")
     return extractor(data)
 
 

@@ -17,11 +17,12 @@ _IMAGE_MAGIC = (
     b"BM",
     b"GIF8",
 )
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _HTML_MARKERS = (b"<html", b"<!doctype html", b"<table", b"<body", b"<head", b"<meta")
 
 
 def sniff_format(head: bytes, data: bytes | None = None) -> str:
-    """Return one of txt, docx, xlsx, doc, xls, html, pdf, image, zip, ole2, empty.
+    """Return one of txt, docx, xlsx, doc, rtf, xls, html, pdf, image, zip, ole2, encrypted, empty.
 
     `head` is the first few KiB; `data` the whole file, needed only to look
     inside zip containers.
@@ -31,6 +32,8 @@ def sniff_format(head: bytes, data: bytes | None = None) -> str:
     if head.startswith(b"%PDF") or b"%PDF-" in head[:1024]:
         return "pdf"
     if head.startswith(OLE2_MAGIC):
+        if _ENCRYPTED_PACKAGE in (data or head):
+            return "encrypted"  # a password-protected .docx/.xlsx is an OLE2 container
         if b"W\x00o\x00r\x00d\x00D\x00o\x00c\x00u\x00m\x00e\x00n\x00t" in (data or head):
             return "doc"
         if b"W\x00o\x00r\x00k\x00b\x00o\x00o\x00k" in (data or head) or b"B\x00o\x00o\x00k" in (data or head):
@@ -38,6 +41,8 @@ def sniff_format(head: bytes, data: bytes | None = None) -> str:
         return "ole2"
     if head.startswith(b"PK\x03\x04"):
         return _sniff_zip(data or head)
+    if head.startswith(b"{\\rtf"):
+        return "rtf"
     if any(head.startswith(m) for m in _IMAGE_MAGIC):
         return "image"
     lowered = head[:4096].lower()

@@ -1,0 +1,166 @@
+"""Word .docx: every table in body order with its real merged cells, and the paragraphs between them.
+
+Cells are read from the XML, not from python-docx's grid, which repeats a merged
+cell's text at every position it covers: `gridSpan` is a column span, a
+`vMerge` continuation extends the cell above it, `gridBefore` leaves columns
+free at a row's start. Text boxes are read once (their VML fallback copy is
+skipped); deleted and moved-away text is not read.
+"""
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from io import BytesIO
+
+import docx
+from docx.opc.exceptions import PackageNotFoundError
+from lxml import etree
+
+from jixiao.extractors.errors import ExtractError
+from jixiao.extractors.layout import text_table
+from jixiao.grid import Cell, Grid, Table
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+W = f"{{{_W}}}"
+_WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "smartTag"}
+# Subtrees whose text is not printed: deletions, moved-away text, a text box's fallback copy.
+_UNPRINTED = {W + "del", W + "moveFrom", f"{{{_MC}}}Fallback", W + "instrText", W + "delText"}
+_BREAKS = {W + "br", W + "cr"}
+
+
+def _val(el: etree._Element | None, default: str | None = None) -> str | None:
+    return default if el is None else el.get(W + "val", default)
+
+
+def _unwrapped(parent: etree._Element, tags: set[str]) -> list[etree._Element]:
+    """Children with one of the tags, looking through content controls and custom XML."""
+    found: list[etree._Element] = []
+    for child in parent:
+        if child.tag in tags:
+            found.append(child)
+        elif child.tag in _WRAPPERS:
+            found.extend(_unwrapped(child, tags))
+    return found
+
+
+def _paragraph(p: etree._Element) -> tuple[str, list[etree._Element]]:
+    """The paragraph's own text, and the text boxes anchored in it."""
+    parts: list[str] = []
+    boxes: list[etree._Element] = []
+
+    def visit(el: etree._Element) -> None:
+        for child in el:
+            tag = child.tag
+            if tag in _UNPRINTED:
+                continue
+            if tag == W + "txbxContent":
+                boxes.append(child)
+            elif tag == W + "t":
+                parts.append(child.text or "")
+            elif tag == W + "tab":
+                parts.append(" ")
+            elif tag in _BREAKS:
+                parts.append("\n")
+            elif tag == W + "noBreakHyphen":
+                parts.append("-")
+            else:
+                visit(child)
+
+    visit(p)
+    return "".join(parts), boxes
+
+
+@dataclass(slots=True)
+class _Open:
+    text: str
+    row: int
+    col: int
+    colspan: int
+    rowspan: int = 1
+
+
+def _is_frame(tbl: etree._Element) -> bool:
+    """Layout: every row is one cell, and some cell wraps a table."""
+    rows = _unwrapped(tbl, {W + "tr"})
+    cells = [_unwrapped(tr, {W + "tc"}) for tr in rows]
+    return bool(rows) and all(len(c) == 1 for c in cells) and any(
+        c[0].find(f".//{W}tbl") is not None for c in cells)
+
+
+class _Flow:
+    """Body content in document order: loose paragraphs and tables."""
+
+    def __init__(self) -> None:
+        self.tables: list[Table] = []
+        self.lines: list[str] = []
+
+    def _flush(self) -> None:
+        table = text_table(self.lines)
+        if table.cells:
+            self.tables.append(table)
+        self.lines = []
+
+    def walk(self, parent: etree._Element) -> None:
+        for child in _unwrapped(parent, {W + "p", W + "tbl", W + "txbxContent"}):
+            if child.tag == W + "p":
+                text, boxes = _paragraph(child)
+                self.lines.append(text)
+                for box in boxes:
+                    self.walk(box)
+            elif child.tag == W + "txbxContent":
+                self.walk(child)
+            elif _is_frame(child):
+                for tr in _unwrapped(child, {W + "tr"}):
+                    self.walk(_unwrapped(tr, {W + "tc"})[0])
+            else:
+                self._flush()
+                table = _table(child)
+                if table.cells:
+                    self.tables.append(table)
+
+    def finish(self) -> list[Table]:
+        self._flush()
+        return self.tables
+
+
+def _cell_text(tc: etree._Element) -> str:
+    """Paragraphs on their own lines; a table nested in the cell gives one line per row."""
+    flow = _Flow()
+    flow.walk(tc)
+    return "\n".join(" ".join(c.text for c in row) for table in flow.finish() for row in table.rows())
+
+
+def _table(tbl: etree._Element) -> Table:
+    done: list[_Open] = []
+    above: dict[int, _Open] = {}  # the cell most recently started at each column, for vMerge
+    for r, tr in enumerate(_unwrapped(tbl, {W + "tr"})):
+        tr_pr = tr.find(W + "trPr")
+        col = int(_val(tr_pr.find(W + "gridBefore") if tr_pr is not None else None, "0") or 0)
+        previous: _Open | None = None
+        for tc in _unwrapped(tr, {W + "tc"}):
+            tc_pr = tc.find(W + "tcPr")
+            span = int(_val(tc_pr.find(W + "gridSpan") if tc_pr is not None else None, "1") or 1)
+            v_merge = tc_pr.find(W + "vMerge") if tc_pr is not None else None
+            h_merge = tc_pr.find(W + "hMerge") if tc_pr is not None else None
+            if v_merge is not None and _val(v_merge, "continue") != "restart" and col in above:
+                above[col].rowspan = r - above[col].row + 1
+            elif h_merge is not None and _val(h_merge, "continue") != "restart" and previous is not None:
+                previous.colspan += span  # the legacy horizontal merge of Word 97 documents
+            else:
+                previous = _Open(_cell_text(tc), r, col, span)
+                done.append(previous)
+                for c in range(col, col + span):
+                    above[c] = previous
+            col += span
+    return Table([Cell(text=o.text, row=o.row, col=o.col, rowspan=o.rowspan, colspan=o.colspan) for o in done])
+
+
+def extract_docx(data: bytes, source_format: str = "docx") -> Grid:
+    try:
+        document = docx.Document(BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+        raise ExtractError(f"unreadable Word document: {type(exc).__name__}: {exc}") from exc
+    flow = _Flow()
+    flow.walk(document.element.body)
+    return Grid(source_format=source_format, extractor="docx", tables=flow.finish())

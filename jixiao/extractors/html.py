@@ -1,0 +1,162 @@
+"""HTML pages: every <table> with its rowspan/colspan, and the text between tables.
+
+Government sites often serve GB2312/GBK pages, and "Excel" downloads that are
+really HTML; the encoding is taken from a byte-order mark or the page's own
+declaration, else UTF-8, else GB18030. A table whose rows each hold one cell
+wrapping other tables is page layout, not data: its content is read as flow.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+
+import lxml.etree
+import lxml.html
+
+from jixiao.extractors.errors import ExtractError
+from jixiao.extractors.layout import DeclaredCell, place_cells, text_table
+from jixiao.grid import Grid, Table
+
+_DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+# GB2312 and GBK pages often use characters only their superset GB18030 defines.
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "big5": "big5hkscs"}
+_SKIPPED = {"script", "style", "head", "title", "template", "noscript", "iframe", "object", "select"}
+_BLOCKS = {
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "section", "article",
+    "header", "footer", "main", "nav", "aside", "blockquote", "pre", "address", "center", "form", "fieldset",
+    "figure", "figcaption", "caption", "hr", "tr", "body", "html",
+}
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def decode_html(data: bytes) -> str:
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                          (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(encoding, errors="replace")
+    declared = _DECLARED_CHARSET.search(data[:8192])
+    if declared:
+        name = declared.group(1).decode("ascii").lower()
+        encoding = _SUPERSETS.get(name, name)
+        try:
+            return data.decode(encoding, errors="replace")
+        except LookupError:
+            pass  # an unknown charset name: guess as if none were declared
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace")
+
+
+def _tag(el: lxml.etree._Element) -> str:
+    return el.tag.lower() if isinstance(el.tag, str) else ""
+
+
+def _hidden(el: lxml.etree._Element) -> bool:
+    return el.get("hidden") is not None or bool(_HIDDEN.search(el.get("style") or ""))
+
+
+def _rows(table: lxml.etree._Element) -> list[lxml.etree._Element]:
+    """The table's own rows (not those of tables nested in its cells)."""
+    rows = []
+    for child in table:
+        tag = _tag(child)
+        if tag == "tr":
+            rows.append(child)
+        elif tag in ("thead", "tbody", "tfoot"):
+            rows.extend(tr for tr in child if _tag(tr) == "tr")
+    return [row for row in rows if not _hidden(row)]
+
+
+def _cells(row: lxml.etree._Element) -> list[lxml.etree._Element]:
+    return [c for c in row if _tag(c) in ("td", "th") and not _hidden(c)]
+
+
+def _span(cell: lxml.etree._Element, name: str) -> int:
+    digits = re.match(r"\s*(\d+)", cell.get(name) or "")
+    return int(digits.group(1)) if digits else 1
+
+
+def _is_frame(table: lxml.etree._Element) -> bool:
+    """Layout: every row is one cell, and some cell wraps a table."""
+    rows = _rows(table)
+    if not rows or any(len(_cells(row)) != 1 for row in rows):
+        return False
+    return any(cell.find(".//table") is not None for row in rows for cell in _cells(row))
+
+
+class _Flow:
+    """Walks a page in document order, collecting loose text lines and tables."""
+
+    def __init__(self) -> None:
+        self.tables: list[Table] = []
+        self.lines: list[str] = [""]
+
+    def _break(self) -> None:
+        if self.lines[-1].strip():
+            self.lines.append("")
+
+    def _flush(self) -> None:
+        table = text_table(self.lines)
+        if table.cells:
+            self.tables.append(table)
+        self.lines = [""]
+
+    def walk(self, el: lxml.etree._Element) -> None:
+        for child in el:
+            tag = _tag(child)
+            if tag and tag not in _SKIPPED and not _hidden(child):
+                if tag == "table":
+                    self._table(child)
+                elif tag == "br":
+                    self._break()
+                else:
+                    block = tag in _BLOCKS
+                    if block:
+                        self._break()
+                    self.lines[-1] += child.text or ""
+                    self.walk(child)
+                    if block:
+                        self._break()
+            self.lines[-1] += child.tail or ""
+
+    def _table(self, table: lxml.etree._Element) -> None:
+        if _is_frame(table):
+            for row in _rows(table):
+                self._break()
+                self.walk(_cells(row)[0])
+                self._break()
+            return
+        self._flush()
+        declared = [[DeclaredCell(_cell_text(c), _span(c, "rowspan"), _span(c, "colspan")) for c in _cells(row)]
+                    for row in _rows(table)]
+        placed = place_cells(declared)
+        if placed.cells:
+            self.tables.append(placed)
+
+    def finish(self) -> list[Table]:
+        self._flush()
+        return self.tables
+
+
+def _cell_text(cell: lxml.etree._Element) -> str:
+    """A cell's text; <br>, paragraphs and rows of a table nested inside it break lines."""
+    flow = _Flow()
+    flow.lines[-1] += cell.text or ""
+    flow.walk(cell)
+    parts = [line for table in flow.finish() for row in table.rows() for line in [" ".join(c.text for c in row)]]
+    return "\n".join(parts)
+
+
+def extract_html(data: bytes) -> Grid:
+    text = _XML_DECLARATION.sub("", decode_html(data))
+    if not text.strip():
+        return Grid(source_format="html", extractor="html")
+    try:
+        root = lxml.html.document_fromstring(text)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise ExtractError(f"unreadable HTML: {exc}") from exc
+    flow = _Flow()
+    flow.walk(root)
+    return Grid(source_format="html", extractor="html", tables=flow.finish())

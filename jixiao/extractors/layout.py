@@ -1,0 +1,46 @@
+"""Building blocks shared by the markup extractors (HTML, Word): loose text and span placement."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jixiao.grid import Cell, Table
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredCell:
+    """A cell as a markup table declares it: its text and spans, but not its column."""
+
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+
+
+# HTML's own limit on colspan.
+_MAX_COLSPAN = 1000
+
+
+def text_table(lines: list[str]) -> Table:
+    """Text outside tables (a title, a year line): one row of one cell per non-blank line."""
+    kept = [line for line in lines if line.strip()]
+    return Table([Cell(text=line.strip(), row=r, col=0) for r, line in enumerate(kept)])
+
+
+def place_cells(rows: list[list[DeclaredCell]]) -> Table:
+    """The HTML table model: each cell takes the first column its row leaves free after
+    the cells above that span down into it."""
+    taken: set[tuple[int, int]] = set()
+    cells: list[Cell] = []
+    for r, row in enumerate(rows):
+        col = 0
+        for declared in row:
+            while (r, col) in taken:
+                col += 1
+            # A span past the table's end (rowspan="9999", a common export habit) stops at its edge.
+            rowspan = min(max(1, declared.rowspan), len(rows) - r)
+            colspan = min(max(1, declared.colspan), _MAX_COLSPAN)
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    taken.add((r + dr, col + dc))
+            cells.append(Cell(text=declared.text, row=r, col=col, rowspan=rowspan, colspan=colspan))
+            col += colspan
+    return Table(cells)

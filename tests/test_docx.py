@@ -1,0 +1,180 @@
+"""Word documents: real merged cells, forms split over tables, layout tables, text boxes, bad files."""
+from __future__ import annotations
+
+import copy
+import io
+import shutil
+from pathlib import Path
+
+import docx
+import pandas as pd
+import pytest
+from conftest import read_forms
+from lxml import etree
+
+from jixiao.extractors import ExtractError, extract, sniff_format
+from jixiao.extractors.docx import W, extract_docx
+from jixiao.grid import Grid
+from jixiao.pipeline.cli import main
+
+TWO_FORMS = "a_docx_02.docx"
+
+
+@pytest.fixture(scope="module")
+def original(corpus: Path) -> bytes:
+    return (corpus / "docx" / TWO_FORMS).read_bytes()
+
+
+def edited(data: bytes, edit) -> bytes:  # type: ignore[no-untyped-def]
+    """The document after `edit(body)` changed its XML."""
+    document = docx.Document(io.BytesIO(data))
+    edit(document.element.body)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def run_on(tmp_path: Path, name: str, data: bytes) -> Path:
+    folder = tmp_path / name.replace(".", "_")
+    folder.mkdir()
+    (folder / name).write_bytes(data)
+    out = tmp_path / f"out_{name}"
+    assert main(["run", str(folder), "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def cell(grid: Grid, text: str):  # type: ignore[no-untyped-def]
+    return [c for t in grid.tables for c in t.cells if c.text == text]
+
+
+def test_merged_cells_are_one_cell_with_spans(original: bytes) -> None:
+    grid = extract_docx(original)
+    effect = cell(grid, "效果指标")
+    assert [(c.rowspan, c.colspan) for c in effect] == [(2, 1), (2, 1)]  # once per form, not once per row
+    assert [c.rowspan for c in cell(grid, "产出指标")] == [8]
+    label = cell(grid, "项目名称")[0]
+    assert label.colspan == 2 and label.col == 0
+    name = next(c for c in grid.tables[1].cells if c.row == label.row and c.col == 2)
+    assert name.text == "计划生育特殊家庭扶助保障" and name.colspan == 7
+
+
+def test_title_and_year_paragraphs_are_kept(original: bytes) -> None:
+    grid = extract_docx(original)
+    assert [c.text for c in grid.tables[0].cells] == ["项目支出绩效自评表", "（2024年度）"]
+
+
+def _split_first_table(body: etree._Element) -> None:
+    """A page break inside the form: its first table ends after 12 rows and a second table,
+    without a repeated header, holds the rest."""
+    table = body.find(f"{W}tbl")
+    rest = copy.deepcopy(table)
+    rows = table.findall(f"{W}tr")
+    for tr in rows[12:]:
+        table.remove(tr)
+    for tr in rest.findall(f"{W}tr")[:12]:
+        rest.remove(tr)
+    page_break = etree.SubElement(etree.Element(f"{W}p"), f"{W}r")
+    etree.SubElement(page_break, f"{W}br", {f"{W}type": "page"})
+    table.addnext(page_break.getparent())
+    page_break.getparent().addnext(rest)
+
+
+def test_a_form_split_over_two_tables_reads_as_one(original: bytes, tmp_path: Path) -> None:
+    split = edited(original, _split_first_table)
+    assert len(docx.Document(io.BytesIO(split)).tables) == 3
+    expected = read_forms(run_on(tmp_path, "whole.docx", original))
+    got = read_forms(run_on(tmp_path, "split.docx", split))
+    pd.testing.assert_frame_equal(expected[0], got[0])
+    pd.testing.assert_frame_equal(expected[1], got[1])
+
+
+def _wrap_in_layout_table(body: etree._Element) -> None:
+    """Everything in one 1×1 table, as pages laid out with a frame table are."""
+    frame = etree.Element(f"{W}tbl")
+    tc = etree.SubElement(etree.SubElement(frame, f"{W}tr"), f"{W}tc")
+    content = [child for child in body if child.tag != f"{W}sectPr"]
+    body.insert(0, frame)
+    for child in content:
+        tc.append(child)
+    tc.append(etree.Element(f"{W}p"))
+
+
+def test_a_layout_table_around_the_forms_is_read_through(original: bytes, tmp_path: Path) -> None:
+    framed = edited(original, _wrap_in_layout_table)
+    expected = read_forms(run_on(tmp_path, "plain.docx", original))
+    got = read_forms(run_on(tmp_path, "framed.docx", framed))
+    pd.testing.assert_frame_equal(expected[0], got[0])
+    pd.testing.assert_frame_equal(expected[1], got[1])
+
+
+_TEXT_BOX = f"""<w:p xmlns:w="{W[1:-1]}" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"
+  xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" xmlns:v="urn:schemas-microsoft-com:vml">
+ <w:r><mc:AlternateContent>
+  <mc:Choice Requires="wps"><w:drawing><wps:txbx><w:txbxContent>
+   <w:p><w:r><w:t>附件：文本框里的说明</w:t></w:r></w:p></w:txbxContent></wps:txbx></w:drawing></mc:Choice>
+  <mc:Fallback><w:pict><v:textbox><w:txbxContent>
+   <w:p><w:r><w:t>附件：文本框里的说明</w:t></w:r></w:p></w:txbxContent></v:textbox></w:pict></mc:Fallback>
+ </mc:AlternateContent></w:r></w:p>"""
+
+
+def _add_nested_table_and_text_box(body: etree._Element) -> None:
+    table = body.find(f"{W}tbl")
+    last_cell = table.findall(f"{W}tr")[14].findall(f"{W}tc")[-1]
+    nested = etree.SubElement(last_cell, f"{W}tbl")
+    for texts in (("原因", "措施"), ("疫情影响", "加快进度")):
+        tr = etree.SubElement(nested, f"{W}tr")
+        for text in texts:
+            run = etree.SubElement(etree.SubElement(etree.SubElement(tr, f"{W}tc"), f"{W}p"), f"{W}r")
+            etree.SubElement(run, f"{W}t").text = text
+    etree.SubElement(last_cell, f"{W}p")
+    body.insert(0, etree.fromstring(_TEXT_BOX))
+
+
+def test_nested_tables_and_text_boxes(original: bytes) -> None:
+    grid = extract_docx(edited(original, _add_nested_table_and_text_box))
+    assert [c.text for c in grid.tables[0].cells][:1] == ["附件：文本框里的说明"]  # read once, not twice
+    noted = [c for c in grid.tables[1].cells if "疫情影响" in c.text]
+    assert len(noted) == 1 and noted[0].text.endswith("原因 措施\n疫情影响 加快进度")
+
+
+def test_the_content_decides_not_the_name(original: bytes, tmp_path: Path) -> None:
+    out = run_on(tmp_path, "saved-as.doc", original)
+    projects = pd.read_parquet(out / "projects")
+    assert set(projects.source_format) == {"docx"} and len(projects) == 2
+
+
+def test_a_corrupt_document_fails_and_the_others_land(corpus: Path, original: bytes, tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    shutil.copy(corpus / "docx" / TWO_FORMS, inbox / "good.docx")
+    (inbox / "truncated.docx").write_bytes(original[: len(original) // 2])
+    broken_xml = edited(original, lambda body: None).replace(b"word/document.xml", b"word/documenX.xml")
+    (inbox / "no-body.docx").write_bytes(broken_xml)
+    out = tmp_path / "out"
+    assert main(["run", str(inbox), "--out", str(out), "--quiet"]) == 1
+    files = pd.read_parquet(out / "files").set_index("source_path")
+    assert files.loc["good.docx", "status"] == "ok" and files.loc["good.docx", "forms"] == 2
+    for bad in ("truncated.docx", "no-body.docx"):
+        assert files.loc[bad, "status"] == "failed"
+        assert "\n" not in files.loc[bad, "error"] and files.loc[bad, "error"]
+    assert len(pd.read_parquet(out / "projects")) == 2
+
+
+def test_sniffing_a_docx(original: bytes) -> None:
+    assert sniff_format(original[:8192], original) == "docx"
+    with pytest.raises(ExtractError):
+        extract("docx", b"PK\x03\x04" + b"\x00" * 100)
+
+
+def test_a_password_protected_document_fails_clearly(original: bytes, tmp_path: Path) -> None:
+    import msoffcrypto.format.ooxml
+
+    encrypted = io.BytesIO()
+    msoffcrypto.format.ooxml.OOXMLFile(io.BytesIO(original)).encrypt("secret", encrypted)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "locked.docx").write_bytes(encrypted.getvalue())
+    out = tmp_path / "out"
+    assert main(["run", str(folder), "--out", str(out), "--quiet"]) == 1
+    files = pd.read_parquet(out / "files")
+    assert list(files.status) == ["failed"] and list(files.error) == ["password-protected Office document"]

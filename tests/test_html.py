@@ -1,0 +1,89 @@
+"""HTML pages: spans, declared encodings, layout tables, loose text, pages posing as Excel."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import read_forms
+
+from jixiao.extractors import sniff_format
+from jixiao.extractors.html import extract_html
+from jixiao.extractors.layout import DeclaredCell, place_cells
+from jixiao.pipeline.cli import main
+
+PAGE = "a_html_03.html"
+
+
+@pytest.fixture(scope="module")
+def page(corpus: Path) -> str:
+    return (corpus / "html" / PAGE).read_text(encoding="utf-8")
+
+
+def run_on(tmp_path: Path, name: str, data: bytes) -> Path:
+    folder = tmp_path / name.replace(".", "_")
+    folder.mkdir()
+    (folder / name).write_bytes(data)
+    out = tmp_path / f"out_{name}"
+    assert main(["run", str(folder), "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_row_and_column_spans_place_cells_like_a_browser() -> None:
+    table = place_cells([
+        [DeclaredCell("项目资金", rowspan=3), DeclaredCell("", colspan=2), DeclaredCell("年初预算数")],
+        [DeclaredCell("年度资金总额", colspan=2), DeclaredCell("100")],
+        [DeclaredCell("其中：财政拨款", colspan=2), DeclaredCell("80")],
+        [DeclaredCell("总分", rowspan=9999), DeclaredCell("95")],
+    ])
+    placed = {c.text: (c.row, c.col, c.rowspan, c.colspan) for c in table.cells}
+    assert placed["年度资金总额"] == (1, 1, 1, 2) and placed["100"] == (1, 3, 1, 1)
+    assert placed["80"] == (2, 3, 1, 1)
+    assert placed["总分"] == (3, 0, 1, 1) and placed["95"] == (3, 1, 1, 1)  # a span stops at the edge
+
+
+def test_text_outside_tables_is_kept(page: str) -> None:
+    grid = extract_html(page.encode("utf-8"))
+    assert [c.text for c in grid.tables[0].cells] == ["项目支出绩效自评表", "（2024年度）"]
+    label = next(c for c in grid.tables[1].cells if c.text == "年度总体目标")
+    assert label.rowspan == 2 and label.col == 0
+
+
+@pytest.mark.parametrize("declaration", [
+    '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">',
+    '<meta charset="GBK">',
+])
+def test_a_declared_gb_encoding(page: str, declaration: str, tmp_path: Path) -> None:
+    gb_page = page.replace('<meta charset="utf-8">', declaration).encode("gb18030")
+    expected = read_forms(run_on(tmp_path, "utf8.html", page.encode("utf-8")))
+    got = read_forms(run_on(tmp_path, "gb.html", gb_page))
+    pd.testing.assert_frame_equal(expected[0], got[0])
+    pd.testing.assert_frame_equal(expected[1], got[1])
+
+
+def test_an_excel_download_that_is_really_html(page: str, tmp_path: Path) -> None:
+    data = page.encode("utf-8")
+    assert sniff_format(data[:8192], data) == "html"
+    out = run_on(tmp_path, "自评表.xls", data)
+    assert set(pd.read_parquet(out / "projects").source_format) == {"html"}
+    assert list(pd.read_parquet(out / "files").status) == ["ok"]
+
+
+def test_a_layout_table_and_line_breaks(page: str, tmp_path: Path) -> None:
+    body_start, body_end = page.index("<body>") + len("<body>"), page.index("</body>")
+    framed = (page[:body_start] + '<table width="100%"><tr><td>' + page[body_start:body_end]
+              + "</td></tr></table>" + page[body_end:])
+    expected = read_forms(run_on(tmp_path, "plain.html", page.encode("utf-8")))
+    got = read_forms(run_on(tmp_path, "framed.html", framed.encode("utf-8")))
+    pd.testing.assert_frame_equal(expected[0], got[0])
+    pd.testing.assert_frame_equal(expected[1], got[1])
+
+
+def test_cell_line_breaks_hidden_rows_and_scripts() -> None:
+    html = """<html><head><script>var x = "<table>";</script></head><body>
+    <h2>项目支出<br>绩效自评表</h2>
+    <table><tr><th>一级<br/>指标</th><td>产出&nbsp;指标</td></tr>
+    <tr style="display:none"><td>隐藏</td><td>行</td></tr></table></body></html>"""
+    grid = extract_html(html.encode("utf-8"))
+    assert [c.text for c in grid.tables[0].cells] == ["项目支出", "绩效自评表"]
+    assert [c.text for c in grid.tables[1].cells] == ["一级\n指标", "产出\xa0指标"]

@@ -1,0 +1,106 @@
+"""Excel workbooks: displayed values, merged ranges, hidden rows/columns/sheets, sheets without forms, bad files."""
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from conftest import read_forms
+
+from jixiao.extractors.xlsx import extract_xlsx
+from jixiao.pipeline.cli import main
+
+ONE_SHEET_PER_FORM = "a_xlsx_01.xlsx"  # sheets 表1 and 表2
+BARE_FORMULAS = "a_xlsx_02.xlsx"  # "=100%" typed into cells, saved without a value
+
+
+def saved(workbook: openpyxl.Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def run_on(tmp_path: Path, name: str, data: bytes, code: int = 0) -> Path:
+    folder = tmp_path / name.replace(".", "_")
+    folder.mkdir()
+    (folder / name).write_bytes(data)
+    out = tmp_path / f"out_{name}"
+    assert main(["run", str(folder), "--out", str(out), "--quiet"]) == code
+    return out
+
+
+@pytest.fixture(scope="module")
+def original(corpus: Path) -> bytes:
+    return (corpus / "xlsx" / ONE_SHEET_PER_FORM).read_bytes()
+
+
+def test_displayed_values_and_merged_ranges(original: bytes) -> None:
+    grid = extract_xlsx(original)
+    assert len(grid.tables) == 2  # one per sheet
+    cells = {(c.row, c.col): c for c in grid.tables[0].cells}
+    assert cells[(5, 7)].text == "91%"  # 0.91 formatted 0%
+    assert cells[(5, 3)].text == "4507.55" and cells[(5, 5)].text == "4104.267"
+    assert (cells[(2, 0)].text, cells[(2, 0)].colspan) == ("项目名称", 2)
+    assert cells[(2, 2)].text == "基层医疗卫生服务能力提升项目补助资金" and cells[(2, 2)].colspan == 7
+    fund = cells[(4, 0)]
+    assert fund.text == "项目资金（万元）" and fund.rowspan == 5
+    assert (5, 0) not in cells  # covered by the merged label, not repeated
+
+
+def test_hidden_rows_columns_and_sheets_are_skipped(original: bytes, tmp_path: Path) -> None:
+    workbook = openpyxl.load_workbook(io.BytesIO(original))
+    first = workbook.worksheets[0]
+    hidden_name = first["D13"].value
+    first.row_dimensions[13].hidden = True  # an indicator row someone hid before publishing
+    first["K3"] = "内部备注：不要打印"
+    first.column_dimensions["K"].hidden = True
+    scratch = workbook.create_sheet("草稿")
+    scratch["A1"], scratch["A2"] = "项目名称", "草稿里的项目"
+    scratch.sheet_state = "hidden"
+    texts = {c.text for t in extract_xlsx(saved(workbook)).tables for c in t.cells}
+    assert not texts & {hidden_name, "内部备注：不要打印", "草稿里的项目"}
+    expected = read_forms(run_on(tmp_path, "plain.xlsx", original))[1]
+    got = read_forms(run_on(tmp_path, "hidden.xlsx", saved(workbook)))[1]
+    assert hidden_name in set(expected.name)
+    kept = expected[expected.name != hidden_name]
+    assert list(got.name) == list(kept.name)
+    assert got.weight.tolist() == kept.weight.tolist() and got.score.tolist() == kept.score.tolist()
+
+
+def test_a_sheet_without_a_form(original: bytes, tmp_path: Path) -> None:
+    workbook = openpyxl.load_workbook(io.BytesIO(original))
+    cover = workbook.create_sheet("说明", 0)
+    cover["A1"], cover["A2"] = "2024年度绩效自评材料", "填报说明：金额单位为万元"
+    expected = read_forms(run_on(tmp_path, "plain.xlsx", original))
+    got = read_forms(run_on(tmp_path, "with-cover.xlsx", saved(workbook)))
+    pd.testing.assert_frame_equal(expected[0], got[0])
+
+    only_cover = openpyxl.Workbook()
+    only_cover.active["A1"] = "目录"
+    out = run_on(tmp_path, "cover-only.xlsx", saved(only_cover))
+    files = pd.read_parquet(out / "files")
+    assert list(files.status) == ["no_forms"] and list(files.source_format) == ["xlsx"]
+
+
+def test_formula_cells(corpus: Path, original: bytes) -> None:
+    bare = extract_xlsx((corpus / "xlsx" / BARE_FORMULAS).read_bytes())
+    assert "=100%" in {c.text for t in bare.tables for c in t.cells}  # no value saved: the text typed
+    workbook = openpyxl.load_workbook(io.BytesIO(original))
+    workbook.worksheets[0]["I6"] = "=G6*H6"  # a formula whose value was never calculated
+    texts = {c.text for t in extract_xlsx(saved(workbook)).tables for c in t.cells}
+    assert "=G6*H6" in texts
+
+
+def test_a_corrupt_workbook_fails_and_the_others_land(corpus: Path, original: bytes, tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    shutil.copy(corpus / "xlsx" / ONE_SHEET_PER_FORM, inbox / "good.xlsx")
+    (inbox / "truncated.xlsx").write_bytes(original[:3000])
+    out = tmp_path / "out"
+    assert main(["run", str(inbox), "--out", str(out), "--quiet"]) == 1
+    files = pd.read_parquet(out / "files").set_index("source_path")
+    assert files.loc["good.xlsx", "forms"] == 2
+    assert files.loc["truncated.xlsx", "status"] == "failed" and files.loc["truncated.xlsx", "error"]
