@@ -178,3 +178,28 @@ def test_a_password_protected_document_fails_clearly(original: bytes, tmp_path: 
     assert main(["run", str(folder), "--out", str(out), "--quiet"]) == 1
     files = pd.read_parquet(out / "files")
     assert list(files.status) == ["failed"] and list(files.error) == ["password-protected Office document"]
+
+
+def _cells_of(runs: list[str]) -> list[str]:
+    """A one-row table whose cells hold the given runs (WordprocessingML)."""
+    document = docx.Document()
+    table = document.add_table(rows=1, cols=len(runs))
+    for k, xml in enumerate(runs):
+        paragraph = table.cell(0, k).paragraphs[0]._p
+        for run in etree.fromstring(f'<r xmlns:w="{W[1:-1]}">{xml}</r>'):
+            paragraph.append(run)
+    document.add_paragraph("")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return [c.text for c in extract_docx(buffer.getvalue()).tables[0].cells]
+
+
+_SYMBOL = '<w:r><w:rPr><w:rFonts w:ascii="Symbol" w:hAnsi="Symbol"/></w:rPr>{}</w:r><w:r><w:t>{}</w:t></w:r>'
+
+
+def test_symbol_font_characters_and_hidden_text() -> None:
+    assert _cells_of([
+        _SYMBOL.format('<w:sym w:font="Symbol" w:char="F0B3"/>', "95%"),  # Insert → Symbol
+        _SYMBOL.format("<w:t>\uf0a3</w:t>", "4个工作日"),  # what a .doc's symbol becomes in .docx
+        '<w:r><w:t>就业补助资金</w:t></w:r><w:r><w:rPr><w:vanish/></w:rPr><w:t>（填写项目全称）</w:t></w:r>',
+    ]) == ["≥95%", "≤4个工作日", "就业补助资金"]

@@ -87,3 +87,9 @@ def test_cell_line_breaks_hidden_rows_and_scripts() -> None:
     grid = extract_html(html.encode("utf-8"))
     assert [c.text for c in grid.tables[0].cells] == ["项目支出", "绩效自评表"]
     assert [c.text for c in grid.tables[1].cells] == ["一级\n指标", "产出\xa0指标"]
+
+
+def test_a_caption_is_text_before_its_table() -> None:
+    grid = extract_html("<html><body><table border=1><caption>项目支出绩效自评表<br>（2023年度）</caption>"
+                        "<tr><td>项目名称</td></tr></table></body></html>".encode())
+    assert [[c.text for c in t.cells] for t in grid.tables] == [["项目支出绩效自评表", "（2023年度）"], ["项目名称"]]

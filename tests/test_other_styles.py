@@ -240,3 +240,24 @@ def test_a_form_without_a_title_takes_the_year_of_the_form_before() -> None:
 def test_short_lines_between_the_year_line_and_the_form_keep_the_year_with_it() -> None:
     dated = ["项目支出绩效自评表", "（2022年度）", "金额单位：万元"] + FORM_C[1:]
     assert [f.project.year for f in read(["（2023年度）"] + FORM_C[1:], dated)] == [2023, 2022]
+
+
+def test_a_subrows_label_in_a_cell_of_its_own() -> None:
+    """"其中" printed once, left of the sub-row labels (a merged cell down the three sub-rows)."""
+    lines = [line.replace("\t其中：本年财政拨款", "其中\t本年财政拨款") for line in FORM_A]
+    lines[lines.index("\t上年结转资金\t\t\t\t—\t—\t—")] = "\t上年结转资金\t\t\t\t—\t—\t—"
+    (form,) = read(lines)
+    p = form.project
+    assert (p.fiscal_initial, p.fiscal_annual, p.fiscal_executed) == (1200.0, 1150.0, 1035.0)
+    assert p.budget_annual == 1150.0
+
+
+def test_a_note_line_between_title_and_form_keeps_the_title_with_its_form() -> None:
+    """"填报单位：… | 金额单位：万元 | 填报日期：…" under each title: the second form's title is
+    still its own, so each form has its own year."""
+    def titled(year: int, body: list[str]) -> list[str]:
+        return [f"{year}年度项目支出绩效自评表", "填报单位：池州市环卫处\t金额单位：万元\t填报日期：\t2025年3月1日", *body]
+
+    first, second = read(titled(2023, FORM_C[1:]), titled(2024, FORM_C[1:]))
+    assert (first.project.year, second.project.year) == (2023, 2024)
+    assert first.project.total_score == second.project.total_score == 89

@@ -85,13 +85,23 @@ def test_a_sheet_without_a_form(original: bytes, tmp_path: Path) -> None:
     assert list(files.status) == ["no_forms"] and list(files.source_format) == ["xlsx"]
 
 
-def test_formula_cells(corpus: Path, original: bytes) -> None:
+def test_formula_cells(corpus: Path, original: bytes, soffice: str) -> None:
     bare = extract_xlsx((corpus / "xlsx" / BARE_FORMULAS).read_bytes())
-    assert "=100%" in {c.text for t in bare.tables for c in t.cells}  # no value saved: the text typed
+    assert {"=100%", "=12个月"} <= {c.text for t in bare.tables for c in t.cells}  # refers to nothing: as typed
     workbook = openpyxl.load_workbook(io.BytesIO(original))
-    workbook.worksheets[0]["I6"] = "=G6*H6"  # a formula whose value was never calculated
-    texts = {c.text for t in extract_xlsx(saved(workbook)).tables for c in t.cells}
-    assert "=G6*H6" in texts
+    sheet = workbook.worksheets[0]
+    sheet["I6"] = "=ROUND(MIN(H6,1)*G6,2)"  # formulas saved without values, as non-Excel writers do
+    sheet["H6"] = "=F6/E6"
+    cells = {(c.row, c.col): c.text for c in extract_xlsx(saved(workbook)).tables[0].cells}
+    assert cells[(5, 7)] == "91%" and cells[(5, 8)] == "9.11"  # recalculated, shown in the cell's format
+
+
+def test_without_libreoffice_an_uncalculated_formula_reads_as_written(original: bytes,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JIXIAO_SOFFICE", "/nonexistent/soffice")
+    workbook = openpyxl.load_workbook(io.BytesIO(original))
+    workbook.worksheets[0]["I6"] = "=G6*H6"
+    assert "=G6*H6" in {c.text for t in extract_xlsx(saved(workbook)).tables for c in t.cells}
 
 
 def test_a_corrupt_workbook_fails_and_the_others_land(corpus: Path, original: bytes, tmp_path: Path) -> None:

@@ -4,7 +4,9 @@ Cells are read from the XML, not from python-docx's grid, which repeats a merged
 cell's text at every position it covers: `gridSpan` is a column span, a
 `vMerge` continuation extends the cell above it, `gridBefore` leaves columns
 free at a row's start. Text boxes are read once (their VML fallback copy is
-skipped); deleted and moved-away text is not read.
+skipped); deleted, moved-away and hidden (`w:vanish`) text is not read. Characters
+in the Symbol font (≥ and ≤ inserted as symbols, stored as `w:sym` or as private-use
+code points) are read as the characters they draw.
 """
 from __future__ import annotations
 
@@ -44,20 +46,61 @@ def _unwrapped(parent: etree._Element, tags: set[str]) -> list[etree._Element]:
     return found
 
 
+# The Symbol font's codes for the characters these forms use; Word stores them as
+# U+F000 + code, or as the code itself in older files.
+_SYMBOL_FONT = {
+    0x2D: "-", 0x3C: "<", 0x3D: "=", 0x3E: ">", 0xA3: "≤", 0xA5: "∞", 0xAB: "↔", 0xAC: "←", 0xAD: "↑",
+    0xAE: "→", 0xAF: "↓", 0xB0: "°", 0xB1: "±", 0xB3: "≥", 0xB4: "×", 0xB7: "•", 0xB8: "÷", 0xB9: "≠",
+    0xBA: "≡", 0xBB: "≈", 0xBC: "…", 0xD6: "√", 0xD7: "·",
+}
+_WINGDINGS = {0xFC: "√", 0xFB: "×", 0xFE: "☑", 0xA8: "□", 0x6F: "□"}
+_FONTS = {"symbol": _SYMBOL_FONT, "wingdings": _WINGDINGS}
+_OFF = {"0", "false", "off"}
+
+
+def _font_char(font: str | None, code: int) -> str:
+    table = _FONTS.get((font or "").lower())
+    if table is None:
+        return chr(code) if code < 0xE000 or code > 0xF8FF else ""
+    return table.get(code - 0xF000 if code >= 0xF000 else code, "")
+
+
+def _run_font(rpr: etree._Element | None) -> str | None:
+    fonts = rpr.find(W + "rFonts") if rpr is not None else None
+    if fonts is None:
+        return None
+    for name in (fonts.get(W + "ascii"), fonts.get(W + "hAnsi")):
+        if name and name.lower() in _FONTS:
+            return name
+    return None
+
+
+def _hidden(rpr: etree._Element | None) -> bool:
+    vanish = rpr.find(W + "vanish") if rpr is not None else None
+    return vanish is not None and vanish.get(W + "val", "true").lower() not in _OFF
+
+
 def _paragraph(p: etree._Element) -> tuple[str, list[etree._Element]]:
     """The paragraph's own text, and the text boxes anchored in it."""
     parts: list[str] = []
     boxes: list[etree._Element] = []
 
-    def visit(el: etree._Element) -> None:
+    def visit(el: etree._Element, font: str | None) -> None:
         for child in el:
             tag = child.tag
             if tag in _UNPRINTED:
                 continue
-            if tag == W + "txbxContent":
+            if tag == W + "r":
+                rpr = child.find(W + "rPr")
+                if not _hidden(rpr):
+                    visit(child, _run_font(rpr))
+            elif tag == W + "txbxContent":
                 boxes.append(child)
             elif tag == W + "t":
-                parts.append(child.text or "")
+                text = child.text or ""
+                parts.append("".join(_font_char(font, ord(ch)) for ch in text) if font else text)
+            elif tag == W + "sym":
+                parts.append(_font_char(child.get(W + "font"), int(child.get(W + "char", "0"), 16)))
             elif tag == W + "tab":
                 parts.append(" ")
             elif tag in _BREAKS:
@@ -65,9 +108,9 @@ def _paragraph(p: etree._Element) -> tuple[str, list[etree._Element]]:
             elif tag == W + "noBreakHyphen":
                 parts.append("-")
             else:
-                visit(child)
+                visit(child, font)
 
-    visit(p)
+    visit(p, None)
     return "".join(parts), boxes
 
 

@@ -128,6 +128,10 @@ class _Flow:
                 self.walk(_cells(row)[0])
                 self._break()
             return
+        for caption in (child for child in table if _tag(child) == "caption"):
+            self._break()
+            self.lines[-1] += caption.text or ""
+            self.walk(caption)
         self._flush()
         declared = [[DeclaredCell(_cell_text(c), _span(c, "rowspan"), _span(c, "colspan")) for c in _cells(row)]
                     for row in _rows(table)]

@@ -16,7 +16,11 @@ from functools import lru_cache
 
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _DATE_TOKEN = re.compile(r"(yyyy|yy|e|mmmm|mmm|mm|m|dddd|ddd|dd|d|hh|h|ss|s|am/pm|a/p|上午/下午)", re.IGNORECASE)
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+_CONDITION = re.compile(r"(<=|>=|<>|<|>|=)\s*(-?\d+(?:\.\d+)?)")
+_COMPARE = {"<=": float.__le__, ">=": float.__ge__, "<>": float.__ne__, "<": float.__lt__, ">": float.__gt__,
+            "=": float.__eq__}
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"]
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -53,9 +57,12 @@ def _tokens(section: str) -> list[tuple[str, str]]:
         elif ch == "[":
             end = section.find("]", i)
             end = len(section) if end < 0 else end
-            currency = re.match(r"\$([^-\]]*)", section[i + 1:end])
+            inside = section[i + 1:end]
+            currency = re.match(r"\$([^-\]]*)", inside)
             if currency and currency.group(1):
                 out.append(("lit", currency.group(1)))
+            elif _CONDITION.fullmatch(inside):
+                out.append(("cond", inside))
             i = end + 1
         else:
             out.append(("code", ch))
@@ -112,10 +119,26 @@ def format_value(value: object, fmt: str | None) -> str:
     return _number(number, fmt)
 
 
+def _condition(section: tuple[tuple[str, str], ...]) -> str | None:
+    return next((text for kind, text in section if kind == "cond"), None)
+
+
+def _holds(condition: str, number: float) -> bool:
+    m = _CONDITION.fullmatch(condition)
+    return m is not None and _COMPARE[m.group(1)](number, float(m.group(2)))
+
+
 def _number(number: float, fmt: str) -> str:
     sections = [s for s in _sections(fmt) if "@" not in _code(s)] or list(_sections(fmt))
     sign = ""
-    if number < 0 and len(sections) >= 2:
+    if any(_condition(s) for s in sections):
+        # "[>=1]0%;"≥"0%": the first section whose condition holds, else the first without one.
+        section = next((s for s in sections if (c := _condition(s)) and _holds(c, number)),
+                       next((s for s in sections if not _condition(s)), sections[-1]))
+        if number < 0:
+            # A section chosen by its condition prints its own sign, as a negative section does.
+            sign, number = ("" if _condition(section) else "-"), -number
+    elif number < 0 and len(sections) >= 2:
         section, number = sections[1], -number
     elif number == 0 and len(sections) >= 3:
         section = sections[2]
@@ -135,6 +158,8 @@ def _number(number: float, fmt: str) -> str:
     for kind, text in section:
         if kind == "lit":
             out.append(text)
+        elif kind == "cond":
+            continue
         elif text in "0#?.,eE+-":
             if not placed:
                 out.append(digits)
@@ -188,6 +213,8 @@ def _date(value: dt.date | dt.time, fmt: str) -> str:
             runs.append((kind, text))
     pieces: list[tuple[str, str]] = []
     for kind, text in runs:
+        if kind == "cond":
+            continue
         if kind == "lit":
             pieces.append(("lit", text))
         else:

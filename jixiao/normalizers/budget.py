@@ -47,7 +47,8 @@ def budget_label(row: Row, total_row_open: bool = False) -> tuple[str, RCell] | 
             return label, cell
         if label == "total" and total_row_open:
             return "budget_total", cell
-        if label != "funds":  # 项目资金 filled down from a merged cell precedes the row's own label
+        if label not in ("funds", "subrows"):
+            # 项目资金 filled down from a merged cell, or a "其中" of its own, precedes the row's own label.
             return None
     return None
 

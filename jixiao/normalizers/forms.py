@@ -91,12 +91,20 @@ def _is_preamble(row: Row) -> bool:
     return bool(_TITLE.match(text)) or (len(text) <= _MAX_YEAR_LINE and parse_year(text) is not None)
 
 
+def _is_info_line(row: Row) -> bool:
+    """A line of "label：value" notes and dates under a title ("填报单位：… | 填报日期：… |
+    金额单位：万元"), however many cells it has; a row of the form prints figures or labels."""
+    return all(":" in c.text or (parse_year(c.text) is not None and parse_number(c.text) is None)
+               for c in row.printed()) and not _has_kv_label(row)
+
+
 def _preamble_start(rows: list[Row], previous_anchor: int, anchor: int) -> int:
     """Where the next form's title and year lines begin, counting back from its 项目名称
-    row over short lines between them ("金额单位：万元")."""
+    row over short lines and note lines between them ("金额单位：万元")."""
     start = anchor
     i = anchor - 1
-    while i > previous_anchor and anchor - i <= _MAX_PREAMBLE_ROWS and len(rows[i].printed()) <= 2:
+    while i > previous_anchor and anchor - i <= _MAX_PREAMBLE_ROWS and (
+            len(rows[i].printed()) <= 2 or _is_info_line(rows[i])):
         if _is_preamble(rows[i]):
             start = i
         elif BLOCKS.match(rows[i].printed()[0].text) == "total":

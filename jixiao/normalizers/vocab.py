@@ -21,6 +21,8 @@ BLOCK_LABELS: dict[str, tuple[str, ...]] = {
     "project_lead": ("项目负责人", "负责人"),
     "contact_phone": ("联系电话", "联系方式"),
     "funds": ("项目资金", "项目资金情况", "资金情况", "预算执行情况"),
+    # "其中" printed in a cell of its own, merged down the sub-rows it introduces.
+    "subrows": ("其中",),
     "budget_total": ("年度资金总额", "资金总额", "年度资金总额合计"),
     "budget_fiscal": ("当年财政拨款", "本年财政拨款", "其中当年财政拨款", "其中本年财政拨款", "财政拨款",
                       "其中财政拨款"),
