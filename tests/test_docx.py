@@ -203,3 +203,57 @@ def test_symbol_font_characters_and_hidden_text() -> None:
         _SYMBOL.format("<w:t>\uf0a3</w:t>", "4个工作日"),  # what a .doc's symbol becomes in .docx
         '<w:r><w:t>就业补助资金</w:t></w:r><w:r><w:rPr><w:vanish/></w:rPr><w:t>（填写项目全称）</w:t></w:r>',
     ]) == ["≥95%", "≤4个工作日", "就业补助资金"]
+
+
+def _nest_indicator_grid(body: etree._Element) -> None:
+    """The indicator grid set as a table inside the cell beside 绩效指标, as WPS templates do:
+    the outer table keeps the project block, one row 绩效指标 | (grid), and the 总分 row."""
+    table = body.findall(f"{W}tbl")[-1]
+    rows = table.findall(f"{W}tr")
+    header = next(k for k, tr in enumerate(rows) if "一级指标" in "".join(tr.itertext()))
+    total = next(k for k, tr in enumerate(rows) if "".join(tr.itertext()).startswith(("总分", "总计")))
+    grid = etree.Element(f"{W}tbl")
+    for tr in rows[header:total]:
+        inner = copy.deepcopy(tr)
+        first = inner.find(f"{W}tc")
+        if "绩效指标" in "".join(first.itertext()) or first.find(f"{W}tcPr/{W}vMerge") is not None:
+            inner.remove(first)  # the outer label column stays outside
+        grid.append(inner)
+    holder = etree.SubElement(etree.Element(f"{W}tr"), f"{W}tc")
+    run = etree.SubElement(etree.SubElement(holder, f"{W}p"), f"{W}r")
+    etree.SubElement(run, f"{W}t").text = "绩效指标"
+    cell = etree.SubElement(holder.getparent(), f"{W}tc")
+    cell.append(grid)
+    etree.SubElement(cell, f"{W}p")
+    for tr in rows[header:total]:
+        table.remove(tr)
+    table.insert(list(table).index(rows[total]), holder.getparent())
+
+
+def test_an_indicator_grid_nested_in_a_cell(original: bytes, tmp_path: Path) -> None:
+    nested = edited(original, _nest_indicator_grid)
+    last = docx.Document(io.BytesIO(nested)).tables[-1]
+    assert len(last.rows) < 15 and any(c.tables for row in last.rows for c in row.cells)
+    expected = read_forms(run_on(tmp_path, "plain.docx", original))
+    got = read_forms(run_on(tmp_path, "nested.docx", nested))
+    pd.testing.assert_frame_equal(expected[0], got[0])
+    pd.testing.assert_frame_equal(expected[1], got[1])
+
+
+def test_html_imported_as_an_alt_chunk(corpus: Path) -> None:
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    document = docx.Document()
+    page = (corpus / "html" / "a_html_03.html").read_bytes()
+    part = Part(PackURI("/word/afchunk1.htm"), "text/html", page, document.part.package)
+    rid = document.part.relate_to(part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/aFChunk")
+    chunk = etree.SubElement(document.element.body, f"{W}altChunk")
+    chunk.set("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id", rid)
+    document.element.body.insert(0, chunk)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    from jixiao.extractors.html import extract_html
+
+    expected = [[c.text for c in t.cells] for t in extract_html(page).tables]
+    assert [[c.text for c in t.cells] for t in extract_docx(buffer.getvalue()).tables] == expected

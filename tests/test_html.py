@@ -93,3 +93,54 @@ def test_a_caption_is_text_before_its_table() -> None:
     grid = extract_html("<html><body><table border=1><caption>项目支出绩效自评表<br>（2023年度）</caption>"
                         "<tr><td>项目名称</td></tr></table></body></html>".encode())
     assert [[c.text for c in t.cells] for t in grid.tables] == [["项目支出绩效自评表", "（2023年度）"], ["项目名称"]]
+
+
+def _nest_indicator_grid(page: str) -> str:
+    """The first form's indicator grid moved into a table inside the cell beside 绩效指标."""
+    import lxml.html
+
+    root = lxml.html.document_fromstring(page)
+    table = root.find(".//table")
+    rows = table.findall("tr")
+    header = next(k for k, tr in enumerate(rows) if "一级指标" in tr.text_content())
+    total = next(k for k, tr in enumerate(rows) if tr.text_content().startswith(("总分", "总计")))
+    rows[header].remove(rows[header][0])  # the 绩效指标 label, merged down the grid
+    holder = lxml.html.fromstring('<tr><td>绩效指标</td><td colspan="8"><table></table></td></tr>')
+    for tr in rows[header:total]:
+        holder.find(".//table").append(tr)
+    rows[total].addprevious(holder)
+    return lxml.html.tostring(root, encoding="unicode")
+
+
+def test_an_indicator_grid_nested_in_a_cell(page: str, tmp_path: Path) -> None:
+    nested = _nest_indicator_grid(page)
+    assert nested.count("<table") == page.count("<table") + 1
+    expected = read_forms(run_on(tmp_path, "plain.html", page.encode("utf-8")))
+    got = read_forms(run_on(tmp_path, "nested.html", nested.encode("utf-8")))
+    pd.testing.assert_frame_equal(expected[0], got[0])
+    pd.testing.assert_frame_equal(expected[1], got[1])
+
+
+def test_values_in_form_controls() -> None:
+    grid = extract_html('<table><tr><td>项目名称</td><td><input type="text" value="测试项目" readonly></td>'
+                        '<td><input type="hidden" value="x1"><textarea>目标甲</textarea></td>'
+                        '<td><select><option>否</option><option selected>是</option></select></td></tr></table>'
+                        .encode())
+    assert [c.text for c in grid.tables[0].cells] == ["项目名称", "测试项目", "目标甲", "是"]
+
+
+def test_a_web_archive_saved_as_doc(page: str, tmp_path: Path) -> None:
+    """Word's "single file web page" (MHT): MIME parts, quoted-printable, a GB charset."""
+    import email.charset
+    import email.mime.multipart
+    import email.mime.text
+
+    email.charset.add_charset("gb18030", email.charset.QP, email.charset.QP)
+    archive = email.mime.multipart.MIMEMultipart("related")
+    archive.attach(email.mime.text.MIMEText(page.replace('<meta charset="utf-8">', ""), "html", "gb18030"))
+    data = archive.as_bytes()
+    assert sniff_format(data[:8192], data) == "mht" and b"=" in data
+    expected = read_forms(run_on(tmp_path, "page.html", page.encode("utf-8")))
+    got = read_forms(run_on(tmp_path, "page.doc", data))
+    pd.testing.assert_frame_equal(expected[0], got[0])
+    pd.testing.assert_frame_equal(expected[1], got[1])

@@ -261,3 +261,32 @@ def test_a_note_line_between_title_and_form_keeps_the_title_with_its_form() -> N
     first, second = read(titled(2023, FORM_C[1:]), titled(2024, FORM_C[1:]))
     assert (first.project.year, second.project.year) == (2023, 2024)
     assert first.project.total_score == second.project.total_score == 89
+
+
+def test_goal_labels_with_their_text_in_one_cell() -> None:
+    lines = [ln for ln in FORM_A if not ln.startswith(("年度总体目标", "\t完成城区"))]
+    at = lines.index("绩效指标\t一级指标\t二级指标\t三级指标\t全年指标值\t实际值\t权重\t评分\t原因分析及改进措施")
+    lines[at:at] = ["年度总体目标：完成城区道路清扫保洁。", "实际完成情况：达到一类标准。"]
+    (form,) = read(lines)
+    assert (form.project.goal_expected, form.project.goal_actual) == ("完成城区道路清扫保洁。", "达到一类标准。")
+    assert len(form.indicators) == 7
+
+
+def test_a_year_in_chinese_numerals_and_another_fiscal_label() -> None:
+    lines = ["二〇二四年度项目支出绩效自评表", *FORM_A[2:]]
+    lines[lines.index("\t其中：本年财政拨款\t1,200.00\t1,150\t1,035\t—\t—\t—")] = (
+        "\t其中：本级财政资金\t1,200.00\t1,150\t1,035\t—\t—\t—")
+    (form,) = read(lines)
+    assert form.project.year == 2024
+    assert (form.project.fiscal_initial, form.project.fiscal_executed) == (1200.0, 1035.0)
+
+
+def test_a_total_row_is_read_when_no_indicator_grid_is() -> None:
+    """The indicator grid printed in a way no header row announces: the goal block ends at
+    绩效指标 and the 总分 row still gives the total."""
+    lines = [*FORM_C[:3], FORM_C[3], "年度总体目标\t预期目标\t\t实际完成情况", "\t路灯全亮。\t\t已完成。",
+             "绩效指标\t见附表", "总分\t\t\t\t\t\t100\t89\t"]
+    (form,) = read(lines)
+    p = form.project
+    assert (p.goal_expected, p.goal_actual) == ("路灯全亮。", "已完成。")
+    assert (p.total_weight, p.total_score) == (100.0, 89.0) and "missing_total" not in p.issues

@@ -114,3 +114,23 @@ def test_formats_without_an_extractor_fail_as_unsupported() -> None:
     with pytest.raises(ExtractError) as caught:
         extract("pdf", b"%PDF-1.7\n")
     assert caught.value.category == "unsupported"
+
+
+def test_a_comma_separated_export(seed_text: str) -> None:
+    """The seed's rows saved as CSV the way a spreadsheet does (GBK, every row as wide as the
+    sheet, quoted cells with commas and line breaks) read like the rows themselves."""
+    import csv
+    import io
+
+    rows = texts(extract_text(seed_text.encode()))
+    width = max(len(row) for row in rows)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(row + [""] * (width - len(row)) for row in rows)
+    data = buffer.getvalue().encode("gb18030")
+    assert b'"' in data and sniff_format(data[:8192], data) == "txt"
+    assert [[c for c in row if c] for row in texts(extract("txt", data))] == [[c for c in row if c] for row in rows]
+
+
+def test_prose_with_commas_is_not_csv() -> None:
+    prose = "Minutes, 2024\nAttendees: Li, Wang, Zhang\nBudget was discussed, approved, and filed.\n"
+    assert texts(extract_text(prose.encode())) == [[line] for line in prose.strip().split("\n")]

@@ -114,3 +114,63 @@ def test_a_corrupt_workbook_fails_and_the_others_land(corpus: Path, original: by
     files = pd.read_parquet(out / "files").set_index("source_path")
     assert files.loc["good.xlsx", "forms"] == 2
     assert files.loc["truncated.xlsx", "status"] == "failed" and files.loc["truncated.xlsx", "error"]
+
+
+def spreadsheetml(workbook: openpyxl.Workbook) -> bytes:
+    """The workbook as an Excel 2003 XML Spreadsheet, the way report systems export one."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    formats: dict[str, str] = {}
+    sheets = []
+    for ws in workbook.worksheets:
+        merged = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
+        covered = {(r, c) for m in ws.merged_cells.ranges for r in range(m.min_row, m.max_row + 1)
+                   for c in range(m.min_col, m.max_col + 1)} - set(merged)
+        rows = []
+        for r in range(1, ws.max_row + 1):
+            cells = []
+            for c in range(1, ws.max_column + 1):
+                cell = ws.cell(r, c)
+                if (r, c) in covered or (cell.value is None and (r, c) not in merged):
+                    continue
+                style = formats.setdefault(cell.number_format, f"s{len(formats)}")
+                span = merged.get((r, c))
+                attrs = f' ss:Index="{c}" ss:StyleID="{style}"'
+                if span is not None:
+                    attrs += f' ss:MergeAcross="{span.max_col - span.min_col}" ss:MergeDown="{span.max_row - span.min_row}"'
+                kind = "Number" if isinstance(cell.value, (int, float)) else "String"
+                value = "" if cell.value is None else escape(str(cell.value))
+                cells.append(f'<Cell{attrs}><Data ss:Type="{kind}">{value}</Data></Cell>')
+            rows.append(f'<Row ss:Index="{r}">{"".join(cells)}</Row>')
+        sheets.append(f'<Worksheet ss:Name={quoteattr(ws.title)}><Table>{"".join(rows)}</Table></Worksheet>')
+    styles = "".join(f'<Style ss:ID="{sid}"><NumberFormat ss:Format={quoteattr(fmt)}/></Style>'
+                     for fmt, sid in formats.items())
+    return ('<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+            '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+            'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+            f'<Styles>{styles}</Styles>{"".join(sheets)}</Workbook>').encode()
+
+
+def test_an_excel_2003_xml_spreadsheet_named_xls(original: bytes, tmp_path: Path) -> None:
+    data = spreadsheetml(openpyxl.load_workbook(io.BytesIO(original)))
+    expected = read_forms(run_on(tmp_path, "book.xlsx", original))
+    out = run_on(tmp_path, "book.xls", data)
+    got = read_forms(out)
+    pd.testing.assert_frame_equal(expected[0], got[0])
+    pd.testing.assert_frame_equal(expected[1], got[1])
+    assert set(pd.read_parquet(out / "projects").source_format) == {"xls"}
+
+
+def test_excel_escapes_in_strings(original: bytes) -> None:
+    """A carriage return inside cell text is stored as "_x000D_"; a literal "_x" as "_x005F_x"."""
+    import zipfile
+
+    workbook = openpyxl.load_workbook(io.BytesIO(original))
+    workbook.worksheets[0]["B6"] = "年度资金@CR@\n总额"
+    workbook.worksheets[0]["A1"] = "项目支出绩效自评表_x005F_x0031_"
+    stored = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(saved(workbook))) as zin, zipfile.ZipFile(stored, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info.filename).replace(b"@CR@", b"_x000D_"))
+    texts = {c.text for t in extract_xlsx(stored.getvalue()).tables for c in t.cells}
+    assert "年度资金\r\n总额" in texts and "项目支出绩效自评表_x0031_" in texts

@@ -7,7 +7,9 @@ from jixiao.extractors.docx import extract_docx
 from jixiao.extractors.errors import ExtractError
 from jixiao.extractors.html import extract_html
 from jixiao.extractors.legacy import extract_doc, extract_rtf
+from jixiao.extractors.mht import extract_mht
 from jixiao.extractors.sniff import sniff_format
+from jixiao.extractors.spreadsheetml import extract_spreadsheetml
 from jixiao.extractors.text import extract_text
 from jixiao.extractors.xls import extract_xls
 from jixiao.extractors.xlsx import extract_xlsx
@@ -23,6 +25,8 @@ EXTRACTORS: dict[str, Extractor] = {
     "xls": extract_xls,
     "doc": extract_doc,
     "rtf": extract_rtf,
+    "mht": extract_mht,
+    "spreadsheetml": extract_spreadsheetml,
 }
 
 _UNREAD = {

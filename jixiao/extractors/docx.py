@@ -4,13 +4,18 @@ Cells are read from the XML, not from python-docx's grid, which repeats a merged
 cell's text at every position it covers: `gridSpan` is a column span, a
 `vMerge` continuation extends the cell above it, `gridBefore` leaves columns
 free at a row's start. Text boxes are read once (their VML fallback copy is
-skipped); deleted, moved-away and hidden (`w:vanish`) text is not read. Characters
+skipped); deleted, moved-away and hidden (`w:vanish`) text is not read. A table
+nested in a cell is that cell's text when small (a note laid out as a table), and a
+table of its own, placed after the row holding it, when it is a block of the form
+(an indicator grid set inside the cell beside 绩效指标). HTML imported as an
+`altChunk` (as server-side generators write) is read where it stands. Characters
 in the Symbol font (≥ and ≤ inserted as symbols, stored as `w:sym` or as private-use
 code points) are read as the characters they draw.
 """
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -19,11 +24,13 @@ from docx.opc.exceptions import PackageNotFoundError
 from lxml import etree
 
 from jixiao.extractors.errors import ExtractError
+from jixiao.extractors.html import extract_html
 from jixiao.extractors.layout import text_table
 from jixiao.grid import Cell, Grid, Table
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 W = f"{{{_W}}}"
 _WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "smartTag"}
 # Subtrees whose text is not printed: deletions, moved-away text, a text box's fallback copy.
@@ -131,12 +138,28 @@ def _is_frame(tbl: etree._Element) -> bool:
         c[0].find(f".//{W}tbl") is not None for c in cells)
 
 
-class _Flow:
-    """Body content in document order: loose paragraphs and tables."""
+# A table nested in a cell with at least this many rows and columns is a block of the
+# page (an indicator grid set inside the cell beside 绩效指标), not a note in the cell.
+_BLOCK_SIZE = 3
+_CHUNK_TYPES = {"text/html": extract_html, "application/xhtml+xml": extract_html}
+ChunkReader = Callable[[str], list[Table]]
 
-    def __init__(self) -> None:
+
+def _is_block(tbl: etree._Element) -> bool:
+    rows = _unwrapped(tbl, {W + "tr"})
+    return len(rows) >= _BLOCK_SIZE and max(len(_unwrapped(tr, {W + "tc"})) for tr in rows) >= _BLOCK_SIZE
+
+
+class _Flow:
+    """Body content in document order: loose paragraphs and tables.
+
+    `in_cell`: walking a table cell, whose block tables the cell's table places itself."""
+
+    def __init__(self, chunks: ChunkReader | None = None, in_cell: bool = False) -> None:
         self.tables: list[Table] = []
         self.lines: list[str] = []
+        self.chunks = chunks
+        self.in_cell = in_cell
 
     def _flush(self) -> None:
         table = text_table(self.lines)
@@ -145,7 +168,7 @@ class _Flow:
         self.lines = []
 
     def walk(self, parent: etree._Element) -> None:
-        for child in _unwrapped(parent, {W + "p", W + "tbl", W + "txbxContent"}):
+        for child in _unwrapped(parent, {W + "p", W + "tbl", W + "txbxContent", W + "altChunk"}):
             if child.tag == W + "p":
                 text, boxes = _paragraph(child)
                 self.lines.append(text)
@@ -153,50 +176,64 @@ class _Flow:
                     self.walk(box)
             elif child.tag == W + "txbxContent":
                 self.walk(child)
+            elif child.tag == W + "altChunk":
+                # Content imported from another part (HTML that a generator wrote), shown in place.
+                self._flush()
+                if self.chunks is not None:
+                    self.tables.extend(self.chunks(child.get(f"{{{_R}}}id", "")))
+            elif self.in_cell and _is_block(child):
+                continue
             elif _is_frame(child):
                 for tr in _unwrapped(child, {W + "tr"}):
                     self.walk(_unwrapped(tr, {W + "tc"})[0])
             else:
                 self._flush()
-                table = _table(child)
-                if table.cells:
-                    self.tables.append(table)
+                self.tables.extend(t for t in self._table(child) if t.cells)
 
     def finish(self) -> list[Table]:
         self._flush()
         return self.tables
 
+    def _cell_text(self, tc: etree._Element) -> str:
+        """Paragraphs on their own lines; a small table nested in the cell gives one line per row."""
+        flow = _Flow(self.chunks, in_cell=True)
+        flow.walk(tc)
+        return "\n".join(" ".join(c.text for c in row) for table in flow.finish() for row in table.rows())
 
-def _cell_text(tc: etree._Element) -> str:
-    """Paragraphs on their own lines; a table nested in the cell gives one line per row."""
-    flow = _Flow()
-    flow.walk(tc)
-    return "\n".join(" ".join(c.text for c in row) for table in flow.finish() for row in table.rows())
-
-
-def _table(tbl: etree._Element) -> Table:
-    done: list[_Open] = []
-    above: dict[int, _Open] = {}  # the cell most recently started at each column, for vMerge
-    for r, tr in enumerate(_unwrapped(tbl, {W + "tr"})):
-        tr_pr = tr.find(W + "trPr")
-        col = int(_val(tr_pr.find(W + "gridBefore") if tr_pr is not None else None, "0") or 0)
-        previous: _Open | None = None
-        for tc in _unwrapped(tr, {W + "tc"}):
-            tc_pr = tc.find(W + "tcPr")
-            span = int(_val(tc_pr.find(W + "gridSpan") if tc_pr is not None else None, "1") or 1)
-            v_merge = tc_pr.find(W + "vMerge") if tc_pr is not None else None
-            h_merge = tc_pr.find(W + "hMerge") if tc_pr is not None else None
-            if v_merge is not None and _val(v_merge, "continue") != "restart" and col in above:
-                above[col].rowspan = r - above[col].row + 1
-            elif h_merge is not None and _val(h_merge, "continue") != "restart" and previous is not None:
-                previous.colspan += span  # the legacy horizontal merge of Word 97 documents
-            else:
-                previous = _Open(_cell_text(tc), r, col, span)
-                done.append(previous)
-                for c in range(col, col + span):
-                    above[c] = previous
-            col += span
-    return Table([Cell(text=o.text, row=o.row, col=o.col, rowspan=o.rowspan, colspan=o.colspan) for o in done])
+    def _table(self, tbl: etree._Element) -> list[Table]:
+        """The table, cut after each row whose cell holds a block table, which comes next."""
+        done: list[_Open] = []
+        blocks: list[tuple[int, etree._Element]] = []
+        above: dict[int, _Open] = {}  # the cell most recently started at each column, for vMerge
+        for r, tr in enumerate(_unwrapped(tbl, {W + "tr"})):
+            tr_pr = tr.find(W + "trPr")
+            col = int(_val(tr_pr.find(W + "gridBefore") if tr_pr is not None else None, "0") or 0)
+            previous: _Open | None = None
+            for tc in _unwrapped(tr, {W + "tc"}):
+                tc_pr = tc.find(W + "tcPr")
+                span = int(_val(tc_pr.find(W + "gridSpan") if tc_pr is not None else None, "1") or 1)
+                v_merge = tc_pr.find(W + "vMerge") if tc_pr is not None else None
+                h_merge = tc_pr.find(W + "hMerge") if tc_pr is not None else None
+                if v_merge is not None and _val(v_merge, "continue") != "restart" and col in above:
+                    above[col].rowspan = r - above[col].row + 1
+                elif h_merge is not None and _val(h_merge, "continue") != "restart" and previous is not None:
+                    previous.colspan += span  # the legacy horizontal merge of Word 97 documents
+                else:
+                    previous = _Open(self._cell_text(tc), r, col, span)
+                    done.append(previous)
+                    for c in range(col, col + span):
+                        above[c] = previous
+                    blocks.extend((r, t) for t in _unwrapped(tc, {W + "tbl"}) if _is_block(t))
+                col += span
+        cells = [Cell(text=o.text, row=o.row, col=o.col, rowspan=o.rowspan, colspan=o.colspan) for o in done]
+        pieces: list[Table] = []
+        start = 0
+        for row, block in blocks:
+            pieces.append(Table([c for c in cells if start <= c.row <= row]))
+            pieces.extend(self._table(block))
+            start = row + 1
+        pieces.append(Table([c for c in cells if c.row >= start]))
+        return pieces
 
 
 def extract_docx(data: bytes, source_format: str = "docx") -> Grid:
@@ -204,6 +241,12 @@ def extract_docx(data: bytes, source_format: str = "docx") -> Grid:
         document = docx.Document(BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise ExtractError(f"unreadable Word document: {type(exc).__name__}: {exc}") from exc
-    flow = _Flow()
+
+    def chunk(rid: str) -> list[Table]:
+        part = document.part.related_parts.get(rid)
+        reader = _CHUNK_TYPES.get(part.content_type) if part is not None else None
+        return reader(part.blob).tables if reader is not None else []
+
+    flow = _Flow(chunk)
     flow.walk(document.element.body)
     return Grid(source_format=source_format, extractor="docx", tables=flow.finish())

@@ -3,7 +3,10 @@
 Government sites often serve GB2312/GBK pages, and "Excel" downloads that are
 really HTML; the encoding is taken from a byte-order mark or the page's own
 declaration, else UTF-8, else GB18030. A table whose rows each hold one cell
-wrapping other tables is page layout, not data: its content is read as flow.
+wrapping other tables is page layout, not data: its content is read as flow. A
+table nested in a cell is that cell's text when small, and a table of its own,
+placed after the row holding it, when it is a block of the form. Pages saved from
+online forms show values in text boxes: their values are read.
 """
 from __future__ import annotations
 
@@ -21,7 +24,9 @@ _DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 # GB2312 and GBK pages often use characters only their superset GB18030 defines.
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "big5": "big5hkscs"}
-_SKIPPED = {"script", "style", "head", "title", "template", "noscript", "iframe", "object", "select"}
+_SKIPPED = {"script", "style", "head", "title", "template", "noscript", "iframe", "object", "button"}
+_UNSHOWN_INPUTS = {"hidden", "submit", "button", "reset", "image", "checkbox", "radio", "file", "password"}
+_BLOCK_SIZE = 3
 _BLOCKS = {
     "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "section", "article",
     "header", "footer", "main", "nav", "aside", "blockquote", "pre", "address", "center", "form", "fieldset",
@@ -86,12 +91,41 @@ def _is_frame(table: lxml.etree._Element) -> bool:
     return any(cell.find(".//table") is not None for row in rows for cell in _cells(row))
 
 
-class _Flow:
-    """Walks a page in document order, collecting loose text lines and tables."""
+def _is_block(table: lxml.etree._Element) -> bool:
+    """A table nested in a cell with this many rows and columns is a block of the page (an
+    indicator grid set inside the cell beside 绩效指标), not a note laid out in the cell."""
+    rows = _rows(table)
+    return len(rows) >= _BLOCK_SIZE and max(len(_cells(row)) for row in rows) >= _BLOCK_SIZE
 
-    def __init__(self) -> None:
+
+def _nested_tables(el: lxml.etree._Element) -> list[lxml.etree._Element]:
+    """Tables inside `el` that are not inside another table inside `el`."""
+    found = []
+    for child in el:
+        if _tag(child) == "table":
+            found.append(child)
+        elif _tag(child):
+            found.extend(_nested_tables(child))
+    return found
+
+
+def _input_text(el: lxml.etree._Element) -> str:
+    """What a form control shows: a text box's value, a list's chosen option."""
+    if _tag(el) == "input":
+        return "" if (el.get("type") or "text").lower() in _UNSHOWN_INPUTS else el.get("value") or ""
+    chosen = [o for o in el.iter("option") if o.get("selected") is not None] or list(el.iter("option"))[:1]
+    return chosen[0].text_content() if chosen else ""
+
+
+class _Flow:
+    """Walks a page in document order, collecting loose text lines and tables.
+
+    `in_cell`: walking a table cell, whose block tables the cell's table places itself."""
+
+    def __init__(self, in_cell: bool = False) -> None:
         self.tables: list[Table] = []
         self.lines: list[str] = [""]
+        self.in_cell = in_cell
 
     def _break(self) -> None:
         if self.lines[-1].strip():
@@ -108,9 +142,12 @@ class _Flow:
             tag = _tag(child)
             if tag and tag not in _SKIPPED and not _hidden(child):
                 if tag == "table":
-                    self._table(child)
+                    if not (self.in_cell and _is_block(child)):
+                        self._table(child)
                 elif tag == "br":
                     self._break()
+                elif tag in ("input", "select"):
+                    self.lines[-1] += _input_text(child)
                 else:
                     block = tag in _BLOCKS
                     if block:
@@ -133,11 +170,21 @@ class _Flow:
             self.lines[-1] += caption.text or ""
             self.walk(caption)
         self._flush()
-        declared = [[DeclaredCell(_cell_text(c), _span(c, "rowspan"), _span(c, "colspan")) for c in _cells(row)]
-                    for row in _rows(table)]
-        placed = place_cells(declared)
-        if placed.cells:
-            self.tables.append(placed)
+        declared: list[list[DeclaredCell]] = []
+        blocks: list[tuple[int, lxml.etree._Element]] = []
+        for r, row in enumerate(_rows(table)):
+            declared.append([DeclaredCell(_cell_text(c), _span(c, "rowspan"), _span(c, "colspan"))
+                             for c in _cells(row)])
+            blocks.extend((r, t) for c in _cells(row) for t in _nested_tables(c) if _is_block(t))
+        cells = place_cells(declared).cells
+        # Cut after each row whose cell holds a block table, which comes next.
+        start = 0
+        for row, block in blocks:
+            self.tables.append(Table([c for c in cells if start <= c.row <= row]))
+            self._table(block)
+            start = row + 1
+        self.tables.append(Table([c for c in cells if c.row >= start]))
+        self.tables = [t for t in self.tables if t.cells]
 
     def finish(self) -> list[Table]:
         self._flush()
@@ -145,8 +192,8 @@ class _Flow:
 
 
 def _cell_text(cell: lxml.etree._Element) -> str:
-    """A cell's text; <br>, paragraphs and rows of a table nested inside it break lines."""
-    flow = _Flow()
+    """A cell's text; <br>, paragraphs and rows of a small table nested inside it break lines."""
+    flow = _Flow(in_cell=True)
     flow.lines[-1] += cell.text or ""
     flow.walk(cell)
     parts = [line for table in flow.finish() for row in table.rows() for line in [" ".join(c.text for c in row)]]

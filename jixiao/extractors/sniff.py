@@ -5,6 +5,7 @@ saved as .docx), so only the content counts.
 """
 from __future__ import annotations
 
+import re
 import zipfile
 from io import BytesIO
 
@@ -17,12 +18,15 @@ _IMAGE_MAGIC = (
     b"BM",
     b"GIF8",
 )
+# A web archive (MHT) opens with MIME header lines.
+_MIME_HEADERS = re.compile(rb"(?:[a-z][a-z0-9-]*:[^\n]*\r?\n)+")
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _HTML_MARKERS = (b"<html", b"<!doctype html", b"<table", b"<body", b"<head", b"<meta")
 
 
 def sniff_format(head: bytes, data: bytes | None = None) -> str:
-    """Return one of txt, docx, xlsx, doc, rtf, xls, html, pdf, image, zip, ole2, encrypted, empty.
+    """Return one of txt, docx, xlsx, doc, rtf, xls, spreadsheetml, html, mht, pdf, image, zip, ole2,
+    encrypted, empty.
 
     `head` is the first few KiB; `data` the whole file, needed only to look
     inside zip containers.
@@ -47,9 +51,14 @@ def sniff_format(head: bytes, data: bytes | None = None) -> str:
         return "image"
     lowered = head[:4096].lower()
     stripped = lowered.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if _MIME_HEADERS.match(stripped) and b"multipart/related" in lowered:
+        return "mht"
     # A markup document starts with a tag; prose that merely mentions <table> is text.
-    if stripped.startswith(b"<") and any(m in lowered for m in (b"<?xml", *_HTML_MARKERS)):
-        return "html"
+    if stripped.startswith(b"<"):
+        if b"urn:schemas-microsoft-com:office:spreadsheet" in lowered and b"<workbook" in lowered:
+            return "spreadsheetml"
+        if any(m in lowered for m in (b"<?xml", *_HTML_MARKERS)):
+            return "html"
     return "txt"
 
 

@@ -1,11 +1,13 @@
-"""Text exports: TAB-separated rows, or one cell per line.
+"""Text exports: TAB-separated rows, one cell per line, or comma-separated values.
 
-Two layouts occur, told apart by content:
+Three layouts occur, told apart by content:
 - rows: one table row per line, cells separated by TABs (a cell holding a
   line break is quoted, as Excel writes it);
 - cells: one cell per line starting with a TAB; a line with neither TAB nor
   text ends a table row; a line without a leading TAB continues the previous
-  cell (a line break inside the cell).
+  cell (a line break inside the cell);
+- CSV: comma-separated rows with quoted fields ("1,200.00", line breaks), as
+  spreadsheets save them.
 """
 from __future__ import annotations
 
@@ -33,6 +35,9 @@ _SEGMENT_BREAK = 2
 # Lines either side of a row that tell the width of its table.
 _WIDTH_WINDOW = 8
 _REGULAR_SHARE = 0.6
+# Spreadsheets save CSV with every row padded to the sheet's width; prose never is that regular.
+_MIN_CSV_WIDTH = 4
+_CSV_SHARE = 0.8
 # Control characters (other than TAB and line breaks) and U+FFFD: a few per cent means binary.
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
 _MAX_CONTROL_SHARE = 0.01
@@ -94,6 +99,22 @@ def _quoted_rows(text: str) -> list[list[str]] | None:
         return None
     return [row for row in csv.reader(io.StringIO(text), delimiter="\t", quotechar='"') if any(
         cell.strip() for cell in row)]
+
+
+def _is_csv_layout(lines: list[str]) -> bool:
+    """Comma-separated: no TABs, and nearly all lines split by commas (quotes respected) into
+    the same number of fields; Chinese prose uses "，", not ","."""
+    filled = [ln for ln in lines if ln.strip()]
+    if not filled or any("\t" in ln for ln in filled) or sum("," in ln for ln in filled) < _REGULAR_SHARE * len(
+            filled):
+        return False
+    widths = Counter(len(row) for row in csv.reader(io.StringIO("\n".join(filled))))
+    width, count = widths.most_common(1)[0]
+    return width >= _MIN_CSV_WIDTH and count >= _CSV_SHARE * sum(widths.values())
+
+
+def _csv_layout(lines: list[str]) -> list[list[str]]:
+    return [row for row in csv.reader(io.StringIO("\n".join(lines))) if any(cell.strip() for cell in row)]
 
 
 def _rows_layout(lines: list[str]) -> list[list[str]]:
@@ -169,6 +190,14 @@ def _cells_layout(lines: list[str]) -> list[list[str]]:
     return rows
 
 
+def _layout(segment: list[str]) -> list[list[str]]:
+    if _is_cell_layout(segment):
+        return _cells_layout(segment)
+    if _is_csv_layout(segment):
+        return _csv_layout(segment)
+    return _rows_layout(segment)
+
+
 def extract_text(data: bytes) -> Grid:
     text = decode_text(data).replace("\r\n", "\n").replace("\r", "\n")
     rows = _quoted_rows(text)
@@ -176,7 +205,7 @@ def extract_text(data: bytes) -> Grid:
         rows = [
             row
             for segment in _segments(text.split("\n"))
-            for row in (_cells_layout(segment) if _is_cell_layout(segment) else _rows_layout(segment))
+            for row in _layout(segment)
         ]
     table = Table(
         [Cell(text=value, row=r, col=c) for r, row in enumerate(rows) for c, value in enumerate(row)]

@@ -27,6 +27,8 @@ from jixiao.grid import Grid
 
 _READ_ERRORS = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError)
 # A cell reference (A1, $B$2) or a function call: a formula that computes something.
+# Characters XML cannot hold, which Excel writes as "_x000D_" (a carriage return).
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _COMPUTES = re.compile(r"\$?[A-Za-z]{1,3}\$?\d+|[A-Za-z_][A-Za-z0-9_.]*\s*\(")
 
 
@@ -58,7 +60,10 @@ def _recalculated(data: bytes) -> Workbook | None:
 def _sheet(ws: Worksheet, fills: dict[tuple[int, int], str]) -> Sheet:
     sheet = Sheet()
     for (row, col), cell in _cells(ws).items():
-        text = format_value(cell.value, cell.number_format)
+        value = cell.value
+        if isinstance(value, str) and "_x" in value:
+            value = _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+        text = format_value(value, cell.number_format)
         if text:
             sheet.texts[(row - 1, col - 1)] = text
     for (row, col), text in fills.items():

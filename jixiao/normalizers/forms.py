@@ -205,22 +205,30 @@ class _Goals:
         """Take the row's goal texts if it belongs to the block.
 
         `closed`: the form's grid has ended, so only a row with a goal label, or the
-        text row right under a goal header, still belongs to the block."""
+        text row right under a goal header, still belongs to the block. A row labelled
+        as another block (绩效指标, 总分) ends it."""
         printed = row.printed()
-        labels = [BLOCKS.match(c.text) for c in printed]
+        marked = [_goal_label(c) for c in printed]
+        labels = [label for label, _ in marked]
+        if any(lab is not None and lab not in _GOAL_LABELS for lab in labels):
+            self.open = self.awaiting_texts = False
+            return
         labelled = any(lab in _GOAL_LABELS for lab in labels)
         if not labelled and not (self.awaiting_texts if closed else self.open):
             return
         texts: list[RCell] = []
         slot: list[str] | None = None
         taken = False
-        for cell, label in zip(printed, labels):
+        for cell, (label, inline) in zip(printed, marked):
             if label in _GOAL_LABELS:
                 self.open = True
                 if label == "goal_expected":
                     slot = self.expected
                 elif label == "goal_actual":
                     slot, self.actual_col = self.actual, cell.col
+                if inline:  # "年度总体目标：…" / "实际完成情况：…" in one cell
+                    (self.expected if slot is None else slot).append(inline)
+                    taken = True
                 continue
             if label is not None or cell.empty:
                 continue
@@ -249,6 +257,17 @@ class _Goals:
 
 
 _GOAL_LABELS = ("goal", "goal_expected", "goal_actual")
+
+
+def _goal_label(cell: RCell) -> tuple[str | None, str | None]:
+    """The cell's block label, and for a goal label the text printed after it in the
+    same cell ("实际完成情况：完成生态护岸…")."""
+    label = BLOCKS.match(cell.text)
+    if label is not None or ":" not in cell.text:
+        return label, None
+    head, _, tail = cell.text.partition(":")
+    label = BLOCKS.exact(head)
+    return (label, tail.strip() or None) if label in _GOAL_LABELS else (None, None)
 _SLOT_LABELS = ("goal_expected", "goal_actual")
 
 
@@ -299,6 +318,10 @@ def parse_form(span: FormSpan) -> ParsedForm:
             b[0] == "budget_total" for b in budget_rows))
         if label is not None:
             budget_rows.append((label[0], label[1], row))
+            continue
+        found_total = total_row(row, DEFAULT_HEADER)
+        if found_total is not None:
+            total = found_total  # a 总分 row, even where no indicator grid could be read
             continue
         _read_labels(row, kv, goals)
 
