@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from jixiao.extractors.errors import ExtractError
+from jixiao.extractors.pdf import extract_pdf
 from jixiao.extractors.sniff import sniff_format
 from jixiao.extractors.text import extract_text
 from jixiao.grid import Grid
@@ -12,6 +13,7 @@ Extractor = Callable[[bytes], Grid]
 
 EXTRACTORS: dict[str, Extractor] = {
     "txt": extract_text,
+    "pdf": extract_pdf,
 }
 
 

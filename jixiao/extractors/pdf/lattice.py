@@ -1,0 +1,128 @@
+"""Ruled tables on one page: the cell grid from the page's lines and rectangles.
+
+pdfplumber finds each cell's rectangle (merged cells included, as one large
+rectangle); the distinct x and y edges of those rectangles give the table's
+columns and rows, so a merged cell becomes one cell with its spans. The
+characters inside a cell, in reading order, are its text.
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from jixiao.extractors.pdf.lines import Char, TextLine, text_lines
+from jixiao.grid import BBox
+
+# Edges closer than this (points) are one edge: ruling lines have width, and
+# exporters place the two sides of a cell border a fraction of a point apart.
+EDGE_TOLERANCE = 1.5
+_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
+
+
+@dataclass(slots=True)
+class PdfCell:
+    bbox: BBox
+    row: int
+    rowspan: int
+    col: int
+    colspan: int
+    lines: list[TextLine] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+@dataclass(slots=True)
+class PageTable:
+    """One ruled table on one page; `xs`/`ys` are its column and row edges."""
+
+    page: int
+    bbox: BBox
+    xs: list[float]
+    ys: list[float]
+    cells: list[PdfCell]
+
+    @property
+    def row_count(self) -> int:
+        return len(self.ys) - 1
+
+
+def cluster_edges(values: Sequence[float], tolerance: float = EDGE_TOLERANCE) -> list[float]:
+    """Sorted distinct edges, values within `tolerance` of the previous one merged."""
+    edges: list[float] = []
+    for value in sorted(values):
+        if not edges or value - edges[-1] > tolerance:
+            edges.append(value)
+    return edges
+
+
+def edge_index(edges: list[float], value: float) -> int:
+    """Index of the edge nearest to `value`."""
+    return min(range(len(edges)), key=lambda i: abs(edges[i] - value))
+
+
+def find_page_tables(page: Any, page_number: int, chars: list[Char]) -> tuple[list[PageTable], list[Char]]:
+    """The page's ruled tables with their text, and the characters outside every cell."""
+    tables: list[PageTable] = []
+    for found in page.find_tables(_SETTINGS):
+        table = _grid(found.cells, page_number)
+        if table is not None:
+            tables.append(table)
+    outside: list[Char] = []
+    per_cell: dict[int, list[Char]] = {}
+    lookups = [(t, _occupancy(t)) for t in tables]
+    for char in chars:
+        cell = _cell_at(lookups, (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2)
+        if cell is None:
+            outside.append(char)
+        else:
+            per_cell.setdefault(id(cell), []).append(char)
+    for table in tables:
+        for cell in table.cells:
+            cell.lines = text_lines(per_cell.get(id(cell), []))
+    tables.sort(key=lambda t: t.bbox[1])
+    return tables, outside
+
+
+def _grid(rects: list[tuple[float, float, float, float]], page_number: int) -> PageTable | None:
+    if not rects:
+        return None
+    xs = cluster_edges([v for r in rects for v in (r[0], r[2])])
+    ys = cluster_edges([v for r in rects for v in (r[1], r[3])])
+    if len(xs) < 2 or len(ys) < 2:
+        return None
+    cells = []
+    for x0, top, x1, bottom in rects:
+        c0, c1 = edge_index(xs, x0), edge_index(xs, x1)
+        r0, r1 = edge_index(ys, top), edge_index(ys, bottom)
+        if c1 <= c0 or r1 <= r0:
+            continue
+        cells.append(PdfCell(bbox=(x0, top, x1, bottom), row=r0, rowspan=r1 - r0, col=c0, colspan=c1 - c0))
+    cells.sort(key=lambda c: (c.row, c.col))
+    bbox = (xs[0], ys[0], xs[-1], ys[-1])
+    return PageTable(page=page_number, bbox=bbox, xs=xs, ys=ys, cells=cells)
+
+
+_Occupancy = dict[tuple[int, int], PdfCell]
+
+
+def _occupancy(table: PageTable) -> _Occupancy:
+    grid: _Occupancy = {}
+    for cell in table.cells:
+        for r in range(cell.row, cell.row + cell.rowspan):
+            for c in range(cell.col, cell.col + cell.colspan):
+                grid.setdefault((r, c), cell)
+    return grid
+
+
+def _cell_at(lookups: list[tuple[PageTable, _Occupancy]], x: float, y: float) -> PdfCell | None:
+    for table, grid in lookups:
+        x0, top, x1, bottom = table.bbox
+        if x0 <= x <= x1 and top <= y <= bottom:
+            r = min(bisect_right(table.ys, y) - 1, table.row_count - 1)
+            c = min(bisect_right(table.xs, x) - 1, len(table.xs) - 2)
+            return grid.get((r, c))
+    return None
