@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from jixiao.normalizers.align import IMPOSSIBLE, align
-from jixiao.normalizers.cleaning import clean_text, or_none
+from jixiao.normalizers.cleaning import or_none
 from jixiao.normalizers.rows import RCell, Row
 from jixiao.normalizers.values import is_unreadable, parse_measure, parse_number
 from jixiao.normalizers.vocab import BLOCKS, COLUMNS, L1, L2, LEVEL2_PARENTS, label_key, level1_weight
@@ -216,7 +216,6 @@ class _Level:
     canonical: str | None
     raw: str | None
     weight: float | None = None
-    page: int | None = None
 
 
 @dataclass(slots=True)
@@ -243,43 +242,18 @@ class IndicatorReader:
         self.indicators.append(self._indicator(name, cells))
 
     def _update_levels(self, l1_cell: RCell | None, l2_cell: RCell | None) -> None:
-        if l1_cell is not None and not l1_cell.empty and not self._continues_level("level1", l1_cell):
+        if l1_cell is not None and not l1_cell.empty:
             canonical = L1.match(l1_cell.text)
-            self.level1 = _Level(canonical, l1_cell.text, level1_weight(l1_cell.text), l1_cell.page)
+            self.level1 = _Level(canonical, l1_cell.text, level1_weight(l1_cell.text))
             if l2_cell is None and self.level2 is not None and canonical not in _parents(self.level2.canonical):
                 self.level2 = None
-        if l2_cell is not None and not l2_cell.empty and not self._continues_level("level2", l2_cell):
+        if l2_cell is not None and not l2_cell.empty:
             canonical = L2.match(l2_cell.text)
-            self.level2 = _Level(canonical, l2_cell.text, page=l2_cell.page)
+            self.level2 = _Level(canonical, l2_cell.text)
             parents = _parents(canonical)
             if l1_cell is None and parents and (self.level1 is None or self.level1.canonical not in parents):
                 # 一级指标 not printed, or printed for another family: inferred, nothing raw.
                 self.level1 = _Level(parents[0], None)
-
-    def _continues_level(self, kind: str, cell: RCell) -> bool:
-        """A merged level cell that a page break cut in two prints the rest of its label
-        in the first row of the next page ("服务对象" | "满意度指标"): when only the joined
-        text is a label, it is one label, also for the rows above the break."""
-        level, vocab = (self.level1, L1) if kind == "level1" else (self.level2, L2)
-        if level is None or level.raw is None or None in (level.page, cell.page) or level.page == cell.page:
-            return False
-        joined = clean_text(f"{level.raw}\n{cell.text}")
-        canonical = vocab.exact(joined)
-        if canonical is None or (vocab.exact(level.raw) is not None and vocab.exact(cell.text) is not None):
-            return False
-        continued = _Level(canonical, joined, level1_weight(joined) if kind == "level1" else None, cell.page)
-        for indicator in reversed(self.indicators):
-            if getattr(indicator, f"{kind}_raw") != level.raw:
-                break
-            setattr(indicator, kind, canonical)
-            setattr(indicator, f"{kind}_raw", joined)
-            if kind == "level1":
-                indicator.level1_weight = continued.weight
-        if kind == "level1":
-            self.level1 = continued
-        else:
-            self.level2 = continued
-        return True
 
     def _indicator(self, name: RCell, cells: dict[str, RCell]) -> Indicator:
         l1, l2 = self.level1, self.level2
