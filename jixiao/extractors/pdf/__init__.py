@@ -8,7 +8,6 @@ with a reason naming the pages and why.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from io import BytesIO
 
@@ -19,16 +18,12 @@ from pdfminer.psexceptions import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
 from jixiao.extractors.errors import ExtractError
-from jixiao.extractors.pdf.flow import PageLayout, assemble
-from jixiao.extractors.pdf.lattice import find_page_tables
-from jixiao.extractors.pdf.lines import text_lines
+from jixiao.extractors.pdf.flow import assemble
+from jixiao.extractors.pdf.page import PageLayout, read_page
 from jixiao.extractors.pdf.textlayer import PageRoute, route_pages
 from jixiao.grid import Grid, Table
 
 OcrPages = Callable[[bytes, list[int]], list[Table]]
-
-_CID = re.compile(r"^\(cid:\d+\)$")
-
 
 def extract_pdf(data: bytes, ocr_pages: OcrPages | None = None) -> Grid:
     routes = _routes(data)
@@ -102,7 +97,7 @@ def _read_text_pages(data: bytes, numbers: list[int]) -> list[PageLayout]:
             for number in numbers:
                 page = pdf.pages[number - 1]
                 try:
-                    layouts.append(_read_page(page, number))
+                    layouts.append(read_page(page, number))
                 finally:
                     page.close()
     except PdfminerException as exc:
@@ -112,12 +107,6 @@ def _read_text_pages(data: bytes, numbers: list[int]) -> list[PageLayout]:
     except PSException as exc:
         raise ExtractError(f"damaged PDF, its text layer cannot be read: {exc}") from exc
     return layouts
-
-
-def _read_page(page: pdfplumber.page.Page, number: int) -> PageLayout:
-    chars = [c for c in page.chars if c["text"].strip() and not _CID.match(c["text"])]
-    tables, outside = find_page_tables(page, number, chars)
-    return PageLayout(number=number, height=float(page.height), tables=tables, lines=text_lines(outside))
 
 
 def _first_page(table: Table) -> int:

@@ -1,18 +1,22 @@
 """Pages in document order: tables and the text between them, and tables that run over a page break.
 
-A table that ends one page and starts the next with the same outer edges is one
-table printed in parts. Its parts share column indices (the union of their
-column edges), the header rows an exporter repeats at the top of a part are
-dropped, and a row that the page break split (the next part opens with the
-tails of some of its cells) is joined back into one row.
+A table that fills a page to its foot and goes on at the top of the next page with
+the same outer edges is one table printed in parts. Its parts share column indices
+(the union of their column edges), the header rows an exporter repeats at the top
+of a part are dropped, and a row that the page break split (the next part opens
+with the tails of some of its cells) is joined back into one row. A line that
+every page prints at the same place and that stands between two parts is a
+running header or footer, and is left out everywhere.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
+from jixiao.extractors.pdf.furniture import repeated_lines, without_page_numbers
 from jixiao.extractors.pdf.lattice import PageTable, PdfCell, cluster_edges, edge_index
 from jixiao.extractors.pdf.lines import TextLine
+from jixiao.extractors.pdf.page import PageLayout
+from jixiao.extractors.pdf.wrap import wrapped
 from jixiao.grid import Cell, Table
 
 # Outer edges of two parts of one table agree within this many points.
@@ -20,27 +24,10 @@ _SAME_EDGE = 3.0
 # A cell is filled to its bottom when the space below its last line is within this share
 # of a line of the table's tightest cell.
 _FILLED = 0.6
-# Page furniture lives in the top or bottom band of this share of the page height.
-_MARGIN_BAND = 0.12
-_PAGE_NUMBER = re.compile(
-    r"^(?:[-–—\s]*\d{1,4}[-–—\s]*"
-    r"|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"
-    r"|共\s*\d+\s*页\s*[,，]?\s*第\s*\d+\s*页"
-    r"|\d+\s*/\s*\d+"
-    r"|page\s*\d+(?:\s*(?:of|/)\s*\d+)?)$",
-    re.IGNORECASE,
-)
-
-
-@dataclass(slots=True)
-class PageLayout:
-    """One page read from its text layer: ruled tables and the lines outside them."""
-
-    number: int
-    height: float
-    tables: list[PageTable] = field(default_factory=list)
-    lines: list[TextLine] = field(default_factory=list)
-
+# A table fills its page when the next rows would not have fitted below it; rows at
+# the top of the next part that may be repeated headers, and slack for spacing (points).
+_OPENING_ROWS = 3
+_FOOT_SLACK = 12.0
 
 Block = PageTable | list[TextLine]
 
@@ -50,13 +37,15 @@ def assemble(pages: list[PageLayout]) -> list[Table]:
     blocks: list[tuple[int, Block]] = []
     for page in pages:
         blocks.extend((page.number, block) for block in _page_blocks(page))
-    chains = _chains(blocks)
+    repeated = repeated_lines(pages)
+    chains, crossed = _chains(blocks, repeated, _page_feet(pages))
+    furniture = {line_id for line_id, key in repeated.items() if key in crossed}
     tables: list[Table] = []
     for page_number, block in blocks:
         if isinstance(block, PageTable):
             table = _table_cells(block, chains[id(block)])
         else:
-            table = _text_table(block, page_number)
+            table = _text_table([line for line in block if id(line) not in furniture], page_number)
         if table.cells:
             tables.append(table)
     return tables
@@ -64,36 +53,27 @@ def assemble(pages: list[PageLayout]) -> list[Table]:
 
 def _page_blocks(page: PageLayout) -> list[Block]:
     """Tables and runs of loose lines, top to bottom, page numbers left out."""
-    lines = _without_page_numbers(page)
-    items: list[tuple[float, Block | TextLine]] = [(t.bbox[1], t) for t in page.tables]
-    items.extend((line.top, line) for line in lines)
+    items: list[tuple[float, PageTable | TextLine]] = [(t.bbox[1], t) for t in page.tables]
+    items.extend((line.top, line) for line in without_page_numbers(page))
     items.sort(key=lambda item: item[0])
     blocks: list[Block] = []
     for _, item in items:
-        if isinstance(item, TextLine):
-            if blocks and isinstance(blocks[-1], list):
-                blocks[-1].append(item)
-            else:
-                blocks.append([item])
-        else:
+        if isinstance(item, PageTable):
             blocks.append(item)
+        elif blocks and isinstance(blocks[-1], list):
+            blocks[-1].append(item)
+        else:
+            blocks.append([item])
     return blocks
 
 
-def _without_page_numbers(page: PageLayout) -> list[TextLine]:
-    """The page's loose lines less a page number printed first or last on the page."""
-    lines = sorted(page.lines, key=lambda line: line.top)
-    content_top = min((t.bbox[1] for t in page.tables), default=page.height)
-    content_bottom = max((t.bbox[3] for t in page.tables), default=0.0)
-    band = _MARGIN_BAND * page.height
-    kept = []
-    for k, line in enumerate(lines):
-        first = k == 0 and line.bottom <= content_top and line.bottom <= band
-        last = k == len(lines) - 1 and line.top >= content_bottom and line.top >= page.height - band
-        if (first or last) and _PAGE_NUMBER.match(line.text):
-            continue
-        kept.append(line)
-    return kept
+def _page_feet(pages: list[PageLayout]) -> dict[int, float]:
+    """Per page, the lowest any table reaches on a page of its size: the foot of the text area."""
+    feet: dict[int, float] = {}
+    for page in pages:
+        same_size = [p for p in pages if abs(p.height - page.height) <= _SAME_EDGE]
+        feet[page.number] = max((t.bbox[3] for p in same_size for t in p.tables), default=page.height)
+    return feet
 
 
 @dataclass(slots=True)
@@ -104,33 +84,65 @@ class _Chain:
     xs: list[float] = field(default_factory=list)
 
 
-def _chains(blocks: list[tuple[int, Block]]) -> dict[int, _Chain]:
+def _chains(blocks: list[tuple[int, Block]], repeated: dict[int, str],
+            feet: dict[int, float]) -> tuple[dict[int, _Chain], set[str]]:
+    """Tables that continue one another, and the repeated lines found between two parts.
+
+    Lines between two parts (that every page prints at the same place) count as a
+    running header only when the later part shows that it goes on with the table:
+    it repeats its header rows, opens with the rest of a split row, or opens inside
+    a merged cell. The title at the top of every page of a one-form-per-page file
+    is printed at the same place too."""
     by_table: dict[int, _Chain] = {}
-    previous: tuple[int, Block] | None = None
-    for page_number, block in blocks:
+    crossed: set[str] = set()
+    previous: PageTable | None = None
+    between: list[TextLine] = []
+    for _, block in blocks:
         if isinstance(block, PageTable):
-            if previous is not None and isinstance(previous[1], PageTable) and _continues(previous[1], block):
-                chain = by_table[id(previous[1])]
+            chain = by_table[id(previous)] if previous is not None else None
+            if chain is not None and previous is not None and _continues(previous, block, feet[previous.page]) and (
+                    not between or _goes_on(chain, block)):
                 chain.parts.append(block)
+                chain.xs = cluster_edges(chain.xs + block.xs)
+                crossed.update(repeated[id(line)] for line in between)
             else:
-                chain = _Chain([block])
+                chain = _Chain([block], block.xs)
             by_table[id(block)] = chain
-        previous = (page_number, block)
+            previous, between = block, []
+        elif all(id(line) in repeated for line in block):
+            between.extend(block)
+        else:
+            previous = None
     for chain in {id(c): c for c in by_table.values()}.values():
-        chain.xs = cluster_edges([x for part in chain.parts for x in part.xs])
         for earlier, later in zip(chain.parts, chain.parts[1:]):
-            _drop_repeated_header(chain.parts[0], later, chain.xs)
-            _join_split_row(earlier, later, chain.xs)
-    return by_table
+            skip = _repeated_rows(chain.parts[0], later, chain.xs)
+            later.cells = [c for c in later.cells if c.row >= skip]
+            tails = _split_tails(earlier, later, chain.xs)
+            if tails:
+                _join_split_row(earlier, later, tails, chain.xs)
+    return by_table, crossed
 
 
-def _continues(before: PageTable, after: PageTable) -> bool:
-    """`after` opens the next page with the outer edges of `before`, which ended its page."""
+def _continues(before: PageTable, after: PageTable, foot: float) -> bool:
+    """`after` opens the next page with the outer edges of `before`, which filled its page."""
+    opening = max(after.ys[k + 1] - after.ys[k] for k in range(min(_OPENING_ROWS, after.row_count)))
     return (
         after.page == before.page + 1
         and abs(after.bbox[0] - before.bbox[0]) <= _SAME_EDGE
         and abs(after.bbox[2] - before.bbox[2]) <= _SAME_EDGE
+        and before.bbox[3] + opening + _FOOT_SLACK >= foot
     )
+
+
+def _goes_on(chain: _Chain, part: PageTable) -> bool:
+    xs = cluster_edges(chain.xs + part.xs)
+    skip = _repeated_rows(chain.parts[0], part, xs)
+    if skip:
+        return True
+    opening = _starting(part, 0)
+    if opening and not min(opening, key=lambda c: c.bbox[0]).text:
+        return True
+    return bool(_split_tails(chain.parts[-1], part, xs))
 
 
 def _row_key(cells: list[PdfCell], xs: list[float]) -> tuple[tuple[int, int, str], ...]:
@@ -141,54 +153,54 @@ def _starting(table: PageTable, row: int) -> list[PdfCell]:
     return [c for c in table.cells if c.row == row]
 
 
-def _drop_repeated_header(head: PageTable, part: PageTable, xs: list[float]) -> None:
-    """Rows at the top of a later part that repeat the table's first rows cell for cell."""
+def _repeated_rows(head: PageTable, part: PageTable, xs: list[float]) -> int:
+    """How many rows at the top of a later part repeat the table's first rows cell for cell."""
     repeated = 0
     while repeated < min(head.row_count, part.row_count - 1):
         top = _starting(part, repeated)
         if not any(c.text for c in top) or _row_key(top, xs) != _row_key(_starting(head, repeated), xs):
             break
         repeated += 1
-    if repeated:
-        part.cells = [c for c in part.cells if c.row >= repeated]
+    return repeated
 
 
-def _join_split_row(before: PageTable, after: PageTable, xs: list[float]) -> None:
-    """The page break split the last row of `before`: `after` opens with the tails of
-    some of its cells and leaves empty a column that the row itself printed. A tail's
-    head is filled to its bottom edge: the text went on."""
+def _split_tails(before: PageTable, after: PageTable, xs: list[float]) -> dict[int, PdfCell]:
+    """The page break split the last row of `before` when `after` opens with the tails
+    of the cells that did not fit, and nothing else: each tail's head is filled to
+    its bottom edge, and the tail's first word would not have fitted beside its last
+    line. The tails by column, or nothing."""
     if not after.cells:
-        return
+        return {}
     first = min(c.row for c in after.cells)
-    tails = [c for c in _starting(after, first) if c.text]
-    ending = [c for c in before.cells if c.row + c.rowspan == before.row_count and c.text]
-    heads = {_col(c, xs): c for c in ending}
-    own_columns = {_col(c, xs) for c in ending if c.rowspan == 1}
-    tail_columns = {_col(c, xs) for c in tails}
-    if not tails or not tail_columns < own_columns | tail_columns or not tail_columns <= heads.keys():
-        return
-    padding = min(_gap_below(c) for c in before.cells if c.lines)
-    if any(_gap_below(heads[col]) > padding + _FILLED * _line_height(heads[col]) for col in tail_columns):
-        return
-    for tail in tails:
-        heads[_col(tail, xs)].lines.extend(tail.lines)
-        tail.lines = []
+    tails = {_col(c, xs): c for c in _starting(after, first) if c.text}
+    heads = {_col(c, xs): c for c in before.cells if c.row + c.rowspan == before.row_count and c.text}
+    if not tails or not tails.keys() <= heads.keys():
+        return {}
+    padding = min(c.bbox[3] - c.lines[-1].bottom for c in before.cells if c.lines)
+    if not all(_overflows(heads[col], tail, padding) for col, tail in tails.items()):
+        return {}
+    return tails
+
+
+def _join_split_row(before: PageTable, after: PageTable, tails: dict[int, PdfCell], xs: list[float]) -> None:
+    heads = {_col(c, xs): c for c in before.cells if c.row + c.rowspan == before.row_count and c.text}
+    for col, tail in tails.items():
+        heads[col].lines.extend(tail.lines)
+    first = min(c.row for c in after.cells)
     kept = []
     for cell in after.cells:
         if cell.row == first:
             if cell.rowspan == 1:
                 continue
-            cell.row, cell.rowspan = cell.row + 1, cell.rowspan - 1
+            cell.row, cell.rowspan, cell.lines = cell.row + 1, cell.rowspan - 1, []
         kept.append(cell)
     after.cells = kept
 
 
-def _gap_below(cell: PdfCell) -> float:
-    return cell.bbox[3] - cell.lines[-1].bottom
-
-
-def _line_height(cell: PdfCell) -> float:
-    return cell.lines[-1].bottom - cell.lines[-1].top
+def _overflows(head: PdfCell, tail: PdfCell, padding: float) -> bool:
+    last = head.lines[-1]
+    filled = head.bbox[3] - last.bottom <= padding + _FILLED * (last.bottom - last.top)
+    return filled and wrapped(last, tail.lines[0].text, head.inner_width)
 
 
 def _col(cell: PdfCell, xs: list[float]) -> int:

@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jixiao.extractors.pdf.lines import Char, TextLine, text_lines
+from jixiao.extractors.pdf.wrap import join_lines
 from jixiao.grid import BBox
 
 # Edges closer than this (points) are one edge: ruling lines have width, and
 # exporters place the two sides of a cell border a fraction of a point apart.
 EDGE_TOLERANCE = 1.5
+# Room between a cell's border and its text, at most (points); exporters use 1.5 to 6.
+_MAX_PADDING = 8.0
 _SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 
 
@@ -29,10 +32,15 @@ class PdfCell:
     col: int
     colspan: int
     lines: list[TextLine] = field(default_factory=list)
+    padding: float = 0.0
+
+    @property
+    def inner_width(self) -> float:
+        return self.bbox[2] - self.bbox[0] - 2 * self.padding
 
     @property
     def text(self) -> str:
-        return "\n".join(line.text for line in self.lines)
+        return join_lines(self.lines, self.inner_width)
 
 
 @dataclass(slots=True)
@@ -83,6 +91,10 @@ def find_page_tables(page: Any, page_number: int, chars: list[Char]) -> tuple[li
     for table in tables:
         for cell in table.cells:
             cell.lines = text_lines(per_cell.get(id(cell), []))
+        # The table's padding: the least room any cell leaves left of its text.
+        padding = min((line.x0 - c.bbox[0] for c in table.cells for line in c.lines), default=0.0)
+        for cell in table.cells:
+            cell.padding = min(max(padding, 0.0), _MAX_PADDING)
     tables.sort(key=lambda t: t.bbox[1])
     return tables, outside
 

@@ -1,0 +1,64 @@
+"""Soft wraps: where a line in a cell ended because the next word did not fit.
+
+A cell's lines are joined with line breaks (the normaliser resolves those), except
+where a word longer than the cell is wide was broken inside itself ("58.6" / "2%"):
+that break is the cell's width, not the text, so the pieces are joined directly.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from jixiao.extractors.pdf.lines import TextLine
+
+# A run that line breaking keeps whole: Latin letters, figures and their punctuation.
+_WORD = re.compile(r"[0-9A-Za-z.,%‰+\-_/:]+")
+# Characters a line may not start with, or end with (kinsoku): they travel with
+# the character before, or after, them.
+_NO_LINE_START = set("。，、；：？！）」』】》〉”’,.;:?!)]}%")
+_NO_LINE_END = set("（「『【《〈“‘([{")
+# Advance of a narrow (Latin) character relative to the font size.
+_NARROW = 0.55
+# Widths here are estimates from the font size: a unit within this share of the
+# size of fitting is taken not to have fitted.
+_WIDTH_TOLERANCE = 0.3
+
+
+def text_width(text: str, size: float) -> float:
+    return sum(size if unicodedata.east_asian_width(ch) in "WF" else _NARROW * size for ch in text)
+
+
+def first_unit(text: str) -> str:
+    """The start of `text` that line breaking cannot split: a Latin/figure run or one
+    character, with the opening punctuation before it and the closing after it."""
+    start = 0
+    while start < len(text) - 1 and text[start] in _NO_LINE_END:
+        start += 1
+    word = _WORD.match(text, start)
+    end = word.end() if word else start + 1
+    while end < len(text) and text[end] in _NO_LINE_START:
+        end += 1
+    return text[:end]
+
+
+def wrapped(line: TextLine, following: str, inner_width: float) -> bool:
+    """`following` went to the next line because its first unit did not fit beside `line`."""
+    size = line.bottom - line.top
+    return (line.x1 - line.x0) + text_width(first_unit(following), size) > inner_width - _WIDTH_TOLERANCE * size
+
+
+def join_lines(lines: list[TextLine], inner_width: float) -> str:
+    parts: list[str] = []
+    for k, line in enumerate(lines):
+        if k and _broken_word(lines[k - 1], line.text, inner_width):
+            parts.append(line.text)
+        else:
+            parts.extend(("\n", line.text) if k else (line.text,))
+    return "".join(parts)
+
+
+def _broken_word(line: TextLine, following: str, inner_width: float) -> bool:
+    """The line is one word ("≤10000", no space, no CJK) cut at the cell's edge, and
+    the next line goes on with it."""
+    one_word = not any(ch.isspace() or unicodedata.east_asian_width(ch) in "WF" for ch in line.text)
+    return one_word and _WORD.match(following) is not None and wrapped(line, following, inner_width)
