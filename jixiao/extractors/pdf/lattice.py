@@ -21,6 +21,8 @@ from jixiao.grid import BBox
 EDGE_TOLERANCE = 1.5
 # Room between a cell's border and its text, at most (points); exporters use 1.5 to 6.
 _MAX_PADDING = 8.0
+# Ruling lines shorter than this (points) do not make a table: underlines, ticks.
+_MIN_RULE = 10.0
 _SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 
 
@@ -74,8 +76,10 @@ def edge_index(edges: list[float], value: float) -> int:
 
 def find_page_tables(page: Any, page_number: int, chars: list[Char]) -> tuple[list[PageTable], list[Char]]:
     """The page's ruled tables with their text, and the characters outside every cell."""
+    frames = _frames(page.edges)
+    settings = {**_SETTINGS, "explicit_vertical_lines": frames, "explicit_horizontal_lines": frames}
     tables: list[PageTable] = []
-    for found in page.find_tables(_SETTINGS):
+    for found in page.find_tables(settings):
         table = _grid(found.cells, page_number)
         if table is not None:
             tables.append(table)
@@ -97,6 +101,38 @@ def find_page_tables(page: Any, page_number: int, chars: list[Char]) -> tuple[li
             cell.padding = min(max(padding, 0.0), _MAX_PADDING)
     tables.sort(key=lambda t: t.bbox[1])
     return tables, outside
+
+
+def _frames(edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The outer border of each group of ruling lines, drawn or not.
+
+    Tables printed without their outer border ("open" tables) rule only between
+    rows and columns; the border is where those rules end. Ruling lines are grouped
+    by the height they cover: tables on a page stand one below another."""
+    groups: list[list[dict[str, Any]]] = []
+    bottom = float("-inf")
+    for edge in sorted(edges, key=lambda e: e["top"]):
+        if groups and edge["top"] <= bottom + EDGE_TOLERANCE:
+            groups[-1].append(edge)
+        else:
+            groups.append([edge])
+            bottom = edge["bottom"]
+        bottom = max(bottom, edge["bottom"])
+    frames = []
+    for group in groups:
+        kinds = {e["orientation"] for e in group if max(e["width"], e["height"]) >= _MIN_RULE}
+        if kinds != {"h", "v"}:
+            continue
+        x0, x1 = min(e["x0"] for e in group), max(e["x1"] for e in group)
+        top, bottom_edge = min(e["top"] for e in group), max(e["bottom"] for e in group)
+        frames.extend(_edge(x0, x1, y, y, "h") for y in (top, bottom_edge))
+        frames.extend(_edge(x, x, top, bottom_edge, "v") for x in (x0, x1))
+    return frames
+
+
+def _edge(x0: float, x1: float, top: float, bottom: float, orientation: str) -> dict[str, Any]:
+    return {"object_type": "frame_edge", "orientation": orientation, "x0": x0, "x1": x1, "top": top,
+            "bottom": bottom, "width": x1 - x0, "height": bottom - top}
 
 
 def _grid(rects: list[tuple[float, float, float, float]], page_number: int) -> PageTable | None:
