@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from jixiao.extractors.pdf.furniture import repeated_lines, without_page_numbers
 from jixiao.extractors.pdf.lattice import PageTable, PdfCell, cluster_edges, edge_index
 from jixiao.extractors.pdf.lines import TextLine
-from jixiao.extractors.pdf.page import PageLayout
+from jixiao.extractors.pdf.page import UNMAPPED_CHAR, PageLayout
 from jixiao.extractors.pdf.wrap import wrapped
 from jixiao.grid import Cell, Table
 
@@ -213,17 +213,23 @@ def _colspan(cell: PdfCell, xs: list[float]) -> int:
 
 def _table_cells(part: PageTable, chain: _Chain) -> Table:
     return Table(cells=[
-        Cell(text=cell.text, row=cell.row, col=_col(cell, chain.xs), rowspan=cell.rowspan,
-             colspan=_colspan(cell, chain.xs), page=part.page, bbox=_rounded(cell.bbox))
+        Cell(text=(text := cell.text), row=cell.row, col=_col(cell, chain.xs), rowspan=cell.rowspan,
+             colspan=_colspan(cell, chain.xs), page=part.page, bbox=_rounded(cell.bbox), confidence=_confidence(text))
         for cell in part.cells
     ])
+
+
+def _confidence(text: str) -> float:
+    """The share of the text's characters that the text layer maps to Unicode."""
+    printed = sum(1 for ch in text if not ch.isspace())
+    return 1.0 - text.count(UNMAPPED_CHAR) / printed if printed else 1.0
 
 
 def _text_table(lines: list[TextLine], page_number: int) -> Table:
     """Loose text: one cell per line, in reading order."""
     return Table(cells=[
         Cell(text=line.text, row=k, col=0, page=page_number,
-             bbox=_rounded((line.x0, line.top, line.x1, line.bottom)))
+             bbox=_rounded((line.x0, line.top, line.x1, line.bottom)), confidence=_confidence(line.text))
         for k, line in enumerate(lines)
     ])
 

@@ -87,7 +87,9 @@ def find_page_tables(page: Any, page_number: int, chars: list[Char]) -> tuple[li
     per_cell: dict[int, list[Char]] = {}
     lookups = [(t, _occupancy(t)) for t in tables]
     for char in chars:
-        cell = _cell_at(lookups, (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2)
+        # A character belongs where it starts: punctuation may hang past the cell's edge.
+        x = char["x0"] + min(1.0, (char["x1"] - char["x0"]) / 4)
+        cell = _cell_at(lookups, x, (char["top"] + char["bottom"]) / 2)
         if cell is None:
             outside.append(char)
         else:

@@ -1,8 +1,8 @@
 """Soft wraps: where a line in a cell ended because the next word did not fit.
 
 A cell's lines are joined with line breaks (the normaliser resolves those), except
-where a word longer than the cell is wide was broken inside itself ("58.6" / "2%"):
-that break is the cell's width, not the text, so the pieces are joined directly.
+where a word was broken inside itself at the cell's edge ("58.6" / "2%"): that break
+is the cell's width, not the text, so the pieces are joined directly.
 """
 from __future__ import annotations
 
@@ -58,7 +58,9 @@ def join_lines(lines: list[TextLine], inner_width: float) -> str:
 
 
 def _broken_word(line: TextLine, following: str, inner_width: float) -> bool:
-    """The line is one word ("≤10000", no space, no CJK) cut at the cell's edge, and
-    the next line goes on with it."""
-    one_word = not any(ch.isspace() or unicodedata.east_asian_width(ch) in "WF" for ch in line.text)
-    return one_word and _WORD.match(following) is not None and wrapped(line, following, inner_width)
+    """A word ("58.62%", "40分") cut at the cell's edge: the line ends inside it, the next
+    line goes on with it, and not even its next character fitted beside the line."""
+    if not (line.text[-1:] and _WORD.fullmatch(line.text[-1]) and _WORD.match(following)):
+        return False
+    return (line.x1 - line.x0) + text_width(following[0], line.bottom - line.top) > inner_width - _WIDTH_TOLERANCE * (
+        line.bottom - line.top)
