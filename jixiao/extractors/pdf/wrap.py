@@ -1,8 +1,10 @@
 """Soft wraps: where a line in a cell ended because the next word did not fit.
 
-A cell's lines are joined with line breaks (the normaliser resolves those), except
-where a word was broken inside itself at the cell's edge ("58.6" / "2%"): that break
-is the cell's width, not the text, so the pieces are joined directly.
+A wrap is the cell's width, not the text: the source printed those words on one
+line. So a wrapped line is joined to the next directly where either side is CJK or
+a word was cut in two ("58.6" / "2%"), and with a space between Latin words. Where
+a line ended with room to spare, the text itself broke there: a line break, which
+the normaliser resolves as SCHEMA.md says.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ _WIDTH_TOLERANCE = 0.3
 
 
 def text_width(text: str, size: float) -> float:
-    return sum(size if unicodedata.east_asian_width(ch) in "WF" else _NARROW * size for ch in text)
+    return sum(size if _wide(ch) else _NARROW * size for ch in text)
 
 
 def first_unit(text: str) -> str:
@@ -50,17 +52,28 @@ def wrapped(line: TextLine, following: str, inner_width: float) -> bool:
 def join_lines(lines: list[TextLine], inner_width: float) -> str:
     parts: list[str] = []
     for k, line in enumerate(lines):
-        if k and _broken_word(lines[k - 1], line.text, inner_width):
-            parts.append(line.text)
-        else:
-            parts.extend(("\n", line.text) if k else (line.text,))
+        if k:
+            parts.append(_separator(lines[k - 1], line.text, inner_width))
+        parts.append(line.text)
     return "".join(parts)
+
+
+def _separator(line: TextLine, following: str, inner_width: float) -> str:
+    if _broken_word(line, following, inner_width):
+        return ""
+    if not wrapped(line, following, inner_width):
+        return "\n"
+    return "" if _wide(line.text[-1]) or _wide(following[0]) else " "
+
+
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
 
 
 def _broken_word(line: TextLine, following: str, inner_width: float) -> bool:
     """A word ("58.62%", "40分") cut at the cell's edge: the line ends inside it, the next
     line goes on with it, and not even its next character fitted beside the line."""
-    if not (line.text[-1:] and _WORD.fullmatch(line.text[-1]) and _WORD.match(following)):
+    if not (_WORD.fullmatch(line.text[-1]) and _WORD.match(following)):
         return False
-    return (line.x1 - line.x0) + text_width(following[0], line.bottom - line.top) > inner_width - _WIDTH_TOLERANCE * (
-        line.bottom - line.top)
+    size = line.bottom - line.top
+    return (line.x1 - line.x0) + text_width(following[0], size) > inner_width - _WIDTH_TOLERANCE * size
