@@ -115,6 +115,27 @@ def test_forms_in_other_layouts(style: str, shared: Path, scorer: ModuleType, tm
     assert list(zip(projects.page_start, projects.page_end)) == rendered.pages
 
 
+@pytest.mark.parametrize(("turn", "rotate"), [(90, 0), (270, 0), (270, 90), (90, 90)],
+                         ids=["sideways", "sideways-other-way", "rotated-page-shown-upright", "upside-down"])
+def test_pages_printed_sideways_are_read_upright(turn: int, rotate: int, shared: Path, corpus_pdf: Path) -> None:
+    """Content drawn a quarter turn round on a portrait page, with or without a /Rotate that
+    shows it upright in a viewer: the text is read the way it reads."""
+    with pikepdf.open(corpus_pdf / "a_pdf_07.pdf") as pdf:
+        for page in pdf.pages:
+            _, _, width, height = (float(v) for v in page.MediaBox)
+            matrix = "0 -1 1 0 0 {w}" if turn == 90 else "0 1 -1 0 {h} 0"
+            page.contents_coalesce()
+            page.Contents.write(f"q {matrix.format(w=width, h=height)} cm\n".encode()
+                                + page.Contents.read_bytes() + b"\nQ")
+            page.MediaBox = [0, 0, height, width]
+            page.Rotate = rotate
+        turned = _pdf_bytes(pdf)
+    forms = normalize(extract("pdf", turned)).forms
+    gold = _gold(shared, "a_pdf_07")["forms"]
+    assert [(f.project.project_name, f.project.page_start, f.project.page_end, len(f.indicators)) for f in forms] == [
+        (g["project_name"], g["page_start"], g["page_end"], len(g["indicators"])) for g in gold]
+
+
 def _strip_to_unicode(pdf: pikepdf.Pdf) -> None:
     for page in pdf.pages:
         for font in page.Resources.get("/Font", {}).values():

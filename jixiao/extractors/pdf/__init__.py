@@ -31,7 +31,7 @@ def extract_pdf(data: bytes, ocr_pages: OcrPages | None = None) -> Grid:
     image_pages = [r.number for r in routes if not r.trusted]
     if image_pages and ocr_pages is None:
         raise ExtractError(f"{untrusted_summary(routes)}; OCR is not available", "unsupported")
-    tables = [(_first_page(t), t) for t in assemble(_read_text_pages(data, text_pages))]
+    tables = [(_first_page(t), t) for t in assemble(_read_text_pages(_upright(data, routes), text_pages))]
     if image_pages:
         assert ocr_pages is not None
         tables.extend((_first_page(t), t) for t in ocr_pages(data, image_pages))
@@ -77,6 +77,24 @@ def _routes(data: bytes) -> list[PageRoute]:
         raise _open_error(str(exc)) from exc
     try:
         return route_pages(document)
+    finally:
+        document.close()
+
+
+def _upright(data: bytes, routes: list[PageRoute]) -> bytes:
+    """The document with each page that prints its text sideways turned to read upright."""
+    turns = {r.number: r.turn for r in routes if r.turn}
+    if not turns:
+        return data
+    document = pdfium.PdfDocument(data)
+    try:
+        for number, turn in turns.items():
+            page = document[number - 1]
+            page.set_rotation((page.get_rotation() + turn) % 360)
+            page.close()
+        buffer = BytesIO()
+        document.save(buffer)
+        return buffer.getvalue()
     finally:
         document.close()
 

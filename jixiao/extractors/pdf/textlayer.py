@@ -7,7 +7,9 @@ page image with no ruling lines to find a table by. Such pages go to OCR.
 """
 from __future__ import annotations
 
+import math
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
@@ -27,14 +29,20 @@ _MAX_IMPLAUSIBLE_SHARE = 0.15
 _SCAN_AREA_SHARE = 0.5
 
 
+# Characters sampled to find which way a page's text runs.
+_DIRECTION_SAMPLE = 400
+
+
 @dataclass(frozen=True, slots=True)
 class PageRoute:
-    """The routing decision for one page (1-based `number`)."""
+    """The routing decision for one page (1-based `number`). `turn`: degrees the page
+    must turn clockwise for its text to read upright (a table printed sideways)."""
 
     number: int
     trusted: bool
     reason: str | None = None
     blank: bool = False
+    turn: int = 0
 
 
 def route_pages(document: pdfium.PdfDocument) -> list[PageRoute]:
@@ -52,6 +60,8 @@ def route_page(page: pdfium.PdfPage, number: int) -> PageRoute:
     textpage = page.get_textpage()
     try:
         text = textpage.get_text_range()
+        # pdfium measures angles on the unrotated page; the reader sees it rotated.
+        turn = (_turn(textpage) - page.get_rotation()) % 360
     finally:
         textpage.close()
     width, height = page.get_size()
@@ -72,7 +82,24 @@ def route_page(page: pdfium.PdfPage, number: int) -> PageRoute:
         return PageRoute(number, trusted=False, reason=reason)
     if image_area >= _SCAN_AREA_SHARE * width * height and not kinds.get(pdfium_c.FPDF_PAGEOBJ_PATH):
         return PageRoute(number, trusted=False, reason=SCANNED)
-    return PageRoute(number, trusted=True)
+    return PageRoute(number, trusted=True, turn=turn)
+
+
+def _turn(textpage: pdfium.PdfTextPage) -> int:
+    """The clockwise turn of the unrotated page that sets most of its characters upright."""
+    count = textpage.count_chars()
+    step = max(1, count // _DIRECTION_SAMPLE)
+    angles: Counter[int] = Counter()
+    for index in range(0, count, step):
+        if chr(pdfium_c.FPDFText_GetUnicode(textpage, index)).isspace():
+            continue
+        angle = pdfium_c.FPDFText_GetCharAngle(textpage, index)
+        if angle >= 0:
+            angles[round(math.degrees(angle) / 90) % 4 * 90] += 1
+    if not angles:
+        return 0
+    angle, seen = angles.most_common(1)[0]
+    return (360 - angle) % 360 if seen > sum(angles.values()) / 2 else 0
 
 
 def text_problem(printed: list[str]) -> str | None:
