@@ -65,9 +65,10 @@ _CUT_LABEL_ROWS = 3
 
 def _join_labels_cut_by_page_breaks(rows: list[Row]) -> None:
     """A merged label cell that a page break cut in two prints the rest of its text at
-    the top of the next page ("项目资金（万" | "元）", "服务对象" | "满意度指标"). Where
-    only the joined text is a label, the text above gets the whole label and the rest
-    is removed from the next page."""
+    the top of the next page ("项目资金（万" | "元）", "项目资金" | "（万元）", "服务对象" |
+    "满意度指标"). Where only the joined text is a label, the text above gets the whole
+    label and the rest is removed from the next page. Only cells of table rows join:
+    a title or year line at the top of a page is no part of a label."""
     for k in range(1, len(rows)):
         page, before = rows[k].page, rows[k - 1].page
         if page is None or before is None or page <= before:
@@ -79,7 +80,7 @@ def _join_labels_cut_by_page_breaks(rows: list[Row]) -> None:
                 continue
             for i in top:
                 tail = next((c for c in rows[i].printed() if c.col == col), None)
-                if tail is None:
+                if tail is None or not _table_row(rows[i]):
                     continue
                 joined = _joined_label(rows[head[0]].cells[head[1]].text, tail.text)
                 if joined is not None:
@@ -92,15 +93,22 @@ def _last_printed_above(rows: list[Row], k: int, col: int, page: int) -> tuple[i
     for i in range(k - 1, -1, -1):
         if rows[i].page != page:
             return None
+        if not _table_row(rows[i]):
+            continue
         for j, cell in enumerate(rows[i].cells):
             if cell.col == col and not cell.blank:
                 return i, j
     return None
 
 
+def _table_row(row: Row) -> bool:
+    """A row of a table, not a line of text (a title, a year line, a running header)."""
+    return len(row.cells) > 1
+
+
 def _joined_label(head: str, tail: str) -> str | None:
-    if not label_key(head) or not label_key(tail):
-        return None  # an annotation ("（2024年度）") is no part of a label
+    if not label_key(head):
+        return None
     joined = clean_text(f"{head}\n{tail}")
     for vocabulary in (BLOCKS, L1, L2):
         if vocabulary.exact(joined) is not None and (

@@ -19,6 +19,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from jixiao.extractors.errors import ExtractError
 from jixiao.extractors.pdf.flow import assemble
+from jixiao.extractors.pdf.ink import Ink
 from jixiao.extractors.pdf.page import PageLayout, read_page
 from jixiao.extractors.pdf.textlayer import PageRoute, route_pages
 from jixiao.grid import Grid, Table
@@ -31,7 +32,12 @@ def extract_pdf(data: bytes, ocr_pages: OcrPages | None = None) -> Grid:
     image_pages = [r.number for r in routes if not r.trusted]
     if image_pages and ocr_pages is None:
         raise ExtractError(f"{untrusted_summary(routes)}; OCR is not available", "unsupported")
-    tables = [(_first_page(t), t) for t in assemble(_read_text_pages(_upright(data, routes), text_pages))]
+    upright = _upright(data, routes)
+    ink = Ink(upright)
+    try:
+        tables = [(_first_page(t), t) for t in assemble(_read_text_pages(upright, text_pages), ink.visible)]
+    finally:
+        ink.close()
     if image_pages:
         assert ocr_pages is not None
         tables.extend((_first_page(t), t) for t in ocr_pages(data, image_pages))

@@ -10,6 +10,7 @@ running header or footer, and is left out everywhere.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from jixiao.extractors.pdf.furniture import repeated_lines, without_page_numbers
@@ -32,20 +33,21 @@ _FOOT_SLACK = 12.0
 Block = PageTable | list[TextLine]
 
 
-def assemble(pages: list[PageLayout]) -> list[Table]:
-    """Every page's blocks as grid tables, in document order."""
+def assemble(pages: list[PageLayout], visible: Callable[[int, TextLine], bool]) -> list[Table]:
+    """Every page's blocks as grid tables, in document order. `visible(page, line)` tells
+    whether a line of the text layer is drawn at all."""
     blocks: list[tuple[int, Block]] = []
     for page in pages:
         blocks.extend((page.number, block) for block in _page_blocks(page))
     repeated = repeated_lines(pages)
-    chains, crossed = _chains(blocks, repeated, _page_feet(pages))
-    furniture = {line_id for line_id, key in repeated.items() if key in crossed}
+    chains, crossed, hidden = _chains(blocks, repeated, _page_feet(pages), visible)
+    left_out = hidden | {line_id for line_id, key in repeated.items() if key in crossed}
     tables: list[Table] = []
     for page_number, block in blocks:
         if isinstance(block, PageTable):
             table = _table_cells(block, chains[id(block)])
         else:
-            table = _text_table([line for line in block if id(line) not in furniture], page_number)
+            table = _text_table([line for line in block if id(line) not in left_out], page_number)
         if table.cells:
             tables.append(table)
     return tables
@@ -84,35 +86,45 @@ class _Chain:
     xs: list[float] = field(default_factory=list)
 
 
-def _chains(blocks: list[tuple[int, Block]], repeated: dict[int, str],
-            feet: dict[int, float]) -> tuple[dict[int, _Chain], set[str]]:
-    """Tables that continue one another, and the repeated lines found between two parts.
+def _chains(blocks: list[tuple[int, Block]], repeated: dict[int, str], feet: dict[int, float],
+            visible: Callable[[int, TextLine], bool]) -> tuple[dict[int, _Chain], set[str], set[int]]:
+    """Tables that continue one another; the repeated lines and the unseen lines found
+    between two parts.
 
-    Lines between two parts (that every page prints at the same place) count as a
-    running header only when the later part shows that it goes on with the table:
-    it repeats its header rows, opens with the rest of a split row, or opens inside
-    a merged cell. The title at the top of every page of a one-form-per-page file
-    is printed at the same place too."""
+    Between two parts of one table there may be page furniture and text nobody sees.
+    Lines that every page prints at the same place count as furniture only when the
+    later part shows that it goes on with the table: it repeats its header rows, opens
+    with the rest of a split row, or opens inside a merged cell. The title at the top
+    of every page of a one-form-per-page file is printed at the same place too."""
     by_table: dict[int, _Chain] = {}
     crossed: set[str] = set()
-    previous: PageTable | None = None
-    between: list[TextLine] = []
-    for _, block in blocks:
-        if isinstance(block, PageTable):
-            chain = by_table[id(previous)] if previous is not None else None
-            if chain is not None and previous is not None and _continues(previous, block, feet[previous.page]) and (
-                    not between or _goes_on(chain, block)):
-                chain.parts.append(block)
-                chain.xs = cluster_edges(chain.xs + block.xs)
-                crossed.update(repeated[id(line)] for line in between)
-            else:
-                chain = _Chain([block], block.xs)
-            by_table[id(block)] = chain
-            previous, between = block, []
-        elif all(id(line) in repeated for line in block):
-            between.extend(block)
+    hidden: set[int] = set()
+    unseen_at: dict[int, list[tuple[int, TextLine]]] = {}
+    previous: int | None = None
+    for index, (_, block) in enumerate(blocks):
+        if not isinstance(block, PageTable):
+            continue
+        chain: _Chain | None = None
+        if previous is not None:
+            before = blocks[previous][1]
+            assert isinstance(before, PageTable)
+            between = [(number, line) for number, lines in blocks[previous + 1:index] for line in lines]
+            if _continues(before, block, feet[before.page]):
+                furniture = [line for _, line in between if id(line) in repeated]
+                unseen = [line for number, line in between if id(line) not in repeated and not visible(number, line)]
+                candidate = by_table[id(before)]
+                if len(furniture) + len(unseen) == len(between) and (not furniture or _goes_on(candidate, block)):
+                    chain = candidate
+                    crossed.update(repeated[id(line)] for line in furniture)
+                    hidden.update(id(line) for line in unseen)
+                    unseen_at[id(block)] = [(n, line) for n, line in between if id(line) in hidden]
+        if chain is None:
+            chain = _Chain([block], block.xs)
         else:
-            previous = None
+            chain.parts.append(block)
+            chain.xs = cluster_edges(chain.xs + block.xs)
+        by_table[id(block)] = chain
+        previous = index
     for chain in {id(c): c for c in by_table.values()}.values():
         for earlier, later in zip(chain.parts, chain.parts[1:]):
             skip = _repeated_rows(chain.parts[0], later, chain.xs)
@@ -120,7 +132,8 @@ def _chains(blocks: list[tuple[int, Block]], repeated: dict[int, str],
             tails = _split_tails(earlier, later, chain.xs)
             if tails:
                 _join_split_row(earlier, later, tails, chain.xs)
-    return by_table, crossed
+            _place_unseen_labels(earlier, later, unseen_at.get(id(later), []))
+    return by_table, crossed, hidden
 
 
 def _continues(before: PageTable, after: PageTable, foot: float) -> bool:
@@ -195,6 +208,23 @@ def _join_split_row(before: PageTable, after: PageTable, tails: dict[int, PdfCel
             cell.row, cell.rowspan, cell.lines = cell.row + 1, cell.rowspan - 1, []
         kept.append(cell)
     after.cells = kept
+
+
+def _place_unseen_labels(before: PageTable, after: PageTable, unseen: list[tuple[int, TextLine]]) -> None:
+    """Spreadsheets draw a merged cell's text at the middle of its whole range, on every
+    page the range covers, clipped where the page ends: what is cut off lies outside
+    the table, unseen. Such a line is the text of the empty cell that the page break
+    cut, in the column it stands in."""
+    ending = [c for c in before.cells if c.row + c.rowspan == before.row_count]
+    first = min((c.row for c in after.cells), default=0)
+    starting = [c for c in after.cells if c.row == first]
+    empty = {id(c) for c in ending + starting if not c.lines}
+    for number, line in unseen:
+        middle = (line.x0 + line.x1) / 2
+        cells = ending if number == before.page else starting
+        cell = next((c for c in cells if id(c) in empty and c.bbox[0] <= middle <= c.bbox[2]), None)
+        if cell is not None:
+            cell.lines.append(line)
 
 
 def _overflows(head: PdfCell, tail: PdfCell, padding: float) -> bool:

@@ -62,6 +62,6 @@ def repeated_lines(pages: list[PageLayout]) -> dict[int, str]:
     for key, seen in places.items():
         for number, top, line_id in seen:
             pages_here = {n for n, t, _ in seen if abs(t - top) <= _SAME_PLACE}
-            if later <= pages_here:
+            if len(pages_here) >= 2 and later <= pages_here:
                 repeated[line_id] = key
     return repeated
