@@ -101,7 +101,8 @@ def _form_table(form: dict[str, Any], style: Style, width: float) -> Table:
     if form.get("project_lead") or form.get("contact_phone"):
         add(["项目负责人", "", form.get("project_lead"), "", "", "联系电话", form.get("contact_phone"), "", ""],
             ((0, 1), (2, 4), (6, 8)))
-    top = add(["项目资金（万元）", "", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"], ((1, 2),))
+    top = add(["项目资金（万元）", "", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+              ((1, 2),))
     add(["", "年度资金总额", "", _number(form["budget_initial"]), _number(form["budget_annual"]),
          _number(form["budget_executed"]), _number(form["budget_weight"]), _rate(form["execution_rate"]),
          _number(form["budget_score"])], ((1, 2),))

@@ -101,7 +101,7 @@ def test_forms_in_other_layouts(style: str, shared: Path, scorer: ModuleType, tm
     (tmp_path / "in" / f"{style}.pdf").write_bytes(rendered.pdf)
     gold = {"source_path": f"{style}.pdf", "forms": [
         {**form, "table_index": k, "page_start": pages[0], "page_end": pages[1]}
-        for k, (form, pages) in enumerate(zip(forms, rendered.pages))]}
+        for k, (form, pages) in enumerate(zip(forms, rendered.pages, strict=True))]}
     assert max(end - start for start, end in rendered.pages) >= 1  # forms do run over page breaks
     (tmp_path / "gold.json").write_text(json.dumps(gold, ensure_ascii=False), encoding="utf-8")
     out = tmp_path / "out"
@@ -112,7 +112,7 @@ def test_forms_in_other_layouts(style: str, shared: Path, scorer: ModuleType, tm
     assert report["indicators"]["row_f1"] == 1.0
     assert report["score"] >= 0.99
     projects = pd.read_parquet(out / "projects").sort_values("table_index")
-    assert list(zip(projects.page_start, projects.page_end)) == rendered.pages
+    assert list(zip(projects.page_start, projects.page_end, strict=True)) == rendered.pages
 
 
 @pytest.mark.parametrize(("turn", "rotate"), [(90, 0), (270, 0), (270, 90), (90, 90)],

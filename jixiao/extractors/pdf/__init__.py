@@ -24,7 +24,10 @@ from jixiao.extractors.pdf.page import PageLayout, read_page
 from jixiao.extractors.pdf.textlayer import PageRoute, route_pages
 from jixiao.grid import Grid, Table
 
+# The OCR route's seam: (the file's bytes, 1-based page numbers) -> those pages'
+# tables, each cell with its page and bbox set.
 OcrPages = Callable[[bytes, list[int]], list[Table]]
+
 
 def extract_pdf(data: bytes, ocr_pages: OcrPages | None = None) -> Grid:
     routes = _routes(data)

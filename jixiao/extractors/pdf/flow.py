@@ -6,7 +6,9 @@ the same outer edges is one table printed in parts. Its parts share column indic
 of a part are dropped, and a row that the page break split (the next part opens
 with the tails of some of its cells) is joined back into one row. A line that
 every page prints at the same place and that stands between two parts is a
-running header or footer, and is left out everywhere.
+running header or footer, and is left out everywhere; a line between two parts
+that is not drawn at all (clipped by the page break) is given to the cell it
+was drawn for.
 """
 from __future__ import annotations
 
@@ -108,7 +110,8 @@ def _chains(blocks: list[tuple[int, Block]], repeated: dict[int, str], feet: dic
         if previous is not None:
             before = blocks[previous][1]
             assert isinstance(before, PageTable)
-            between = [(number, line) for number, lines in blocks[previous + 1:index] for line in lines]
+            between = [(number, line) for number, lines in blocks[previous + 1:index]
+                       if isinstance(lines, list) for line in lines]
             if _continues(before, block, feet[before.page]):
                 furniture = [line for _, line in between if id(line) in repeated]
                 unseen = [line for number, line in between if id(line) not in repeated and not visible(number, line)]
@@ -126,12 +129,12 @@ def _chains(blocks: list[tuple[int, Block]], repeated: dict[int, str], feet: dic
         by_table[id(block)] = chain
         previous = index
     for chain in {id(c): c for c in by_table.values()}.values():
-        for earlier, later in zip(chain.parts, chain.parts[1:]):
+        for earlier, later in zip(chain.parts, chain.parts[1:], strict=False):
             skip = _repeated_rows(chain.parts[0], later, chain.xs)
             later.cells = [c for c in later.cells if c.row >= skip]
-            tails = _split_tails(earlier, later, chain.xs)
-            if tails:
-                _join_split_row(earlier, later, tails, chain.xs)
+            pairs = _split_tails(earlier, later, chain.xs)
+            if pairs:
+                _join_split_row(later, pairs)
             _place_unseen_labels(earlier, later, unseen_at.get(id(later), []))
     return by_table, crossed, hidden
 
@@ -177,28 +180,28 @@ def _repeated_rows(head: PageTable, part: PageTable, xs: list[float]) -> int:
     return repeated
 
 
-def _split_tails(before: PageTable, after: PageTable, xs: list[float]) -> dict[int, PdfCell]:
+def _split_tails(before: PageTable, after: PageTable, xs: list[float]) -> list[tuple[PdfCell, PdfCell]]:
     """The page break split the last row of `before` when `after` opens with the tails
     of the cells that did not fit, and nothing else: each tail's head is filled to
     its bottom edge, and the tail's first word would not have fitted beside its last
-    line. The tails by column, or nothing."""
+    line. The (head, tail) pairs, or none."""
     if not after.cells:
-        return {}
+        return []
     first = min(c.row for c in after.cells)
-    tails = {_col(c, xs): c for c in _starting(after, first) if c.text}
+    tails = [c for c in _starting(after, first) if c.text]
     heads = {_col(c, xs): c for c in before.cells if c.row + c.rowspan == before.row_count and c.text}
-    if not tails or not tails.keys() <= heads.keys():
-        return {}
+    pairs = [(heads.get(_col(tail, xs)), tail) for tail in tails]
+    if not pairs or any(head is None for head, _ in pairs):
+        return []
     padding = min(c.bbox[3] - c.lines[-1].bottom for c in before.cells if c.lines)
-    if not all(_overflows(heads[col], tail, padding) for col, tail in tails.items()):
-        return {}
-    return tails
+    found = [(head, tail) for head, tail in pairs if head is not None and _overflows(head, tail, padding)]
+    return found if len(found) == len(pairs) else []
 
 
-def _join_split_row(before: PageTable, after: PageTable, tails: dict[int, PdfCell], xs: list[float]) -> None:
-    heads = {_col(c, xs): c for c in before.cells if c.row + c.rowspan == before.row_count and c.text}
-    for col, tail in tails.items():
-        heads[col].lines.extend(tail.lines)
+def _join_split_row(after: PageTable, pairs: list[tuple[PdfCell, PdfCell]]) -> None:
+    """Each tail's text goes to its head; the row the tails opened `after` with is gone."""
+    for head, tail in pairs:
+        head.lines.extend(tail.lines)
     first = min(c.row for c in after.cells)
     kept = []
     for cell in after.cells:

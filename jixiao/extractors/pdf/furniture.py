@@ -60,7 +60,7 @@ def repeated_lines(pages: list[PageLayout]) -> dict[int, str]:
                 places.setdefault(_FIGURES.sub("#", line.text), []).append((page.number, line.top, id(line)))
     repeated: dict[int, str] = {}
     for key, seen in places.items():
-        for number, top, line_id in seen:
+        for _, top, line_id in seen:
             pages_here = {n for n, t, _ in seen if abs(t - top) <= _SAME_PLACE}
             if len(pages_here) >= 2 and later <= pages_here:
                 repeated[line_id] = key

@@ -120,7 +120,7 @@ def _frames(edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
             groups.append([edge])
             bottom = edge["bottom"]
         bottom = max(bottom, edge["bottom"])
-    frames = []
+    frames: list[dict[str, Any]] = []
     for group in groups:
         kinds = {e["orientation"] for e in group if max(e["width"], e["height"]) >= _MIN_RULE}
         if kinds != {"h", "v"}:

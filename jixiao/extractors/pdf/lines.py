@@ -4,11 +4,10 @@ Coordinates are pdfplumber's: points from the page's top-left corner, `top` < `b
 """
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from jixiao.normalizers.cleaning import is_cjk
 
 Char = Mapping[str, Any]
 
@@ -25,6 +24,11 @@ class TextLine:
     top: float
     x1: float
     bottom: float
+
+
+def is_wide(ch: str) -> bool:
+    """A full-width character: Han, kana, full-width punctuation and forms."""
+    return unicodedata.east_asian_width(ch) in "WF"
 
 
 def text_lines(chars: Iterable[Char]) -> list[TextLine]:
@@ -52,8 +56,8 @@ def _line(band: list[Char]) -> TextLine | None:
         if previous is not None and text.strip() and previous["text"].strip():
             gap = char["x0"] - previous["x1"]
             size = max(char["size"], previous["size"], 1.0)
-            both_cjk = is_cjk(text[0]) and is_cjk(previous["text"][-1])
-            if gap > (_CJK_WORD_GAP if both_cjk else _WORD_GAP) * size:
+            both_wide = is_wide(text[0]) and is_wide(previous["text"][-1])
+            if gap > (_CJK_WORD_GAP if both_wide else _WORD_GAP) * size:
                 parts.append(" ")
         parts.append(text)
         previous = char

@@ -9,9 +9,8 @@ the normaliser resolves as SCHEMA.md says.
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from jixiao.extractors.pdf.lines import TextLine
+from jixiao.extractors.pdf.lines import TextLine, is_wide
 
 # A run that line breaking keeps whole: Latin letters, figures and their punctuation.
 _WORD = re.compile(r"[0-9A-Za-z.,%‰+\-_/:]+")
@@ -27,7 +26,7 @@ _WIDTH_TOLERANCE = 0.3
 
 
 def text_width(text: str, size: float) -> float:
-    return sum(size if _wide(ch) else _NARROW * size for ch in text)
+    return sum(size if is_wide(ch) else _NARROW * size for ch in text)
 
 
 def first_unit(text: str) -> str:
@@ -63,11 +62,7 @@ def _separator(line: TextLine, following: str, inner_width: float) -> str:
         return ""
     if not wrapped(line, following, inner_width):
         return "\n"
-    return "" if _wide(line.text[-1]) or _wide(following[0]) else " "
-
-
-def _wide(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in "WF"
+    return "" if is_wide(line.text[-1]) or is_wide(following[0]) else " "
 
 
 def _broken_word(line: TextLine, following: str, inner_width: float) -> bool:
