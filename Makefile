@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHARED ?= ../shared
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench bench-pdf clean
 
 $(BIN)/jixiao: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/bench_core.py --files 2000 --seeds $(SHARED)/seeds
+
+bench-pdf: setup
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/bench_pdf.py --pdfs $(SHARED)/corpus/pdf --gold $(SHARED)/corpus/gold
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache *.egg-info

@@ -8,6 +8,7 @@ from jixiao.extractors.errors import ExtractError
 from jixiao.extractors.html import extract_html
 from jixiao.extractors.legacy import extract_doc, extract_rtf
 from jixiao.extractors.mht import extract_mht
+from jixiao.extractors.pdf import extract_pdf
 from jixiao.extractors.sniff import sniff_format
 from jixiao.extractors.spreadsheetml import extract_spreadsheetml
 from jixiao.extractors.text import extract_text
@@ -27,6 +28,7 @@ EXTRACTORS: dict[str, Extractor] = {
     "rtf": extract_rtf,
     "mht": extract_mht,
     "spreadsheetml": extract_spreadsheetml,
+    "pdf": extract_pdf,
 }
 
 _UNREAD = {

@@ -1,10 +1,11 @@
 """A grid as one stream of rows in document order, so a form split over tables reads as one."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from jixiao.grid import Grid
 from jixiao.normalizers.cleaning import clean_text, is_null_text
+from jixiao.normalizers.vocab import BLOCKS, L1, L2, label_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,10 @@ class Row:
     def pages(self) -> list[int]:
         return [c.page for c in self.cells if c.page is not None]
 
+    @property
+    def page(self) -> int | None:
+        return min(self.pages, default=None)
+
 
 def row_stream(grid: Grid) -> list[Row]:
     rows: list[Row] = []
@@ -47,6 +52,72 @@ def row_stream(grid: Grid) -> list[Row]:
                       confidence=c.confidence, page=c.page)
                 for c in cells
             )
-            if any(not rc.blank for rc in rcells):
-                rows.append(Row(index=len(rows), cells=rcells))
-    return rows
+            rows.append(Row(index=0, cells=rcells))
+    _join_labels_cut_by_page_breaks(rows)
+    printed = [row for row in rows if any(not rc.blank for rc in row.cells)]
+    return [replace(row, index=k) for k, row in enumerate(printed)]
+
+
+# How far into a page the rest of a cut label is looked for: past a repeated header
+# row or a running header line.
+_CUT_LABEL_ROWS = 3
+
+
+def _join_labels_cut_by_page_breaks(rows: list[Row]) -> None:
+    """A merged label cell that a page break cut in two prints the rest of its text at
+    the top of the next page ("项目资金（万" | "元）", "项目资金" | "（万元）", "服务对象" |
+    "满意度指标"). Where only the joined text is a label, the text above gets the whole
+    label and the rest is removed from the next page. Only cells of table rows join:
+    a title or year line at the top of a page is no part of a label."""
+    for k in range(1, len(rows)):
+        page, before = rows[k].page, rows[k - 1].page
+        if page is None or before is None or page <= before:
+            continue
+        top = [i for i in range(k, min(k + _CUT_LABEL_ROWS, len(rows))) if rows[i].page == page]
+        for col in sorted({c.col for i in top for c in rows[i].printed()}):
+            head = _last_printed_above(rows, k, col, before)
+            if head is None:
+                continue
+            for i in top:
+                tail = next((c for c in rows[i].printed() if c.col == col), None)
+                if tail is None or not _table_row(rows[i]):
+                    continue
+                joined = _joined_label(rows[head[0]].cells[head[1]].text, tail.text)
+                if joined is not None:
+                    _set_text(rows, head[0], head[1], joined)
+                    _set_text(rows, i, rows[i].cells.index(tail), "")
+                    break
+
+
+def _last_printed_above(rows: list[Row], k: int, col: int, page: int) -> tuple[int, int] | None:
+    for i in range(k - 1, -1, -1):
+        if rows[i].page != page:
+            return None
+        if not _table_row(rows[i]):
+            continue
+        for j, cell in enumerate(rows[i].cells):
+            if cell.col == col and not cell.blank:
+                return i, j
+    return None
+
+
+def _table_row(row: Row) -> bool:
+    """A row of a table, not a line of text (a title, a year line, a running header)."""
+    return len(row.cells) > 1
+
+
+def _joined_label(head: str, tail: str) -> str | None:
+    if not label_key(head):
+        return None
+    joined = clean_text(f"{head}\n{tail}")
+    for vocabulary in (BLOCKS, L1, L2):
+        if vocabulary.exact(joined) is not None and (
+                vocabulary.exact(head) is None or vocabulary.exact(tail) is None):
+            return joined
+    return None
+
+
+def _set_text(rows: list[Row], i: int, j: int, text: str) -> None:
+    cells = list(rows[i].cells)
+    cells[j] = replace(cells[j], text=text)
+    rows[i] = replace(rows[i], cells=tuple(cells))
