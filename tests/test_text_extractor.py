@@ -112,5 +112,5 @@ def test_format_is_sniffed_from_content(head: bytes, fmt: str) -> None:
 
 def test_formats_without_an_extractor_fail_as_unsupported() -> None:
     with pytest.raises(ExtractError) as caught:
-        extract("pdf", b"%PDF-1.7\n")
+        extract("ole2", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
     assert caught.value.category == "unsupported"
