@@ -28,10 +28,12 @@ _SKEW_SAMPLE = 60_000
 
 @dataclass(slots=True)
 class CleanPage:
-    """A page ready to read: `gray` for recognition, `ink` (True = print) for layout."""
+    """A page ready to read: `gray` for recognition, `ink` (True = print) for layout,
+    `faint` (ink and anything darker than halfway to paper) for finding thin rules."""
 
     gray: np.ndarray
     ink: np.ndarray
+    faint: np.ndarray
     skew_deg: float
 
 
@@ -62,6 +64,11 @@ def even_light(gray: np.ndarray) -> np.ndarray:
 def binarize(gray: np.ndarray) -> np.ndarray:
     _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     return ink > 0
+
+
+def _threshold(gray: np.ndarray) -> float:
+    level, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return float(level)
 
 
 def estimate_skew(ink: np.ndarray) -> float:
@@ -103,7 +110,10 @@ def clean_page(rgb: np.ndarray) -> CleanPage:
     skew = estimate_skew(binarize(gray))
     if abs(skew) >= _SKEW_FINE_STEP:
         gray = rotate(gray, skew)
-    return CleanPage(gray=gray, ink=binarize(gray), skew_deg=skew)
+    level = _threshold(gray)
+    # A hairline rule, blurred by the scan, is lighter than print: it is looked for in
+    # a lighter mask, where grain is no trouble since only long runs count as rules.
+    return CleanPage(gray=gray, ink=gray <= level, faint=gray <= (level + 255) / 2, skew_deg=skew)
 
 
 def source_box(box: tuple[int, int, int, int], deg: float, shape: tuple[int, ...]) -> tuple[float, float, float, float]:

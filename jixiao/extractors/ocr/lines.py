@@ -27,7 +27,7 @@ _MIN_INK = 0.08
 # Parts of a line further apart than this are separate pieces of loose text.
 _PIECE_GAP = 2.5
 # Margin kept around a line's ink, as recognition models expect.
-_MARGIN = 0.25
+_MARGIN = 0.45
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,13 @@ Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in page pixels, exclusive ends
 # both its ends meet a rule across it (a cell border in a low row).
 _MIN_RULE = 0.7
 _LONG_H_RULE = 4.0
+_MIN_H_RULE = 1.5
 _LONG_V_RULE = 2.5
-# Small gaps in a printed rule (noise, a faint scan) are bridged.
-_BRIDGE = 0.5
+_TOUCH = 0.1
+_EXTEND = 0.25
+# Small gaps in a printed rule (noise, a faint scan) are bridged; never as wide as the
+# gap between two lines of print, or strokes of stacked characters would join up.
+_BRIDGE = 0.2
 # A table is at least this wide and high; a cell at least this big.
 _MIN_TABLE_W, _MIN_TABLE_H = 4.0, 1.5
 _MIN_CELL = 0.5
@@ -104,11 +108,13 @@ def find_rules(ink: np.ndarray, unit: float) -> tuple[np.ndarray, np.ndarray]:
     ink8 = ink.astype(np.uint8) * 255
     min_len = max(3, round(_MIN_RULE * unit))
     bridge = max(2, round(_BRIDGE * unit))
-    horizontal = _bridge(_runs(ink8, max(min_len, round(1.2 * unit)), True), bridge, True)
+    horizontal = _bridge(_runs(ink8, round(_MIN_H_RULE * unit), True), bridge, True)
     vertical = _bridge(_runs(ink8, min_len, False), bridge, False)
-    reach = max(2, round(0.25 * unit))
+    # Print sits a few pixels off the rules around it, a short rule touches them.
+    reach = max(2, round(_TOUCH * unit))
     vertical = _keep_rules(vertical, horizontal, _LONG_V_RULE * unit, False, reach)
     horizontal = _keep_rules(horizontal, vertical, _LONG_H_RULE * unit, True, reach)
+    reach = max(2, round(_EXTEND * unit))
     # Rules that stop a pixel or two short of the rule they meet would let a cell
     # leak into its neighbour: both kinds are lengthened a little at their ends.
     vertical = cv2.dilate(vertical, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 2 * reach + 1)))
@@ -168,9 +174,10 @@ def _dense(cells: list[GridCell]) -> tuple[GridCell, ...]:
                           colspan=k[c.col + c.colspan] - k[c.col], box=c.box) for c in cells)
 
 
-def find_tables(ink: np.ndarray, unit: float | None = None) -> Layout:
+def find_tables(ink: np.ndarray, faint: np.ndarray | None = None, unit: float | None = None) -> Layout:
+    """Tables on the page; rules are looked for in `faint` (a lighter ink mask) when given."""
     unit = unit or text_unit(ink)
-    horizontal, vertical = find_rules(ink, unit)
+    horizontal, vertical = find_rules(ink if faint is None else faint, unit)
     rules = cv2.bitwise_or(horizontal, vertical)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(rules, connectivity=8)
     tables = []
