@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHARED ?= ../shared
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench bench-ocr clean
 
 $(BIN)/jixiao: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/bench_core.py --files 2000 --seeds $(SHARED)/seeds
+
+bench-ocr: setup
+	$(BIN)/python bench/bench_ocr.py --scans $(SHARED)/corpus/pdf_scanned
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache *.egg-info

@@ -23,6 +23,7 @@ from jixiao.grid import Cell, Table
 DASH = "—"
 # Ink this close to a rule is the rule's own edge, not print.
 _RULE_MARGIN = 2
+_STRETCH = 1.3
 
 
 @dataclass(slots=True)
@@ -59,7 +60,7 @@ def read_page(page: PageImage, engine: Engine) -> list[Table]:
     blocks.sort(key=lambda b: b[0])
 
     lines = [line for _, slots, _ in blocks for slot in slots for line in slot.lines if not line.dash]
-    readings = iter(engine.read_lines([gray[y0:y1, x0:x1] for x0, y0, x1, y1 in (ln.box for ln in lines)]))
+    readings = iter(engine.read_lines([_prepared(gray[y0:y1, x0:x1]) for x0, y0, x1, y1 in (ln.box for ln in lines)]))
     for _, slots, _ in blocks:
         for slot in slots:
             slot.readings = [(DASH, 1.0) if line.dash else _pair(next(readings)) for line in slot.lines]
@@ -77,6 +78,21 @@ def read_page(page: PageImage, engine: Engine) -> list[Table]:
     if loose:
         tables.append(Table(loose))
     return tables
+
+
+def _prepared(crop: np.ndarray) -> np.ndarray:
+    """The line stretched sideways, and a short one padded with paper to a square at least.
+
+    Recognisers give each character a few steps of the line's width: narrow figures
+    printed small ("60000", "2.1") need more of them to stay apart, and a lone "1"
+    needs paper around it to be told from a stroke of a letter.
+    """
+    h, w = crop.shape[:2]
+    crop = cv2.resize(crop, (round(w * _STRETCH), h), interpolation=cv2.INTER_LINEAR)
+    if crop.shape[1] < h:
+        pad = (h - crop.shape[1] + 1) // 2
+        crop = cv2.copyMakeBorder(crop, 0, 0, pad, pad, cv2.BORDER_CONSTANT, value=255)
+    return crop
 
 
 def _pair(reading: object) -> tuple[str, float]:

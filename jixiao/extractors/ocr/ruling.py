@@ -24,7 +24,7 @@ _TOUCH = 0.1
 _EXTEND = 0.25
 # Small gaps in a printed rule (noise, a faint scan) are bridged; never as wide as the
 # gap between two lines of print, or strokes of stacked characters would join up.
-_BRIDGE = 0.2
+_BRIDGE = 0.08
 # A table is at least this wide and high; a cell at least this big.
 _MIN_TABLE_W, _MIN_TABLE_H = 4.0, 1.5
 _MIN_CELL = 0.5
@@ -80,8 +80,8 @@ def _bridge(mask: np.ndarray, length: int, horizontal: bool) -> np.ndarray:
 
 
 def _keep_rules(segments: np.ndarray, across: np.ndarray, long_len: float, horizontal: bool,
-                reach: int) -> np.ndarray:
-    """Segments that are long, or whose two ends meet a rule running across them."""
+                reach: int, short: bool = True) -> np.ndarray:
+    """Segments that are long, or (with `short`) whose two ends meet a rule running across them."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(segments, connectivity=8)
     near = cv2.dilate(across, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
     keep = np.zeros(n, dtype=bool)
@@ -90,6 +90,8 @@ def _keep_rules(segments: np.ndarray, across: np.ndarray, long_len: float, horiz
         length = w if horizontal else h
         if length >= long_len:
             keep[i] = True
+            continue
+        if not short:
             continue
         if horizontal:
             ys = np.nonzero(labels[y:y + h, x] == i)[0]
@@ -103,17 +105,28 @@ def _keep_rules(segments: np.ndarray, across: np.ndarray, long_len: float, horiz
     return (keep[labels] * 255).astype(np.uint8)
 
 
-def find_rules(ink: np.ndarray, unit: float) -> tuple[np.ndarray, np.ndarray]:
-    """Horizontal and vertical rule masks (uint8, 255 = rule)."""
-    ink8 = ink.astype(np.uint8) * 255
+def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal and vertical rule masks (uint8, 255 = rule).
+
+    Long rules are looked for in `faint` (a lighter ink mask), where a hairline rule
+    blurred by the scan stays whole; short ones (a border in a low row) only in `ink`,
+    where print keeps its distance from the rules around it.
+    """
     min_len = max(3, round(_MIN_RULE * unit))
+    h_len = round(_MIN_H_RULE * unit)
     bridge = max(2, round(_BRIDGE * unit))
-    horizontal = _bridge(_runs(ink8, round(_MIN_H_RULE * unit), True), bridge, True)
-    vertical = _bridge(_runs(ink8, min_len, False), bridge, False)
-    # Print sits a few pixels off the rules around it, a short rule touches them.
     reach = max(2, round(_TOUCH * unit))
-    vertical = _keep_rules(vertical, horizontal, _LONG_V_RULE * unit, False, reach)
-    horizontal = _keep_rules(horizontal, vertical, _LONG_H_RULE * unit, True, reach)
+    candidates = {}
+    for name, mask in (("ink", ink), ("faint", faint)):
+        mask8 = mask.astype(np.uint8) * 255
+        candidates[name] = (_bridge(_runs(mask8, h_len, True), bridge, True),
+                            _bridge(_runs(mask8, min_len, False), bridge, False))
+    long_h = _keep_rules(candidates["faint"][0], candidates["faint"][1], _LONG_H_RULE * unit, True, reach, False)
+    long_v = _keep_rules(candidates["faint"][1], candidates["faint"][0], _LONG_V_RULE * unit, False, reach, False)
+    vertical = cv2.bitwise_or(long_v, _keep_rules(candidates["ink"][1], cv2.bitwise_or(long_h, candidates["ink"][0]),
+                                                  _LONG_V_RULE * unit, False, reach))
+    horizontal = cv2.bitwise_or(long_h, _keep_rules(candidates["ink"][0], vertical, _LONG_H_RULE * unit, True,
+                                                    reach))
     reach = max(2, round(_EXTEND * unit))
     # Rules that stop a pixel or two short of the rule they meet would let a cell
     # leak into its neighbour: both kinds are lengthened a little at their ends.
@@ -177,7 +190,7 @@ def _dense(cells: list[GridCell]) -> tuple[GridCell, ...]:
 def find_tables(ink: np.ndarray, faint: np.ndarray | None = None, unit: float | None = None) -> Layout:
     """Tables on the page; rules are looked for in `faint` (a lighter ink mask) when given."""
     unit = unit or text_unit(ink)
-    horizontal, vertical = find_rules(ink if faint is None else faint, unit)
+    horizontal, vertical = find_rules(ink, ink if faint is None else faint, unit)
     rules = cv2.bitwise_or(horizontal, vertical)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(rules, connectivity=8)
     tables = []
