@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
+from scanlib import scan_pdf, stamp, to_pdf
 
 from jixiao.extractors import ExtractError, ExtractOptions, extract
 from jixiao.extractors.ocr import extract_image, ocr_pdf_pages
@@ -21,7 +22,6 @@ from jixiao.extractors.ocr.ruling import find_tables
 from jixiao.grid import Grid
 from jixiao.normalizers import normalize
 from jixiao.pipeline.cli import main
-from scanlib import scan_pdf, stamp, to_pdf
 
 FAST = ExtractOptions(ocr_engine="fast")
 

@@ -127,6 +127,6 @@ def _is_dash(piece: np.ndarray, unit: float) -> bool:
     width = cols[-1] - cols[0] + 1
     if height > _THIN * unit or width < _DASH_MIN_WIDTH * unit or width < 2.5 * height:
         return False
-    n, _, stats, _ = cv2.connectedComponentsWithStats(piece.astype(np.uint8), connectivity=8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(piece.astype(np.uint8), connectivity=8)
     strokes = [s for s in stats[1:] if s[cv2.CC_STAT_AREA] >= 3]
     return 0 < len(strokes) <= 2

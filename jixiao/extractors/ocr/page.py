@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from jixiao.extractors.ocr.clean import clean_page, source_box
-from jixiao.extractors.ocr.engines import Engine
+from jixiao.extractors.ocr.engines import Engine, Reading
 from jixiao.extractors.ocr.lines import Line, find_lines
 from jixiao.extractors.ocr.render import PageImage
 from jixiao.extractors.ocr.ruling import Box, find_tables
@@ -95,8 +95,8 @@ def _prepared(crop: np.ndarray) -> np.ndarray:
     return crop
 
 
-def _pair(reading: object) -> tuple[str, float]:
-    return reading.text.strip(), reading.confidence  # type: ignore[attr-defined]
+def _pair(reading: Reading) -> tuple[str, float]:
+    return reading.text.strip(), reading.confidence
 
 
 def _loose_rows(lines: list[Line]) -> list[list[Line]]:

@@ -24,7 +24,7 @@ _BATCH = 16
 
 
 class RapidEngine:
-    def __init__(self, name: str, rec_model: Path, keys: Path | None = None, threads: int | None = None) -> None:
+    def __init__(self, name: str, rec_model: Path, keys: Path | None = None) -> None:
         from rapidocr import RapidOCR
 
         params: dict[str, object] = {
@@ -37,8 +37,6 @@ class RapidEngine:
         }
         if keys is not None:
             params["Rec.rec_keys_path"] = str(model_file(keys))
-        if threads:
-            params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
         self.name = name
         self._ocr = RapidOCR(params=params)
 
