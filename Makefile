@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHARED ?= ../shared
 
-.PHONY: setup demo test bench bench-pdf clean
+.PHONY: setup demo test bench bench-pdf bench-ocr clean
 
 $(BIN)/jixiao: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ bench: setup
 bench-pdf: setup
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/bench_pdf.py --pdfs $(SHARED)/corpus/pdf --gold $(SHARED)/corpus/gold
+
+bench-ocr: setup
+	$(BIN)/python bench/bench_ocr.py --scans $(SHARED)/corpus/pdf_scanned
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache *.egg-info

@@ -39,6 +39,10 @@ class Table:
 
 @dataclass(slots=True)
 class Grid:
+    """`min_confidence`: a cell read with less confidence than this (by OCR) is not
+    to be trusted, and the normaliser flags what it feeds `unreadable_cell`."""
+
     source_format: str
     extractor: str
     tables: list[Table] = field(default_factory=list)
+    min_confidence: float = 0.0

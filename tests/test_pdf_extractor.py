@@ -171,7 +171,7 @@ def test_a_text_layer_without_unicode_map_is_routed_away(corpus_pdf: Path) -> No
         _strip_to_unicode(pdf)
         broken = _pdf_bytes(pdf)
     with pytest.raises(ExtractError) as caught:
-        extract("pdf", broken)
+        extract_pdf(broken)
     assert caught.value.category == "unsupported"
     assert str(caught.value) == "pages 1-3 have no usable text layer (cid fonts); OCR is not available"
 
@@ -195,7 +195,7 @@ def test_only_the_broken_pages_of_a_mixed_file_go_to_ocr(shared: Path, corpus_pd
         good.pages.extend(bad.pages)
         mixed = _pdf_bytes(good)
     with pytest.raises(ExtractError, match=r"^pages 4-5 have no usable text layer \(cid fonts\)"):
-        extract("pdf", mixed)
+        extract_pdf(mixed)
     asked: list[list[int]] = []
     grid = extract_pdf(mixed, lambda data, pages: asked.append(pages) or [])
     assert asked == [[4, 5]] and grid.source_format == "pdf"
@@ -209,7 +209,7 @@ def test_a_text_layer_that_does_not_match_its_glyphs_is_routed_away(corpus_pdf: 
         _remap_to_unicode(pdf)
         garbled = _pdf_bytes(pdf)
     with pytest.raises(ExtractError, match=rf"^pages 1-2 have no usable text layer \({GARBLED}\)"):
-        extract("pdf", garbled)
+        extract_pdf(garbled)
 
 
 def test_text_layer_checks() -> None:
@@ -222,7 +222,7 @@ def test_text_layer_checks() -> None:
 
 def test_a_scan_without_text_layer_names_the_pages(shared: Path) -> None:
     with pytest.raises(ExtractError, match=r"^pages 1-5 have no usable text layer \(no text layer\); OCR"):
-        extract("pdf", (shared / "corpus" / "pdf_scanned" / "a_scan_01.pdf").read_bytes())
+        extract_pdf((shared / "corpus" / "pdf_scanned" / "a_scan_01.pdf").read_bytes())
 
 
 def test_lines_wrapped_by_the_cell_width_are_joined() -> None:

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from jixiao.extractors.docx import extract_docx
 from jixiao.extractors.errors import ExtractError
 from jixiao.extractors.html import extract_html
 from jixiao.extractors.legacy import extract_doc, extract_rtf
 from jixiao.extractors.mht import extract_mht
+from jixiao.extractors.ocr import extract_image, ocr_pdf_pages
+from jixiao.extractors.options import ExtractOptions
 from jixiao.extractors.pdf import extract_pdf
 from jixiao.extractors.sniff import sniff_format
 from jixiao.extractors.spreadsheetml import extract_spreadsheetml
@@ -16,19 +19,21 @@ from jixiao.extractors.xls import extract_xls
 from jixiao.extractors.xlsx import extract_xlsx
 from jixiao.grid import Grid
 
-Extractor = Callable[[bytes], Grid]
+Extractor = Callable[[bytes, ExtractOptions], Grid]
 
 EXTRACTORS: dict[str, Extractor] = {
-    "txt": extract_text,
-    "html": extract_html,
-    "docx": extract_docx,
-    "xlsx": extract_xlsx,
-    "xls": extract_xls,
-    "doc": extract_doc,
-    "rtf": extract_rtf,
-    "mht": extract_mht,
-    "spreadsheetml": extract_spreadsheetml,
-    "pdf": extract_pdf,
+    "txt": lambda data, _: extract_text(data),
+    "html": lambda data, _: extract_html(data),
+    "mht": lambda data, _: extract_mht(data),
+    "docx": lambda data, _: extract_docx(data),
+    "doc": lambda data, _: extract_doc(data),
+    "rtf": lambda data, _: extract_rtf(data),
+    "xlsx": lambda data, _: extract_xlsx(data),
+    "xls": lambda data, _: extract_xls(data),
+    "spreadsheetml": lambda data, _: extract_spreadsheetml(data),
+    # Pages whose text layer cannot be trusted go to OCR with the run's options.
+    "pdf": lambda data, options: extract_pdf(data, partial(ocr_pdf_pages, options=options)),
+    "image": extract_image,
 }
 
 _UNREAD = {
@@ -38,14 +43,18 @@ _UNREAD = {
 }
 
 
-def extract(fmt: str, data: bytes) -> Grid:
+def extract(fmt: str, data: bytes, options: ExtractOptions | None = None) -> Grid:
     """Run the extractor for a sniffed format; formats without one fail as `unsupported`."""
     if fmt == "empty":
         return Grid(source_format="txt", extractor="txt")
     extractor = EXTRACTORS.get(fmt)
     if extractor is None:
         raise ExtractError(_UNREAD.get(fmt, f"no extractor for {fmt} content yet"), "unsupported")
-    return extractor(data)
+    options = options or ExtractOptions()
+    grid = extractor(data, options)
+    # Cells read with less confidence (OCR, glyphs a text layer cannot map) are flagged, never trusted.
+    grid.min_confidence = options.ocr_min_confidence
+    return grid
 
 
-__all__ = ["EXTRACTORS", "ExtractError", "extract", "sniff_format"]
+__all__ = ["EXTRACTORS", "ExtractError", "ExtractOptions", "extract", "sniff_format"]

@@ -123,6 +123,7 @@ def read_budget(header: list[tuple[str, RCell]] | None, rows: list[tuple[str, RC
             if is_unreadable(cell.text):
                 budget_row.unreadable = True
                 continue
+            budget_row.unreadable |= cell.unsure
             budget_row.values[slot] = parse_rate(cell.text) if slot == "rate" else parse_number(cell.text)
         result.append(budget_row)
     return result

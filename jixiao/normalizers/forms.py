@@ -158,7 +158,7 @@ def total_row(row: Row, header: Header) -> Total | None:
         return None
     after = [c for c in printed[1:] if not c.empty]
     numbers = [(c, n) for c in after if (n := parse_number(c.text)) is not None]
-    unreadable = any(is_unreadable(c.text) for c in after)
+    unreadable = any(is_unreadable(c.text) or c.unsure for c in after)
     score_first = "score" in header.roles and "weight" in header.roles and (
         header.roles.index("score") < header.roles.index("weight"))
     label_weight = level1_weight(printed[0].text)
@@ -281,6 +281,7 @@ def parse_form(span: FormSpan) -> ParsedForm:
     strays: list[Total] = []
     unmapped: list[str] = []
     used_rows: list[Row] = []
+    unsure_head = False  # a cell of the head (name, units, budget, goals) read unsure
 
     for row in span.body:
         if total is not None:
@@ -303,6 +304,7 @@ def parse_form(span: FormSpan) -> ParsedForm:
                 # Skipped: a header repeated after a page break, a signature line (填报人 … 联系电话).
                 reader.add(row)
             continue
+        unsure_head |= any(c.unsure for c in row.printed())
         header = indicator_header(row)
         if header is not None:
             reader = IndicatorReader(header)
@@ -333,8 +335,8 @@ def parse_form(span: FormSpan) -> ParsedForm:
         project.page_start, project.page_end = min(pages), max(pages)
     confidences = [c.confidence for row in used_rows for c in row.printed()]
     project.confidence = fmean(confidences) if confidences else 1.0
-    unreadable = (total is not None and total.unreadable) or any(b.unreadable for b in budget) or any(
-        is_unreadable(v) for v in kv.values())
+    unreadable = unsure_head or (total is not None and total.unreadable) or any(
+        b.unreadable for b in budget) or any(is_unreadable(v) for v in kv.values())
     if unreadable:
         project.issues.append("unreadable_cell")
     has_budget = any(b.label == "budget_total" for b in budget)

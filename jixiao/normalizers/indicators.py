@@ -262,7 +262,8 @@ class IndicatorReader:
             level1 = _parents(l2.canonical)[0]
         texts = {k: (or_none(c.text) if c is not None else None) for k, c in cells.items()}
         issues: list[str] = []
-        if any(t is not None and is_unreadable(t) for t in texts.values()):
+        if any(t is not None and is_unreadable(t) for t in texts.values()) or any(
+                c.unsure for c in cells.values()):
             issues.append("unreadable_cell")
         target = parse_measure(texts.get("target"))
         actual = parse_measure(texts.get("actual"))

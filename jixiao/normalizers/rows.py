@@ -15,6 +15,7 @@ class RCell:
     text: str
     confidence: float
     page: int | None
+    unsure: bool = False  # read (by OCR) with less confidence than the grid trusts
 
     @property
     def empty(self) -> bool:
@@ -49,7 +50,7 @@ def row_stream(grid: Grid) -> list[Row]:
         for cells in table.rows():
             rcells = tuple(
                 RCell(col=c.col, span=max(1, c.colspan), text=clean_text(c.text),
-                      confidence=c.confidence, page=c.page)
+                      confidence=c.confidence, page=c.page, unsure=c.confidence < grid.min_confidence)
                 for c in cells
             )
             rows.append(Row(index=0, cells=rcells))

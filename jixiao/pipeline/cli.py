@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from jixiao import __version__
+from jixiao.extractors.options import OCR_ENGINES, ExtractOptions
 from jixiao.pipeline.run import STATUSES, RunSummary, run
 from jixiao.pipeline.writer import DatasetWriter
 
@@ -31,7 +32,25 @@ def _parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("--out", required=True, type=Path, metavar="OUT", help="output folder")
     run_cmd.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     run_cmd.add_argument("--quiet", action="store_true", help="print nothing but the files that failed")
+    ocr = run_cmd.add_argument_group("OCR (scanned PDFs and images)")
+    ocr.add_argument("--ocr-engine", choices=OCR_ENGINES, help="rapidocr (default): PP-OCRv6 small; fast: "
+                     "PP-OCRv6 tiny; paddleocr: PaddleOCR 3.x [env JIXIAO_OCR_ENGINE]")
+    ocr.add_argument("--ocr-models", type=Path, metavar="DIR", help="PaddleX recognition model folder for "
+                     "--ocr-engine paddleocr (inference.yml + inference.onnx or Paddle files, or DIR/rec "
+                     "holding them) [env JIXIAO_OCR_MODELS]")
+    ocr.add_argument("--ocr-min-confidence", type=float, metavar="X", help="cells read with less confidence "
+                     "(0..1) are flagged unreadable_cell [env JIXIAO_OCR_MIN_CONFIDENCE, default 0.8]")
     return parser
+
+
+def extract_options(args: argparse.Namespace) -> ExtractOptions:
+    """Options from the command line, falling back to the environment, then to the defaults."""
+    env = ExtractOptions.from_env()
+    return ExtractOptions(
+        ocr_engine=args.ocr_engine or env.ocr_engine,
+        ocr_models=args.ocr_models or env.ocr_models,
+        ocr_min_confidence=env.ocr_min_confidence if args.ocr_min_confidence is None else args.ocr_min_confidence,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,6 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     missing = [str(p) for p in args.inputs if not p.exists()]
     if missing:
         err.print(f"jixiao: no such input: {', '.join(missing)}", markup=False)
+        return EXIT_USAGE
+    try:
+        options = extract_options(args)
+    except ValueError as exc:
+        err.print(f"jixiao: {exc}", markup=False)
         return EXIT_USAGE
     try:
         DatasetWriter(args.out)
@@ -56,9 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.out,
                 on_start=lambda n: progress.update(task, total=n),
                 on_file=lambda r: progress.update(task, advance=1, description=r.source_path[-40:]),
+                options=options,
             )
     else:
-        summary = run(args.inputs, args.out)
+        summary = run(args.inputs, args.out, options=options)
     if not args.quiet:
         print_summary(summary, Console())
     elif summary.failures:

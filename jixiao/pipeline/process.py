@@ -11,7 +11,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jixiao.extractors import ExtractError, extract, sniff_format
+from jixiao.extractors import ExtractError, ExtractOptions, extract, sniff_format
 from jixiao.normalizers import normalize
 from jixiao.pipeline.records import Form
 
@@ -42,7 +42,7 @@ def project_id(source_sha256: str, table_index: int) -> str:
     return hashlib.sha256(f"{source_sha256}:{table_index}".encode()).hexdigest()[:16]
 
 
-def process_file(path: Path, source_path: str) -> FileResult:
+def process_file(path: Path, source_path: str, options: ExtractOptions | None = None) -> FileResult:
     started = time.perf_counter()
 
     def failed(error: str, sha: str | None = None, fmt: str | None = None, tb: str | None = None) -> FileResult:
@@ -57,7 +57,7 @@ def process_file(path: Path, source_path: str) -> FileResult:
     fmt = sniff_format(data[:SNIFF_BYTES], data)
     manifest_fmt = fmt if fmt in _SIGNED_FORMATS else None
     try:
-        grid = extract(fmt, data)
+        grid = extract(fmt, data, options)
     except ExtractError as exc:
         return failed(str(exc), sha, manifest_fmt)
     except Exception as exc:  # noqa: BLE001 - an extractor bug must not end the run

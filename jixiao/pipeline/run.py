@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jixiao.extractors import ExtractOptions
 from jixiao.pipeline.discover import Source, discover
 from jixiao.pipeline.process import FileResult, one_line, process_file
 from jixiao.pipeline.records import FileRecord
@@ -60,6 +61,7 @@ def run(
     out: Path,
     on_start: Callable[[int], None] | None = None,
     on_file: Callable[[FileResult], None] | None = None,
+    options: ExtractOptions | None = None,
 ) -> RunSummary:
     sources = discover(inputs)
     writer = DatasetWriter(out)
@@ -70,7 +72,7 @@ def run(
     tracebacks: list[str] = []
     taken: set[str] = set()
     for source in sources:
-        result = _process(source, taken, writer)
+        result = _process(source, taken, writer, options)
         if result.traceback:
             tracebacks.append(f"{result.source_path}\n{result.traceback}")
         summary.add(result)
@@ -97,12 +99,12 @@ def run(
     return summary
 
 
-def _process(source: Source, taken: set[str], writer: DatasetWriter) -> FileResult:
+def _process(source: Source, taken: set[str], writer: DatasetWriter, options: ExtractOptions | None) -> FileResult:
     if source.source_path in taken:
         return FileResult(source.source_path, None, None, "failed",
                           "another input holds a file at the same relative path", 0.0)
     taken.add(source.source_path)
-    result = process_file(source.path, source.source_path)
+    result = process_file(source.path, source.source_path, options)
     # A failed file keeps the rows an earlier run wrote for it; one never seen
     # before gets empty parts, so the datasets are readable even when all fail.
     if result.status in ("ok", "no_forms") or not writer.has_part(result.source_path):

@@ -1,0 +1,43 @@
+"""What every OCR engine offers the extractor: read printed lines, one image each.
+
+The extractor finds the lines itself (see ruling.py and lines.py), so an engine
+only recognises: it gets line images (grayscale, uint8, one printed line each)
+and returns their text and a 0..1 confidence, in the same order.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from jixiao.extractors.errors import ExtractError
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    text: str
+    confidence: float
+
+
+class Engine(Protocol):
+    name: str
+
+    def read_lines(self, images: Sequence[np.ndarray]) -> list[Reading]: ...
+
+
+def package_dir(package: str, extra: str) -> Path:
+    """Where an installed package's files are, without importing it (its models are data to us)."""
+    spec = find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ExtractError(f"OCR needs the {package} package: pip install 'jixiao[{extra}]'", "unsupported")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def model_file(path: Path) -> Path:
+    if not path.is_file():
+        raise ExtractError(f"OCR model file missing: {path}", "unsupported")
+    return path

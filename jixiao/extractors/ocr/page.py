@@ -1,0 +1,135 @@
+"""One page image to tables: clean it, find its ruled tables and printed lines, read them.
+
+A ruled table becomes a Table whose cells keep their row/column spans; print
+outside the tables (title, year line) becomes loose-text Tables of one cell per
+row. Tables come in reading order, top to bottom. Every cell carries its page,
+its bbox in the page's units (PageImage.scale: PDF points or image pixels, top
+left origin, on the page as given, before deskewing) and its confidence.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from jixiao.extractors.ocr.clean import clean_page, source_box
+from jixiao.extractors.ocr.engines import Engine, Reading
+from jixiao.extractors.ocr.lines import Line, find_lines
+from jixiao.extractors.ocr.render import PageImage
+from jixiao.extractors.ocr.ruling import Box, find_tables
+from jixiao.grid import Cell, Table
+
+DASH = "—"
+# Ink this close to a rule is the rule's own edge, not print.
+_RULE_MARGIN = 2
+_STRETCH = 1.3
+
+
+@dataclass(slots=True)
+class _Slot:
+    """One cell to be: where it sits and the lines printed in it."""
+
+    row: int
+    col: int
+    box: Box
+    lines: list[Line]
+    rowspan: int = 1
+    colspan: int = 1
+    readings: list[tuple[str, float]] = field(default_factory=list)
+
+
+def read_page(page: PageImage, engine: Engine) -> list[Table]:
+    clean = clean_page(page.rgb)
+    layout = find_tables(clean.ink, clean.faint)
+    unit = layout.unit
+    near_rule = cv2.dilate(layout.rules.astype(np.uint8), np.ones((2 * _RULE_MARGIN + 1,) * 2, np.uint8)) > 0
+    ink = clean.ink & ~near_rule
+    gray = clean.gray.copy()
+    gray[near_rule] = 255
+
+    blocks: list[tuple[int, list[_Slot], bool]] = []  # (top, slots, is_ruled)
+    for table in layout.tables:
+        slots = [_Slot(c.row, c.col, c.box, find_lines(ink, c.box, unit), c.rowspan, c.colspan) for c in table.cells]
+        blocks.append((table.box[1], slots, True))
+        x0, y0, x1, y1 = table.box
+        ink[y0:y1, x0:x1] = False
+    h, w = ink.shape
+    for row in _loose_rows(find_lines(ink, (0, 0, w, h), unit, pieces=True)):
+        blocks.append((row[0].box[1], [_Slot(0, 0, _union(row), row)], False))
+    blocks.sort(key=lambda b: b[0])
+
+    lines = [line for _, slots, _ in blocks for slot in slots for line in slot.lines if not line.dash]
+    readings = iter(engine.read_lines([_prepared(gray[y0:y1, x0:x1]) for x0, y0, x1, y1 in (ln.box for ln in lines)]))
+    for _, slots, _ in blocks:
+        for slot in slots:
+            slot.readings = [(DASH, 1.0) if line.dash else _pair(next(readings)) for line in slot.lines]
+
+    tables: list[Table] = []
+    loose: list[Cell] = []
+    for _, slots, ruled in blocks:
+        if not ruled:
+            loose.append(_cell(slots[0], page, clean.skew_deg, clean.gray.shape, row=len(loose), sep=" "))
+            continue
+        if loose:
+            tables.append(Table(loose))
+            loose = []
+        tables.append(Table([_cell(s, page, clean.skew_deg, clean.gray.shape) for s in slots]))
+    if loose:
+        tables.append(Table(loose))
+    return tables
+
+
+def _prepared(crop: np.ndarray) -> np.ndarray:
+    """The line stretched sideways, and a short one padded with paper to a square at least.
+
+    Recognisers give each character a few steps of the line's width: narrow figures
+    printed small ("60000", "2.1") need more of them to stay apart, and a lone "1"
+    needs paper around it to be told from a stroke of a letter.
+    """
+    h, w = crop.shape[:2]
+    crop = cv2.resize(crop, (round(w * _STRETCH), h), interpolation=cv2.INTER_LINEAR)
+    if crop.shape[1] < h:
+        pad = (h - crop.shape[1] + 1) // 2
+        crop = cv2.copyMakeBorder(crop, 0, 0, pad, pad, cv2.BORDER_CONSTANT, value=255)
+    return crop
+
+
+def _pair(reading: Reading) -> tuple[str, float]:
+    return reading.text.strip(), reading.confidence
+
+
+def _loose_rows(lines: list[Line]) -> list[list[Line]]:
+    """Pieces of loose text side by side (overlapping in height) are one row, left to right."""
+    rows: list[list[Line]] = []
+    for line in sorted(lines, key=lambda ln: ln.box[1]):
+        if rows and _overlap(rows[-1], line):
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return [sorted(row, key=lambda ln: ln.box[0]) for row in rows]
+
+
+def _overlap(row: list[Line], line: Line) -> bool:
+    top = min(ln.box[1] for ln in row)
+    bottom = max(ln.box[3] for ln in row)
+    shared = min(bottom, line.box[3]) - max(top, line.box[1])
+    return shared > 0.5 * min(bottom - top, line.box[3] - line.box[1])
+
+
+def _union(lines: list[Line]) -> Box:
+    return (min(ln.box[0] for ln in lines), min(ln.box[1] for ln in lines),
+            max(ln.box[2] for ln in lines), max(ln.box[3] for ln in lines))
+
+
+def _cell(slot: _Slot, page: PageImage, skew: float, shape: tuple[int, ...], row: int | None = None,
+          sep: str = "\n") -> Cell:
+    texts = [(t, c) for t, c in slot.readings if t]
+    text = sep.join(t for t, _ in texts)
+    weights = [max(1, len(t)) for t, _ in slot.readings]
+    confidence = (sum(c * w for (_, c), w in zip(slot.readings, weights)) / sum(weights)) if weights else 1.0
+    x0, y0, x1, y1 = source_box(slot.box, skew, shape)
+    s = page.scale
+    return Cell(text=text, row=slot.row if row is None else row, col=slot.col, rowspan=slot.rowspan,
+                colspan=slot.colspan, page=page.number, bbox=(x0 * s, y0 * s, x1 * s, y1 * s),
+                confidence=round(confidence, 4))

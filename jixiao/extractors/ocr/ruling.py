@@ -1,0 +1,210 @@
+"""Ruled tables recovered from a cleaned page: the rules, then the cells they enclose.
+
+Each region enclosed by rules is one cell, so a merged cell comes out whole;
+its row and column spans are counted against the distinct rule positions of
+its table. Sizes are measured in `unit`, the height of a printed character,
+so the same rules hold at 150 or 300 dpi and on photos.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in page pixels, exclusive ends
+
+# A rule is longer than any stroke of a character; a short one counts where
+# both its ends meet a rule across it (a cell border in a low row).
+_MIN_RULE = 0.7
+_LONG_H_RULE = 4.0
+_MIN_H_RULE = 1.5
+_LONG_V_RULE = 2.5
+_TOUCH = 0.1
+_EXTEND = 0.25
+# Small gaps in a printed rule (noise, a faint scan) are bridged; never as wide as the
+# gap between two lines of print, or strokes of stacked characters would join up.
+_BRIDGE = 0.08
+# A table is at least this wide and high; a cell at least this big.
+_MIN_TABLE_W, _MIN_TABLE_H = 4.0, 1.5
+_MIN_CELL = 0.5
+# A cell fills its bounding box; a sliver between a slanted border and the frame does not.
+_MIN_FILL = 0.6
+# Cell edges closer than this are the same rule position.
+_SAME_RULE = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class GridCell:
+    row: int
+    col: int
+    rowspan: int
+    colspan: int
+    box: Box  # the inside of the cell, rules excluded
+
+
+@dataclass(frozen=True, slots=True)
+class RuledTable:
+    box: Box
+    cells: tuple[GridCell, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    unit: float
+    tables: tuple[RuledTable, ...]
+    rules: np.ndarray  # bool mask of the rules found
+
+
+def text_unit(ink: np.ndarray) -> float:
+    """The height of a printed character, from the sizes of the page's ink blobs."""
+    h_page = ink.shape[0]
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    heights = stats[1:, cv2.CC_STAT_HEIGHT]
+    widths = stats[1:, cv2.CC_STAT_WIDTH]
+    small = (heights >= max(4, 0.003 * h_page)) & (heights < 0.05 * h_page) & (widths < 0.05 * ink.shape[1])
+    if small.sum() < 5:
+        return max(8.0, h_page / 100)
+    return float(np.percentile(heights[small], 90))
+
+
+def _runs(ink: np.ndarray, length: int, horizontal: bool) -> np.ndarray:
+    size = (length, 1) if horizontal else (1, length)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, size)
+    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel)
+
+
+def _bridge(mask: np.ndarray, length: int, horizontal: bool) -> np.ndarray:
+    size = (length, 1) if horizontal else (1, length)
+    return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, size))
+
+
+def _keep_rules(segments: np.ndarray, across: np.ndarray, long_len: float, horizontal: bool,
+                reach: int, short: bool = True) -> np.ndarray:
+    """Segments that are long, or (with `short`) whose two ends meet a rule running across them."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(segments, connectivity=8)
+    near = cv2.dilate(across, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
+    keep = np.zeros(n, dtype=bool)
+    for i in range(1, n):
+        x, y, w, h = stats[i, :4]
+        length = w if horizontal else h
+        if length >= long_len:
+            keep[i] = True
+            continue
+        if not short:
+            continue
+        if horizontal:
+            ys = np.nonzero(labels[y:y + h, x] == i)[0]
+            ye = np.nonzero(labels[y:y + h, x + w - 1] == i)[0]
+            ends = ((y + (ys[0] if len(ys) else 0), x), (y + (ye[0] if len(ye) else 0), x + w - 1))
+        else:
+            xs = np.nonzero(labels[y, x:x + w] == i)[0]
+            xe = np.nonzero(labels[y + h - 1, x:x + w] == i)[0]
+            ends = ((y, x + (xs[0] if len(xs) else 0)), (y + h - 1, x + (xe[0] if len(xe) else 0)))
+        keep[i] = all(near[r, c] for r, c in ends)
+    return (keep[labels] * 255).astype(np.uint8)
+
+
+def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal and vertical rule masks (uint8, 255 = rule).
+
+    Long rules are looked for in `faint` (a lighter ink mask), where a hairline rule
+    blurred by the scan stays whole; short ones (a border in a low row) only in `ink`,
+    where print keeps its distance from the rules around it.
+    """
+    min_len = max(3, round(_MIN_RULE * unit))
+    h_len = round(_MIN_H_RULE * unit)
+    bridge = max(2, round(_BRIDGE * unit))
+    reach = max(2, round(_TOUCH * unit))
+    candidates = {}
+    for name, mask in (("ink", ink), ("faint", faint)):
+        mask8 = mask.astype(np.uint8) * 255
+        candidates[name] = (_bridge(_runs(mask8, h_len, True), bridge, True),
+                            _bridge(_runs(mask8, min_len, False), bridge, False))
+    long_h = _keep_rules(candidates["faint"][0], candidates["faint"][1], _LONG_H_RULE * unit, True, reach, False)
+    long_v = _keep_rules(candidates["faint"][1], candidates["faint"][0], _LONG_V_RULE * unit, False, reach, False)
+    vertical = cv2.bitwise_or(long_v, _keep_rules(candidates["ink"][1], cv2.bitwise_or(long_h, candidates["ink"][0]),
+                                                  _LONG_V_RULE * unit, False, reach))
+    horizontal = cv2.bitwise_or(long_h, _keep_rules(candidates["ink"][0], vertical, _LONG_H_RULE * unit, True,
+                                                    reach))
+    reach = max(2, round(_EXTEND * unit))
+    # Rules that stop a pixel or two short of the rule they meet would let a cell
+    # leak into its neighbour: both kinds are lengthened a little at their ends.
+    vertical = cv2.dilate(vertical, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 2 * reach + 1)))
+    horizontal = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 1)))
+    return horizontal, vertical
+
+
+def _positions(values: list[int], tolerance: float) -> list[float]:
+    """Distinct rule positions: values closer than `tolerance` are one."""
+    groups: list[list[int]] = []
+    for v in sorted(values):
+        if groups and v - groups[-1][-1] <= tolerance:
+            groups[-1].append(v)
+        else:
+            groups.append([v])
+    return [sum(g) / len(g) for g in groups]
+
+
+def _index(positions: list[float], value: float) -> int:
+    return min(range(len(positions)), key=lambda k: abs(positions[k] - value))
+
+
+def _table_cells(own: np.ndarray, origin: tuple[int, int], unit: float) -> tuple[GridCell, ...]:
+    """The cells enclosed by one table's rules; `own` is the table's bounding box with
+    only its own rules set, `origin` where that box sits on the page."""
+    ox, oy = origin
+    frame = own.copy()
+    # An open side (no outer rule) still closes the cells along it.
+    cv2.rectangle(frame, (0, 0), (frame.shape[1] - 1, frame.shape[0] - 1), 255, 1)
+    n, _, stats, _ = cv2.connectedComponentsWithStats((frame == 0).astype(np.uint8), connectivity=4)
+    found: list[Box] = []
+    for i in range(1, n):
+        x, y, w, h, area = stats[i]
+        if w < _MIN_CELL * unit or h < _MIN_CELL * unit or area < _MIN_FILL * w * h:
+            continue
+        found.append((ox + x, oy + y, ox + x + w, oy + y + h))
+    if not found:
+        return ()
+    tolerance = _SAME_RULE * unit
+    xs = _positions([b[0] for b in found] + [b[2] for b in found], tolerance)
+    ys = _positions([b[1] for b in found] + [b[3] for b in found], tolerance)
+    cells = []
+    for b in found:
+        c0, c1 = _index(xs, b[0]), _index(xs, b[2])
+        r0, r1 = _index(ys, b[1]), _index(ys, b[3])
+        cells.append(GridCell(row=r0, col=c0, rowspan=max(1, r1 - r0), colspan=max(1, c1 - c0), box=b))
+    cells.sort(key=lambda c: (c.row, c.col))
+    return _dense(cells)
+
+
+def _dense(cells: list[GridCell]) -> tuple[GridCell, ...]:
+    """Renumber rows and columns so that no index is skipped."""
+    rows = sorted({c.row for c in cells} | {c.row + c.rowspan for c in cells})
+    cols = sorted({c.col for c in cells} | {c.col + c.colspan for c in cells})
+    r, k = {v: i for i, v in enumerate(rows)}, {v: i for i, v in enumerate(cols)}
+    return tuple(GridCell(row=r[c.row], col=k[c.col], rowspan=r[c.row + c.rowspan] - r[c.row],
+                          colspan=k[c.col + c.colspan] - k[c.col], box=c.box) for c in cells)
+
+
+def find_tables(ink: np.ndarray, faint: np.ndarray | None = None, unit: float | None = None) -> Layout:
+    """Tables on the page; rules are looked for in `faint` (a lighter ink mask) when given."""
+    unit = unit or text_unit(ink)
+    horizontal, vertical = find_rules(ink, ink if faint is None else faint, unit)
+    rules = cv2.bitwise_or(horizontal, vertical)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(rules, connectivity=8)
+    tables = []
+    kept = np.zeros(n, dtype=bool)
+    for i in range(1, n):
+        x, y, w, h, _area = stats[i]
+        # Smaller crossings of strokes are print (目, 田 in a large title), not a table.
+        if w < _MIN_TABLE_W * unit or h < _MIN_TABLE_H * unit:
+            continue
+        box = (int(x), int(y), int(x + w), int(y + h))
+        own = np.where(labels[y:y + h, x:x + w] == i, 255, 0).astype(np.uint8)
+        cells = _table_cells(own, (int(x), int(y)), unit)
+        if len(cells) >= 2:
+            tables.append(RuledTable(box=box, cells=cells))
+            kept[i] = True
+    tables.sort(key=lambda t: (t.box[1], t.box[0]))
+    return Layout(unit=unit, tables=tuple(tables), rules=kept[labels])

