@@ -1,1 +1,12 @@
-"""Prefect orchestration of the same functions `jixiao run` uses (filled by the flows issue)."""
+"""Prefect orchestration of the very steps `jixiao run` takes; no extraction logic lives here.
+
+Importing this package imports Prefect, after `configure_prefect_env` has switched
+its telemetry off and given it a writable home.
+"""
+from jixiao.flows.env import configure_prefect_env
+
+configure_prefect_env()
+
+from jixiao.flows.ingest import NoServer, ingest, run_flow, serve  # noqa: E402
+
+__all__ = ["NoServer", "configure_prefect_env", "ingest", "run_flow", "serve"]

@@ -59,6 +59,12 @@ class DatasetWriter:
         write_atomic(pa.Table.from_pylist(_rows(projects, schemas.PROJECTS), schemas.PROJECTS),
                      self.out / "projects" / name)
 
+    def remove_parts(self, source_path: str) -> None:
+        """Drop the rows of a source file that is no longer in the input."""
+        name = part_name(source_path)
+        for dataset in ("projects", "indicators"):
+            (self.out / dataset / name).unlink(missing_ok=True)
+
     def write_manifest(self, run_id: str, records: list[FileRecord]) -> Path:
         target = self.out / "files" / f"{run_id}.parquet"
         write_atomic(pa.Table.from_pylist(_rows(records, schemas.FILES), schemas.FILES), target)
