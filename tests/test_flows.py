@@ -6,6 +6,8 @@ Everything else about runs is tested on the plain functions (test_incremental.py
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ import pandas as pd
 import pytest
 from corpus import CorpusFile, copy_corpus
 
+from jixiao.pipeline.cli import main
 from jixiao.pipeline.writer import part_name
 
 JUNK = bytes(range(256)) * 40
@@ -81,19 +84,19 @@ def test_the_nightly_cycle_under_prefect(flows: Any, corpus: tuple[Path, dict[st
     landed = rows(out, "projects")
     assert landed.groupby("source_path").size().to_dict() == {n: d.forms for n, d in files.items() if n != corrupt}
 
-    # 2. Unchanged input: no file is read again (the corrupt one, unchanged, is tried again).
-    seen = []
-    second = flows.run_flow([inbox], out, on_start=seen.append)
-    assert seen == [len(files)]
-    assert statuses(out, second.run_id) == {name: "failed" if name == corrupt else "skipped_unchanged"
-                                            for name in files}
+    # 2. Unchanged input: no file is read again (the corrupt one, unchanged, is tried again); from the CLI.
+    assert main(["run", str(inbox), "--out", str(out), "--prefect", "--quiet"]) == 1
+    second = max((out / "files").glob("*.parquet")).stem
+    assert statuses(out, second) == {name: "failed" if name == corrupt else "skipped_unchanged" for name in files}
     pd.testing.assert_frame_equal(rows(out, "projects"), landed)
 
     # 3. A modified file is read again and only its rows change.
     before = {p.name: p.read_bytes() for p in (out / "indicators").glob("*.parquet")}
     text = (inbox / changed).read_text(encoding="utf-8")
     (inbox / changed).write_text(text.replace("年度", "年度 ", 1), encoding="utf-8")
-    third = flows.run_flow([inbox], out)
+    seen: list[int] = []
+    third = flows.run_flow([inbox], out, on_start=seen.append)
+    assert seen == [len(files)]
     assert statuses(out, third.run_id)[changed] == "ok" and third.statuses["skipped_unchanged"] == len(files) - 2
     after = {p.name: p.read_bytes() for p in (out / "indicators").glob("*.parquet")}
     assert {name for name in after if after[name] != before[name]} == {part_name(changed)}
@@ -139,3 +142,13 @@ def test_prefect_stays_local_and_gets_a_writable_home(tmp_path: Path) -> None:
     chosen = {"HOME": str(unusable), "PREFECT_HOME": str(tmp_path / "custom")}
     configure_prefect_env(chosen)
     assert chosen["PREFECT_HOME"] == str(tmp_path / "custom")
+
+
+def test_serve_needs_a_prefect_server(shared: Path, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    done = subprocess.run([sys.executable, "-m", "jixiao.pipeline.cli", "serve", "--cron", "0 2 * * *",
+                           str(shared / "seeds"), "--out", str(tmp_path / "out")],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "a schedule needs a Prefect server" in done.stderr

@@ -1,0 +1,98 @@
+"""Incremental runs, worker processes and Prefect's overhead, over many small copies of the seed exports.
+
+    python bench/bench_flows.py [--files 2000] [--seeds ../shared/seeds] [--skip-prefect]
+
+Measures, on the same files:
+  1. a full run and a second, unchanged run (files/s; the unchanged run extrapolated to 10,000 files);
+  2. `--workers 2` against one process (speed-up of a full run);
+  3. the same full run as a Prefect flow (temporary local server unless PREFECT_API_URL is set),
+     with batches of files per task (the default) and with one task per file: Prefect's overhead
+     per file against the run without Prefect. The server's start-up is reported on its own.
+Every full run re-reads every file (`force`). Run by hand; not a test.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from jixiao.pipeline.finish import RunSummary
+from jixiao.pipeline.run import run
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def make_inbox(seeds: list[Path], files: int, inbox: Path) -> None:
+    """Copies made unique by trailing bytes, so every file is really read, in folders of 500."""
+    for k in range(files):
+        folder = inbox / f"{k // 500:03d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        seed = seeds[k % len(seeds)]
+        (folder / f"{k:05d}_{seed.name}").write_bytes(seed.read_bytes() + b"\n" * (1 + k // len(seeds) % 7))
+
+
+def timed(label: str, call: Callable[[], RunSummary]) -> tuple[float, RunSummary]:
+    started, cpu = time.perf_counter(), time.process_time()
+    summary = call()
+    wall = time.perf_counter() - started
+    print(f"{label:<44} {wall:7.2f} s wall {time.process_time() - cpu:7.2f} s cpu (this process)  "
+          f"{summary.files / wall:8.1f} files/s  {dict(summary.statuses)}", flush=True)
+    return wall, summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=2000)
+    parser.add_argument("--seeds", type=Path, default=REPO.parent / "shared" / "seeds")
+    parser.add_argument("--skip-prefect", action="store_true", help="only the runs without Prefect")
+    args = parser.parse_args()
+    seeds = sorted(p for p in args.seeds.iterdir() if p.is_file())
+    work = Path(tempfile.mkdtemp(prefix="jixiao-bench-flows-"))
+    n = args.files
+    try:
+        inbox, out = work / "in", work / "out"
+        make_inbox(seeds, n, inbox)
+        print(f"{n} files, {sum(p.stat().st_size for p in inbox.rglob('*')) / n / 1024:.1f} KiB each on average, "
+              f"{os.cpu_count()} cores\n")
+        full, _ = timed("full run, 1 process", lambda: run([inbox], out))
+        again, _ = timed("unchanged re-run", lambda: run([inbox], out))
+        forced, _ = timed("full run again (force), 1 process", lambda: run([inbox], out, force=True))
+        two, _ = timed("full run (force), --workers 2", lambda: run([inbox], out, force=True, workers=2))
+        print(f"\nunchanged re-run: {1000 * again / n:.2f} ms per file -> {10_000 * again / n:.1f} s for 10,000 files")
+        print(f"--workers 2 speed-up: {forced / two:.2f}x (against the forced 1-process run)")
+        if args.skip_prefect:
+            return
+
+        started = time.perf_counter()
+        from jixiao.flows import run_flow  # configures Prefect's environment, then imports it
+
+        imported = time.perf_counter() - started
+        empty = work / "empty"
+        empty.mkdir()
+        warm, _ = timed("flow on an empty folder (server start-up)", lambda: run_flow([empty], work / "out-empty"))
+        print(f"import prefect: {imported:.2f} s")
+        flow_full, summary = timed("flow, full run (force), batches",
+                                   lambda: run_flow([inbox], out, force=True))
+        flow_again, _ = timed("flow, unchanged re-run", lambda: run_flow([inbox], out))
+        per_file, _ = timed("flow, full run (force), one task per file",
+                            lambda: run_flow([inbox], out, force=True, batch_size=1))
+        flow_two, _ = timed("flow, full run (force), --workers 2",
+                            lambda: run_flow([inbox], out, force=True, workers=2))
+        plain = (full + forced) / 2
+        print(f"\nPrefect overhead per file, batches (default): {1000 * (flow_full - plain) / n:+.2f} ms "
+              f"(flow {1000 * flow_full / n:.2f} ms/file, without Prefect {1000 * plain / n:.2f} ms/file)")
+        print(f"Prefect overhead per file, one task per file: {1000 * (per_file - plain) / n:+.2f} ms")
+        print(f"Prefect overhead per unchanged re-run: {flow_again - again:+.2f} s "
+              f"({1000 * (flow_again - again) / n:+.2f} ms per file)")
+        print(f"flow --workers 2 speed-up: {flow_full / flow_two:.2f}x")
+        print(f"flow start-up (temporary server, first flow of the process): {warm:.1f} s")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
