@@ -75,7 +75,7 @@ def main() -> None:
         empty.mkdir()
         warm, _ = timed("flow on an empty folder (server start-up)", lambda: run_flow([empty], work / "out-empty"))
         print(f"import prefect: {imported:.2f} s")
-        flow_full, summary = timed("flow, full run (force), batches",
+        flow_full, _ = timed("flow, full run (force), batches",
                                    lambda: run_flow([inbox], out, force=True))
         flow_again, _ = timed("flow, unchanged re-run", lambda: run_flow([inbox], out))
         per_file, _ = timed("flow, full run (force), one task per file",

@@ -3,6 +3,7 @@ failed ones re-run, retries, the lock, worker processes, and `jixiao status`."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from corpus import CorpusFile, copy_corpus
 
 from jixiao.extractors import EXTRACTORS, ExtractError
 from jixiao.extractors.errors import TRANSIENT
+from jixiao.grid import Grid
 from jixiao.pipeline import ingest as ingest_module
 from jixiao.pipeline.cli import EXIT_LOCKED, main
 from jixiao.pipeline.ingest import RetryPolicy
@@ -25,6 +27,8 @@ from jixiao.pipeline.writer import part_name
 
 NO_WAIT = RetryPolicy(attempts=3, first_delay_s=0.0)
 JUNK = bytes(range(256)) * 40
+HOLD_LOCK = ("import sys, time; from pathlib import Path; from jixiao.pipeline.lock import OutLock; "
+             "lock = OutLock(Path(sys.argv[1])); lock.acquire(); print('held', flush=True); time.sleep(60)")
 
 
 @pytest.fixture()
@@ -191,7 +195,7 @@ def test_transient_extractor_failures_are_retried_bad_files_are_not(corpus: tupl
     real = EXTRACTORS["txt"]
     calls: list[bool] = []
 
-    def flaky(data: bytes):  # noqa: ANN202 - the extractor's own signature
+    def flaky(data: bytes) -> Grid:
         calls.append(data == JUNK)
         if len(calls) == 1:
             raise ExtractError("OCR worker killed", TRANSIENT)
@@ -218,11 +222,14 @@ def test_workers_give_the_same_datasets_as_one_process(corpus: tuple[Path, dict[
 
 
 def test_batches_are_bounded_by_count_and_bytes(corpus: tuple[Path, dict[str, CorpusFile]], tmp_path: Path) -> None:
-    inbox, files = corpus
+    inbox, _ = corpus
     for k in range(40):
         (inbox / f"copy_{k:02d}.txt").write_bytes(b"x" * 100)
     jobs = plan_run([inbox], tmp_path / "out").jobs
-    assert [len(b) for b in make_batches(jobs, workers=2)] == [6] * 7 + [len(jobs) - 42]
+    per_batch = math.ceil(len(jobs) / 8)  # 4 batches per worker
+    sizes = [len(b) for b in make_batches(jobs, workers=2)]
+    assert sizes[:-1] == [per_batch] * (len(sizes) - 1) and 0 < sizes[-1] <= per_batch and len(sizes) <= 8
+    assert [job for batch in make_batches(jobs, workers=2) for job in batch] == jobs
     assert [len(b) for b in make_batches(jobs, batch_size=1)] == [1] * len(jobs)
     big = [j.__class__(j.path, j.source_path, 5 << 20, 0) for j in jobs[:3]]
     assert [len(b) for b in make_batches(big, batch_size=64)] == [1, 1, 1]
@@ -232,8 +239,7 @@ def test_a_live_run_holds_out_and_a_dead_ones_lock_is_taken_over(tmp_path: Path,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pathlib import Path; from jixiao.pipeline.lock import OutLock;"
-         "lock = OutLock(Path(sys.argv[1])); lock.acquire(); print('held', flush=True); time.sleep(60)", str(out)],
+        [sys.executable, "-c", HOLD_LOCK, str(out)],
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"

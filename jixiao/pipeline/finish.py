@@ -46,8 +46,10 @@ class RunSummary:
         if outcome.status != "skipped_unchanged":
             self.forms += outcome.forms
             self.indicators += outcome.indicators
-        self.flags.update(outcome.flags)
-        self.unmapped_headers.update(outcome.unmapped_headers)
+        if outcome.flags:
+            self.flags.update(outcome.flags)
+        if outcome.unmapped_headers:
+            self.unmapped_headers.update(outcome.unmapped_headers)
 
     def lines(self) -> list[str]:
         """The summary a person reads at the end of a run (the CLI prints it, the flow logs it)."""

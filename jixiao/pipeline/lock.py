@@ -13,6 +13,7 @@ import os
 import socket
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 STATE_DIR = ".jixiao"
 
@@ -74,7 +75,7 @@ class OutLock:
         os.close(self._fd)
         self._fd = None
 
-    def __enter__(self) -> OutLock:
+    def __enter__(self) -> Self:
         self.acquire()
         return self
 

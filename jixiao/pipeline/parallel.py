@@ -11,6 +11,7 @@ import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Self
 
 from jixiao.pipeline.ingest import Job, Outcome, RetryPolicy, ingest_batch
 from jixiao.pipeline.process import ProcessOptions
@@ -72,7 +73,7 @@ class BatchPool:
                 self._executor.shutdown(wait=True)
                 self._executor = None
 
-    def __enter__(self) -> BatchPool:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

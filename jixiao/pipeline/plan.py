@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jixiao.pipeline.discover import discover
+from jixiao.pipeline.discover import Source, discover
 from jixiao.pipeline.ingest import Job, Outcome, look
 from jixiao.pipeline.state import SourceState, load_state
 
@@ -26,6 +26,7 @@ MAX_BATCH_FILES = 64
 MAX_BATCH_BYTES = 8 << 20
 # Batches per worker, so that a slow batch does not leave the other workers idle at the end.
 BATCHES_PER_WORKER = 4
+_READ_WHOLE_BYTES = 4 << 20
 
 
 @dataclass(slots=True)
@@ -51,28 +52,30 @@ def new_run_id() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
 
 
-def _hash(path: str) -> tuple[str | None, float]:
+def _hash(path: str, size: int) -> tuple[str | None, float]:
     started = time.perf_counter()
     try:
         with open(path, "rb") as handle:
-            sha = hashlib.file_digest(handle, "sha256").hexdigest()
+            # Small files (most of them) in one read; large ones in chunks, not all in memory.
+            if size <= _READ_WHOLE_BYTES:
+                sha = hashlib.sha256(handle.read()).hexdigest()
+            else:
+                sha = hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
         sha = None  # processing will fail it with the reason
     return sha, time.perf_counter() - started
 
 
-def _decide(plan: Plan, path: str, source_path: str, force: bool) -> None:
+def _decide(plan: Plan, source: Source, force: bool) -> None:
     """Skip the file when OUT's parts already hold this content, else queue it."""
-    plan.position[path] = len(plan.position)
-    seen = look(path)
-    sha, seconds = _hash(path)
-    before = plan.previous.get(source_path)
+    plan.position[source.path] = len(plan.position)
+    sha, seconds = _hash(source.path, source.size)
+    before = plan.previous.get(source.source_path)
     if not force and sha is not None and before is not None and before.parts_sha256 == sha:
-        plan.settled.append(Outcome(source_path, path, "skipped_unchanged", None, sha, before.source_format,
-                                    seconds, forms=before.forms, parts_written=True))
+        plan.settled.append(Outcome(source.source_path, source.path, "skipped_unchanged", None, sha,
+                                    before.source_format, seconds, forms=before.forms, parts_written=True))
     else:
-        size, mtime_ns = seen or (0, 0)
-        plan.jobs.append(Job(path, source_path, size, mtime_ns))
+        plan.jobs.append(Job(source.path, source.source_path, source.size, source.mtime_ns))
 
 
 def _under(path: str, roots: list[str], files: set[str]) -> bool:
@@ -84,15 +87,14 @@ def plan_run(inputs: list[Path], out: Path, *, force: bool = False) -> Plan:
     plan = Plan(new_run_id(), out, rerun_failed=False, previous=load_state(out))
     taken: set[str] = set()
     for source in discover(inputs):
-        path = os.path.abspath(source.path)
         if source.source_path in taken:
-            plan.position[path] = len(plan.position)
-            plan.conflicts.add(path)
-            plan.settled.append(Outcome(source.source_path, path, "failed",
+            plan.position[source.path] = len(plan.position)
+            plan.conflicts.add(source.path)
+            plan.settled.append(Outcome(source.source_path, source.path, "failed",
                                         "another input holds a file at the same relative path", None, None, 0.0))
             continue
         taken.add(source.source_path)
-        _decide(plan, path, source.source_path, force)
+        _decide(plan, source, force)
     roots = [os.path.join(os.path.abspath(p), "") for p in inputs if p.is_dir()]
     files = {os.path.abspath(p) for p in inputs if not p.is_dir()}
     plan.removed = sorted(key for key, state in plan.previous.items()
@@ -106,8 +108,9 @@ def plan_rerun_failed(out: Path) -> Plan:
     for key, state in plan.previous.items():
         if state.status != "failed":
             continue
-        if os.path.exists(state.path):
-            _decide(plan, state.path, key, force=False)
+        seen = look(state.path)
+        if seen is not None:
+            _decide(plan, Source(state.path, key, *seen), force=False)
         else:
             plan.position[state.path] = len(plan.position)
             plan.settled.append(Outcome(key, state.path, "failed", f"no longer at {state.path}", None, None, 0.0))

@@ -10,7 +10,7 @@ with "." so readers of OUT never pick it up.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -55,11 +55,14 @@ def load_state(out: Path) -> dict[str, SourceState]:
     path = state_path(out)
     if not path.exists():
         return {}
-    return {row["source_path"]: SourceState(**row) for row in pq.read_table(path, schema=_SCHEMA).to_pylist()}
+    columns = pq.read_table(path, schema=_SCHEMA).to_pydict()
+    return {state.source_path: state
+            for state in (SourceState(*values) for values in zip(*(columns[n] for n in _SCHEMA.names), strict=True))}
 
 
 def save_state(out: Path, states: dict[str, SourceState]) -> None:
     path = state_path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = [asdict(states[key]) for key in sorted(states)]
-    write_atomic(pa.Table.from_pylist(rows, _SCHEMA), path)
+    ordered = [states[key] for key in sorted(states)]
+    columns = {name: [getattr(state, name) for state in ordered] for name in _SCHEMA.names}
+    write_atomic(pa.Table.from_pydict(columns, _SCHEMA), path)
