@@ -1,9 +1,11 @@
 """Incremental runs, worker processes and Prefect's overhead, over many small copies of the seed exports.
 
-    python bench/bench_flows.py [--files 2000] [--seeds ../shared/seeds] [--skip-prefect]
+    python bench/bench_flows.py [--files 2000] [--rerun-files 10000] [--seeds ../shared/seeds] [--skip-prefect]
 
 Measures, on the same files:
-  1. a full run and a second, unchanged run (files/s; the unchanged run extrapolated to 10,000 files);
+  1. a full run and a second, unchanged run (files/s; the unchanged run extrapolated to 10,000 files),
+     and an unchanged run over --rerun-files files: the inbox copied over several folders, OUT's
+     state replicated from the full run's (an unchanged run reads no part, only the state);
   2. `--workers 2` against one process (speed-up of a full run);
   3. the same full run as a Prefect flow (temporary local server unless PREFECT_API_URL is set),
      with batches of files per task (the default) and with one task per file: Prefect's overhead
@@ -13,6 +15,7 @@ Every full run re-reads every file (`force`). Run by hand; not a test.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -22,6 +25,8 @@ from pathlib import Path
 
 from jixiao.pipeline.finish import RunSummary
 from jixiao.pipeline.run import run
+from jixiao.pipeline.state import load_state, save_state
+from jixiao.pipeline.writer import DatasetWriter
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -44,9 +49,29 @@ def timed(label: str, call: Callable[[], RunSummary]) -> tuple[float, RunSummary
     return wall, summary
 
 
+def unchanged_at_scale(inbox: Path, out: Path, work: Path, files: int) -> tuple[float, int]:
+    """An unchanged run over `files` files: copies of the inbox whose state says OUT holds them."""
+    copies = max(1, files // sum(1 for p in inbox.rglob("*") if p.is_file()))
+    big_in, big_out = work / "in-big", work / "out-big"
+    states = load_state(out)
+    replicated = {}
+    for k in range(copies):
+        shutil.copytree(inbox, big_in / f"copy{k}")
+        for state in states.values():
+            key = f"copy{k}/{state.source_path}"
+            path = str(big_in / key)
+            replicated[key] = dataclasses.replace(state, source_path=key, path=path)
+    DatasetWriter(big_out)
+    save_state(big_out, replicated)
+    wall, summary = timed(f"unchanged re-run, {len(replicated)} files", lambda: run([big_in], big_out))
+    shutil.rmtree(big_in)
+    return wall, summary.files
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=2000)
+    parser.add_argument("--rerun-files", type=int, default=10_000)
     parser.add_argument("--seeds", type=Path, default=REPO.parent / "shared" / "seeds")
     parser.add_argument("--skip-prefect", action="store_true", help="only the runs without Prefect")
     args = parser.parse_args()
@@ -62,7 +87,9 @@ def main() -> None:
         again, _ = timed("unchanged re-run", lambda: run([inbox], out))
         forced, _ = timed("full run again (force), 1 process", lambda: run([inbox], out, force=True))
         two, _ = timed("full run (force), --workers 2", lambda: run([inbox], out, force=True, workers=2))
-        print(f"\nunchanged re-run: {1000 * again / n:.2f} ms per file -> {10_000 * again / n:.1f} s for 10,000 files")
+        big, big_n = unchanged_at_scale(inbox, out, work, args.rerun_files)
+        print(f"\nunchanged re-run: {1000 * again / n:.2f} ms per file -> {10_000 * again / n:.1f} s for 10,000 files; "
+              f"measured on {big_n}: {big:.2f} s ({1000 * big / big_n:.2f} ms per file)")
         print(f"--workers 2 speed-up: {forced / two:.2f}x (against the forced 1-process run)")
         if args.skip_prefect:
             return

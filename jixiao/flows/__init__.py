@@ -7,6 +7,6 @@ from jixiao.flows.env import configure_prefect_env
 
 configure_prefect_env()
 
-from jixiao.flows.ingest import NoServer, ingest, run_flow, serve
+from jixiao.flows.ingest import NoServer, ingest, run_flow, serve, show_logs_on
 
-__all__ = ["NoServer", "configure_prefect_env", "ingest", "run_flow", "serve"]
+__all__ = ["NoServer", "configure_prefect_env", "ingest", "run_flow", "serve", "show_logs_on"]

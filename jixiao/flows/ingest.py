@@ -8,6 +8,7 @@ cluster), logs per file, and shows the run in Prefect. Import it through
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,9 +18,11 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
+from prefect.logging.handlers import PrefectConsoleHandler
 from prefect.settings import PREFECT_API_URL
 from prefect.states import Failed, State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from rich.console import Console
 
 from jixiao.pipeline.finish import RunSummary, finish_run
 from jixiao.pipeline.ingest import Job, Outcome, RetryPolicy, ingest_batch
@@ -181,6 +184,20 @@ def run_flow(inputs: list[Path], out: Path, *, rerun_failed: bool = False, keep_
                       dask_address=dask_address, batch_size=batch_size, options=options)
     finally:
         _hooks = (None, None)
+
+
+def show_logs_on(console: Console, level: int) -> None:
+    """Print Prefect's terminal log lines through `console` (so above a progress bar), from `level` up.
+
+    Only the terminal changes: Prefect's server still receives every log line.
+    """
+    loggers = [logging.getLogger(), *(logger for logger in logging.Logger.manager.loggerDict.values()
+                                      if isinstance(logger, logging.Logger))]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if isinstance(handler, PrefectConsoleHandler):
+                handler.console = console
+                handler.setLevel(level)
 
 
 def serve(inputs: list[Path], out: Path, *, cron: str, timezone: str | None = None, name: str = "nightly",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -132,11 +133,18 @@ def _check_out(out: Path, err: Console, create: bool) -> int | None:
     return None
 
 
-def _execute(args: argparse.Namespace, hooks: Hooks) -> RunSummary:
+def _execute(args: argparse.Namespace, hooks: Hooks, err: Console) -> RunSummary:
     on_start, on_file = hooks
     common = {"workers": args.workers, "batch_size": args.batch_size, "on_start": on_start, "on_file": on_file}
     if args.prefect or args.dask_address:
-        from jixiao.flows import run_flow  # Prefect is imported only on this path
+        from jixiao.flows import run_flow, show_logs_on  # Prefect is imported only on this path
+
+        # Per-file lines go to Prefect's server either way; on the terminal a progress
+        # bar replaces them, and --quiet leaves only errors.
+        if args.quiet:
+            show_logs_on(err, logging.ERROR)
+        elif on_start is not None:
+            show_logs_on(err, logging.WARNING)
 
         if args.command == "run":
             return run_flow(args.inputs, args.out, keep_removed=args.keep_removed, force=args.force,
@@ -159,7 +167,7 @@ def _run_command(args: argparse.Namespace, err: Console) -> int:
     show_progress = not (args.no_progress or args.quiet) and err.is_terminal
     try:
         with _progress(show_progress, err) as hooks:
-            summary = _execute(args, hooks)
+            summary = _execute(args, hooks, err)
     except LockHeld as exc:
         err.print(f"jixiao: {exc}", markup=False)
         return EXIT_LOCKED
