@@ -15,6 +15,7 @@ Every full run re-reads every file (`force`). Run by hand; not a test.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -22,6 +23,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import psutil
 
 from jixiao.pipeline.finish import RunSummary
 from jixiao.pipeline.run import run
@@ -40,13 +43,26 @@ def make_inbox(seeds: list[Path], files: int, inbox: Path) -> None:
         (folder / f"{k:05d}_{seed.name}").write_bytes(seed.read_bytes() + b"\n" * (1 + k // len(seeds) % 7))
 
 
-def timed(label: str, call: Callable[[], RunSummary]) -> tuple[float, RunSummary]:
-    started, cpu = time.perf_counter(), time.process_time()
+def _cpu() -> dict[int, float]:
+    """CPU seconds so far of this process and of its live children (a temporary Prefect server)."""
+    me = psutil.Process()
+    seconds = {me.pid: sum(me.cpu_times()[:2])}
+    for child in me.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            seconds[child.pid] = sum(child.cpu_times()[:2])
+    return seconds
+
+
+def timed(label: str, call: Callable[[], RunSummary]) -> tuple[float, float, RunSummary]:
+    """Wall seconds, and CPU seconds of this process plus children alive before and after (worker
+    pools come and go within a run, so their CPU is not counted: compare wall times for those)."""
+    started, cpu_before = time.perf_counter(), _cpu()
     summary = call()
-    wall = time.perf_counter() - started
-    print(f"{label:<44} {wall:7.2f} s wall {time.process_time() - cpu:7.2f} s cpu (this process)  "
-          f"{summary.files / wall:8.1f} files/s  {dict(summary.statuses)}", flush=True)
-    return wall, summary
+    wall, cpu_after = time.perf_counter() - started, _cpu()
+    cpu = sum(cpu_after[pid] - cpu_before[pid] for pid in cpu_after if pid in cpu_before)
+    print(f"{label:<44} {wall:7.2f} s wall {cpu:7.2f} s cpu  {summary.files / wall:8.1f} files/s  "
+          f"{dict(summary.statuses)}", flush=True)
+    return wall, cpu, summary
 
 
 def unchanged_at_scale(inbox: Path, out: Path, work: Path, files: int) -> tuple[float, int]:
@@ -63,7 +79,7 @@ def unchanged_at_scale(inbox: Path, out: Path, work: Path, files: int) -> tuple[
             replicated[key] = dataclasses.replace(state, source_path=key, path=path)
     DatasetWriter(big_out)
     save_state(big_out, replicated)
-    wall, summary = timed(f"unchanged re-run, {len(replicated)} files", lambda: run([big_in], big_out))
+    wall, _, summary = timed(f"unchanged re-run, {len(replicated)} files", lambda: run([big_in], big_out))
     shutil.rmtree(big_in)
     return wall, summary.files
 
@@ -83,10 +99,10 @@ def main() -> None:
         make_inbox(seeds, n, inbox)
         print(f"{n} files, {sum(p.stat().st_size for p in inbox.rglob('*')) / n / 1024:.1f} KiB each on average, "
               f"{os.cpu_count()} cores\n")
-        full, _ = timed("full run, 1 process", lambda: run([inbox], out))
-        again, _ = timed("unchanged re-run", lambda: run([inbox], out))
-        forced, _ = timed("full run again (force), 1 process", lambda: run([inbox], out, force=True))
-        two, _ = timed("full run (force), --workers 2", lambda: run([inbox], out, force=True, workers=2))
+        full, full_cpu, _ = timed("full run, 1 process", lambda: run([inbox], out))
+        again, _, _ = timed("unchanged re-run", lambda: run([inbox], out))
+        forced, forced_cpu, _ = timed("full run again (force), 1 process", lambda: run([inbox], out, force=True))
+        two, _, _ = timed("full run (force), --workers 2", lambda: run([inbox], out, force=True, workers=2))
         big, big_n = unchanged_at_scale(inbox, out, work, args.rerun_files)
         print(f"\nunchanged re-run: {1000 * again / n:.2f} ms per file -> {10_000 * again / n:.1f} s for 10,000 files; "
               f"measured on {big_n}: {big:.2f} s ({1000 * big / big_n:.2f} ms per file)")
@@ -100,19 +116,20 @@ def main() -> None:
         imported = time.perf_counter() - started
         empty = work / "empty"
         empty.mkdir()
-        warm, _ = timed("flow on an empty folder (server start-up)", lambda: run_flow([empty], work / "out-empty"))
+        warm, _, _ = timed("flow on an empty folder (server start-up)", lambda: run_flow([empty], work / "out-empty"))
         print(f"import prefect: {imported:.2f} s")
-        flow_full, _ = timed("flow, full run (force), batches",
-                                   lambda: run_flow([inbox], out, force=True))
-        flow_again, _ = timed("flow, unchanged re-run", lambda: run_flow([inbox], out))
-        per_file, _ = timed("flow, full run (force), one task per file",
-                            lambda: run_flow([inbox], out, force=True, batch_size=1))
-        flow_two, _ = timed("flow, full run (force), --workers 2",
-                            lambda: run_flow([inbox], out, force=True, workers=2))
-        plain = (full + forced) / 2
-        print(f"\nPrefect overhead per file, batches (default): {1000 * (flow_full - plain) / n:+.2f} ms "
-              f"(flow {1000 * flow_full / n:.2f} ms/file, without Prefect {1000 * plain / n:.2f} ms/file)")
-        print(f"Prefect overhead per file, one task per file: {1000 * (per_file - plain) / n:+.2f} ms")
+        flow_full, flow_cpu, _ = timed("flow, full run (force), batches", lambda: run_flow([inbox], out, force=True))
+        flow_again, _, _ = timed("flow, unchanged re-run", lambda: run_flow([inbox], out))
+        per_file, per_file_cpu, _ = timed("flow, full run (force), one task per file",
+                                          lambda: run_flow([inbox], out, force=True, batch_size=1))
+        flow_two, _, _ = timed("flow, full run (force), --workers 2",
+                               lambda: run_flow([inbox], out, force=True, workers=2))
+        plain, plain_cpu = (full + forced) / 2, (full_cpu + forced_cpu) / 2
+        print(f"\nwithout Prefect: {1000 * plain / n:.2f} ms/file wall, {1000 * plain_cpu / n:.2f} ms/file cpu")
+        print(f"Prefect overhead per file, batches (default): {1000 * (flow_full - plain) / n:+.2f} ms wall, "
+              f"{1000 * (flow_cpu - plain_cpu) / n:+.2f} ms cpu (flow process and server)")
+        print(f"Prefect overhead per file, one task per file: {1000 * (per_file - plain) / n:+.2f} ms wall, "
+              f"{1000 * (per_file_cpu - plain_cpu) / n:+.2f} ms cpu")
         print(f"Prefect overhead per unchanged re-run: {flow_again - again:+.2f} s "
               f"({1000 * (flow_again - again) / n:+.2f} ms per file)")
         print(f"flow --workers 2 speed-up: {flow_full / flow_two:.2f}x")

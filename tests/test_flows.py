@@ -114,6 +114,7 @@ def test_a_local_dask_cluster_and_worker_processes_give_the_same_datasets_as_a_s
     from distributed import Client, LocalCluster
 
     inbox, files = corpus
+    (inbox / "junk.bin").write_bytes(JUNK)  # a failed task's outcomes come back from Dask too
     work = inbox.parent
     serial = flows.run_flow([inbox], work / "serial")
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
@@ -121,7 +122,8 @@ def test_a_local_dask_cluster_and_worker_processes_give_the_same_datasets_as_a_s
         with Client(cluster) as client:
             executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
     in_pool = flows.run_flow([inbox], work / "pool", workers=2, batch_size=1)
-    assert serial.statuses == on_dask.statuses == in_pool.statuses == {"ok": len(files)}
+    assert serial.statuses == on_dask.statuses == in_pool.statuses == {"ok": len(files), "failed": 1}
+    assert on_dask.failures == serial.failures and [path for path, _ in on_dask.failures] == ["junk.bin"]
     assert len(executed) == 2 and all(executed.values())  # both Dask workers took batches
     for dataset in ("projects", "indicators"):
         pd.testing.assert_frame_equal(rows(work / "serial", dataset), rows(work / "dask", dataset))
