@@ -22,6 +22,7 @@ from prefect.logging.handlers import PrefectConsoleHandler
 from prefect.settings import PREFECT_API_URL
 from prefect.states import Failed, State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 from rich.console import Console
 
 from jixiao.pipeline.finish import RunSummary, finish_run
@@ -163,7 +164,8 @@ def ingest(inputs: list[str], out: str, rerun_failed: bool = False, keep_removed
                 if on_file:
                     for outcome in done:
                         on_file(outcome)
-        return finish(plan, outcomes, keep_removed)
+        # quote(): Prefect would otherwise walk every object of these large collections.
+        return finish(quote(plan), quote(outcomes), keep_removed)
 
 
 def _label(index: int, total: int, batch: list[Job]) -> str:
