@@ -152,11 +152,13 @@ def test_prefect_stays_local_and_gets_a_writable_home(tmp_path: Path) -> None:
     assert chosen["PREFECT_HOME"] == str(tmp_path / "custom")
 
 
-def test_serve_needs_a_prefect_server(shared: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [["serve", "--cron", "0 2 * * *"], ["run", "--dask-address", "tcp://127.0.0.1:9"]])
+def test_schedules_and_dask_need_a_prefect_server(command: list[str], shared: Path, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
-    done = subprocess.run([sys.executable, "-m", "jixiao.pipeline.cli", "serve", "--cron", "0 2 * * *",
-                           str(shared / "seeds"), "--out", str(tmp_path / "out")],
+    done = subprocess.run([sys.executable, "-m", "jixiao.pipeline.cli", *command, str(shared / "seeds"),
+                           "--out", str(tmp_path / "out")],
                           env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2
-    assert "a schedule needs a Prefect server" in done.stderr
+    assert "needs a Prefect server" in done.stderr and "PREFECT_API_URL" in done.stderr
+    assert not (tmp_path / "out").exists()

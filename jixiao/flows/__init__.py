@@ -7,6 +7,15 @@ from jixiao.flows.env import configure_prefect_env
 
 configure_prefect_env()
 
-from jixiao.flows.ingest import NoServer, ingest, run_flow, serve, show_logs_on
+from jixiao.flows.ingest import (
+    DASK_NEEDS_SERVER,
+    NoServer,
+    ingest,
+    require_server,
+    run_flow,
+    serve,
+    show_logs_on,
+)
 
-__all__ = ["NoServer", "configure_prefect_env", "ingest", "run_flow", "serve", "show_logs_on"]
+__all__ = ["DASK_NEEDS_SERVER", "NoServer", "configure_prefect_env", "ingest", "require_server", "run_flow", "serve",
+           "show_logs_on"]

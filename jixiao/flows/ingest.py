@@ -39,7 +39,20 @@ _hooks: Hooks = (None, None)
 
 
 class NoServer(Exception):
-    """A schedule needs a Prefect server; the temporary local one never fires schedules."""
+    """A schedule or a Dask cluster needs a Prefect server: a temporary local one fires no
+    schedule and cannot be reached from Dask workers."""
+
+
+DASK_NEEDS_SERVER = ("a Dask cluster needs a Prefect server that its workers reach (each would otherwise start "
+                     "a temporary one of its own): start one (`prefect server start`) and set PREFECT_API_URL "
+                     "for this run and the workers")
+SCHEDULE_NEEDS_SERVER = ("a schedule needs a Prefect server: start one (`prefect server start`) and set "
+                         "PREFECT_API_URL=http://127.0.0.1:4200/api, or use cron/systemd with `jixiao run`")
+
+
+def require_server(why: str) -> None:
+    if not PREFECT_API_URL.value():
+        raise NoServer(why)
 
 
 # Results stay in memory: nothing is cached or persisted under PREFECT_HOME; the
@@ -111,6 +124,7 @@ def _batch_runner(workers: int, dask_address: str | None, out: str, options: Pro
                   policy: RetryPolicy) -> Iterator[tuple[TaskRunner[Any], BatchPool | None, int]]:
     """Where batch tasks run, and how many run at once."""
     if dask_address:
+        require_server(DASK_NEEDS_SERVER)
         from prefect_dask import DaskTaskRunner
 
         with DaskTaskRunner(address=dask_address) as runner:
@@ -205,9 +219,7 @@ def show_logs_on(console: Console, level: int) -> None:
 def serve(inputs: list[Path], out: Path, *, cron: str, timezone: str | None = None, name: str = "nightly",
           keep_removed: bool = False, workers: int = 1, dask_address: str | None = None) -> None:
     """Serve a scheduled deployment of the flow until stopped (Ctrl-C)."""
-    if not PREFECT_API_URL.value():
-        raise NoServer("a schedule needs a Prefect server: start one (`prefect server start`) and set "
-                       "PREFECT_API_URL=http://127.0.0.1:4200/api, or use cron/systemd with `jixiao run`")
+    require_server(SCHEDULE_NEEDS_SERVER)
     from prefect.schedules import Cron
 
     ingest.serve(name=name, schedules=[Cron(cron, timezone=timezone)],

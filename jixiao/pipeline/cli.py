@@ -161,6 +161,14 @@ def _run_command(args: argparse.Namespace, err: Console) -> int:
         if missing:
             err.print(f"jixiao: no such input: {', '.join(missing)}", markup=False)
             return EXIT_USAGE
+    if args.dask_address:
+        from jixiao.flows import DASK_NEEDS_SERVER, NoServer, require_server
+
+        try:
+            require_server(DASK_NEEDS_SERVER)
+        except NoServer as exc:
+            err.print(f"jixiao: {exc}", markup=False)
+            return EXIT_USAGE
     problem = _check_out(args.out, err, create=args.command == "run")
     if problem is not None:
         return problem
@@ -171,6 +179,7 @@ def _run_command(args: argparse.Namespace, err: Console) -> int:
     except LockHeld as exc:
         err.print(f"jixiao: {exc}", markup=False)
         return EXIT_LOCKED
+
     if not args.quiet:
         print_summary(summary, Console())
     elif summary.failures:
