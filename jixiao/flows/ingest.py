@@ -75,7 +75,8 @@ def discover_files(inputs: list[str], out: str, rerun_failed: bool, force: bool)
 def _log_line(outcome: Outcome) -> str:
     tries = f" after {outcome.attempts} tries" if outcome.attempts > 1 else ""
     if outcome.status == "ok":
-        return f"ok {outcome.source_path}: {outcome.forms} forms, {outcome.indicators} indicators ({outcome.seconds:.2f} s{tries})"
+        return (f"ok {outcome.source_path}: {outcome.forms} forms, {outcome.indicators} indicators "
+                f"({outcome.seconds:.2f} s{tries})")
     return f"{outcome.status} {outcome.source_path}: {outcome.error}{tries}"
 
 
