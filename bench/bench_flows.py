@@ -10,6 +10,8 @@ Measures, on the same files:
   3. the same full run as a Prefect flow (temporary local server unless PREFECT_API_URL is set),
      with batches of files per task (the default) and with one task per file: Prefect's overhead
      per file against the run without Prefect. The server's start-up is reported on its own.
+     The overhead is also measured on as many files that hold no form (read in well under a
+     millisecond), where it is not lost in the noise of a busy machine's extraction times.
 Every full run re-reads every file (`force`). Run by hand; not a test.
 """
 from __future__ import annotations
@@ -124,12 +126,26 @@ def main() -> None:
                                           lambda: run_flow([inbox], out, force=True, batch_size=1))
         flow_two, _, _ = timed("flow, full run (force), --workers 2",
                                lambda: run_flow([inbox], out, force=True, workers=2))
+        light = work / "light"
+        for k in range(n):
+            (light / f"{k // 500:03d}").mkdir(parents=True, exist_ok=True)
+            (light / f"{k // 500:03d}" / f"{k:05d}.txt").write_text(f"会议纪要 {k}\n", encoding="utf-8")
+        light_plain, light_plain_cpu, _ = timed("files without forms, no Prefect",
+                                                lambda: run([light], work / "out-light", force=True))
+        light_flow, light_flow_cpu, _ = timed("files without forms, flow (batches)",
+                                              lambda: run_flow([light], work / "out-light", force=True))
+        light_task, light_task_cpu, _ = timed("files without forms, flow (one task per file)",
+                                              lambda: run_flow([light], work / "out-light", force=True, batch_size=1))
         plain, plain_cpu = (full + forced) / 2, (full_cpu + forced_cpu) / 2
         print(f"\nwithout Prefect: {1000 * plain / n:.2f} ms/file wall, {1000 * plain_cpu / n:.2f} ms/file cpu")
         print(f"Prefect overhead per file, batches (default): {1000 * (flow_full - plain) / n:+.2f} ms wall, "
               f"{1000 * (flow_cpu - plain_cpu) / n:+.2f} ms cpu (flow process and server)")
         print(f"Prefect overhead per file, one task per file: {1000 * (per_file - plain) / n:+.2f} ms wall, "
               f"{1000 * (per_file_cpu - plain_cpu) / n:+.2f} ms cpu")
+        print(f"on files without forms: batches {1000 * (light_flow - light_plain) / n:+.2f} ms wall, "
+              f"{1000 * (light_flow_cpu - light_plain_cpu) / n:+.2f} ms cpu per file; one task per file "
+              f"{1000 * (light_task - light_plain) / n:+.2f} ms wall, "
+              f"{1000 * (light_task_cpu - light_plain_cpu) / n:+.2f} ms cpu per file")
         print(f"Prefect overhead per unchanged re-run: {flow_again - again:+.2f} s on {n} files, "
               f"{flow_big - big:+.2f} s on {big_n} files")
         print(f"flow --workers 2 speed-up: {flow_full / flow_two:.2f}x")
