@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from corpus import CorpusFile, copy_corpus
+from dying_worker import ingest_or_die
 
 from jixiao.extractors import EXTRACTORS, ExtractError
 from jixiao.extractors.errors import TRANSIENT
@@ -20,6 +21,7 @@ from jixiao.pipeline import ingest as ingest_module
 from jixiao.pipeline.cli import EXIT_LOCKED, main
 from jixiao.pipeline.ingest import RetryPolicy
 from jixiao.pipeline.lock import LockHeld, OutLock, lock_path
+from jixiao.pipeline.parallel import WORKER_DIED, BatchPool
 from jixiao.pipeline.plan import make_batches, plan_run
 from jixiao.pipeline.run import rerun_failed, run
 from jixiao.pipeline.state import load_state
@@ -219,6 +221,19 @@ def test_workers_give_the_same_datasets_as_one_process(corpus: tuple[Path, dict[
         pd.testing.assert_frame_equal(rows(tmp_path / "serial", dataset), rows(tmp_path / "parallel", dataset))
     assert list(manifest(tmp_path / "parallel", parallel.run_id).index) == \
         list(manifest(tmp_path / "serial", serial.run_id).index)
+
+
+def test_a_file_that_kills_its_worker_fails_alone(corpus: tuple[Path, dict[str, CorpusFile]],
+                                                  tmp_path: Path) -> None:
+    inbox, files = corpus
+    (inbox / "die.txt").write_text("x", encoding="utf-8")
+    plan = plan_run([inbox], tmp_path / "out")
+    with BatchPool(2, str(tmp_path / "out"), None, NO_WAIT, work=ingest_or_die) as pool:
+        outcomes = pool.run(plan.jobs)  # one batch: the pool breaks, then each file is tried alone
+    by_path = {o.source_path: o for o in outcomes}
+    assert by_path["die.txt"].status == "failed" and by_path["die.txt"].error == WORKER_DIED
+    assert {name: by_path[name].forms for name in files} == {name: doc.forms for name, doc in files.items()}
+    assert all(by_path[name].status == "ok" for name in files)
 
 
 def test_batches_are_bounded_by_count_and_bytes(corpus: tuple[Path, dict[str, CorpusFile]], tmp_path: Path) -> None:

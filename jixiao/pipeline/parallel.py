@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Self
@@ -18,12 +19,16 @@ from jixiao.pipeline.process import ProcessOptions
 
 WORKER_DIED = "the worker process reading it died (killed, or out of memory)"
 
+# What a worker does with a batch: `ingest_batch`, or any module-level function of its signature.
+BatchWork = Callable[[list[Job], str, ProcessOptions | None, RetryPolicy], list[Outcome]]
+
 
 class BatchPool:
     """`run(batch)` may be called from several threads at once, one batch per worker."""
 
-    def __init__(self, workers: int, out: str, options: ProcessOptions | None, policy: RetryPolicy) -> None:
-        self.workers, self.out, self.options, self.policy = workers, out, options, policy
+    def __init__(self, workers: int, out: str, options: ProcessOptions | None, policy: RetryPolicy,
+                 work: BatchWork = ingest_batch) -> None:
+        self.workers, self.out, self.options, self.policy, self.work = workers, out, options, policy, work
         # forkserver: the parent may run threads (a progress bar, Prefect's clients) that fork would copy mid-lock.
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(["jixiao.pipeline.ingest"])
@@ -47,7 +52,7 @@ class BatchPool:
     def _try(self, batch: list[Job]) -> list[Outcome] | None:
         executor, generation = self._current()
         try:
-            return executor.submit(ingest_batch, batch, self.out, self.options, self.policy).result()
+            return executor.submit(self.work, batch, self.out, self.options, self.policy).result()
         except BrokenProcessPool:
             self._discard(generation)
             return None
