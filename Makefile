@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHARED ?= ../shared
 
-.PHONY: setup demo test bench bench-pdf bench-ocr clean
+.PHONY: setup demo test bench bench-pdf bench-ocr bench-flows clean
 
 $(BIN)/jixiao: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ bench-pdf: setup
 
 bench-ocr: setup
 	$(BIN)/python bench/bench_ocr.py --scans $(SHARED)/corpus/pdf_scanned
+
+# Incremental re-runs, --workers 2 and Prefect's overhead per file (about 20 minutes on 2 cores).
+bench-flows: setup
+	$(BIN)/python bench/bench_flows.py --files 2000 --seeds $(SHARED)/seeds
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache *.egg-info

@@ -50,7 +50,7 @@ def extract(fmt: str, data: bytes, options: ExtractOptions | None = None) -> Gri
     extractor = EXTRACTORS.get(fmt)
     if extractor is None:
         raise ExtractError(_UNREAD.get(fmt, f"no extractor for {fmt} content yet"), "unsupported")
-    options = options or ExtractOptions()
+    options = options or ExtractOptions.from_env()
     grid = extractor(data, options)
     # Cells read with less confidence (OCR, glyphs a text layer cannot map) are flagged, never trusted.
     grid.min_confidence = options.ocr_min_confidence

@@ -1,1 +1,21 @@
-"""Prefect orchestration of the same functions `jixiao run` uses (filled by the flows issue)."""
+"""Prefect orchestration of the very steps `jixiao run` takes; no extraction logic lives here.
+
+Importing this package imports Prefect, after `configure_prefect_env` has switched
+its telemetry off and given it a writable home.
+"""
+from jixiao.flows.env import configure_prefect_env
+
+configure_prefect_env()
+
+from jixiao.flows.ingest import (
+    DASK_NEEDS_SERVER,
+    NoServer,
+    ingest,
+    require_server,
+    run_flow,
+    serve,
+    show_logs_on,
+)
+
+__all__ = ["DASK_NEEDS_SERVER", "NoServer", "configure_prefect_env", "ingest", "require_server", "run_flow", "serve",
+           "show_logs_on"]

@@ -1,9 +1,16 @@
-"""The `jixiao` command line."""
+"""The `jixiao` command line.
+
+`run` and `rerun-failed` run in this process by default and never import Prefect;
+`--prefect` (or `--dask-address`) runs the same steps as a Prefect flow, and
+`serve` needs Prefect too.
+"""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -11,28 +18,38 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from jixiao import __version__
 from jixiao.extractors.options import OCR_ENGINES, ExtractOptions
-from jixiao.pipeline.run import STATUSES, RunSummary, run
+from jixiao.pipeline.finish import STATUSES, RunSummary
+from jixiao.pipeline.ingest import Outcome
+from jixiao.pipeline.lock import LockHeld, OutLock
+from jixiao.pipeline.run import rerun_failed, run
+from jixiao.pipeline.state import load_state
 from jixiao.pipeline.writer import DatasetWriter
 
 EXIT_USAGE = 2
+EXIT_LOCKED = 3
+
+Hooks = tuple[Callable[[int], None] | None, Callable[[Outcome], None] | None]
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jixiao", description="项目支出绩效自评表 → Parquet datasets.")
-    parser.add_argument("--version", action="version", version=f"jixiao {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    run_cmd = commands.add_parser(
-        "run",
-        help="read every file under INPUT and write OUT/projects, OUT/indicators and OUT/files",
-        description="Read every file under the inputs (folders are walked recursively) and write "
-        "the projects, indicators and files datasets under OUT. Exit 0 when every file is ok or holds "
-        "no form, 1 when some failed (all others are still written), 2 on a usage error.",
-    )
-    run_cmd.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="a file or a folder")
-    run_cmd.add_argument("--out", required=True, type=Path, metavar="OUT", help="output folder")
-    run_cmd.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
-    run_cmd.add_argument("--quiet", action="store_true", help="print nothing but the files that failed")
-    ocr = run_cmd.add_argument_group("OCR (scanned PDFs and images)")
+def _workers(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _add_execution(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--workers", type=_workers, default=1, metavar="N",
+                     help="read files in N worker processes on this machine (default 1: in this process)")
+    cmd.add_argument("--batch-size", type=_workers, default=None, metavar="N",
+                     help="files per batch (per Prefect task); default: up to 64, fewer for small runs")
+    cmd.add_argument("--prefect", action="store_true",
+                     help="run as a Prefect flow (a server at PREFECT_API_URL, else a temporary local one)")
+    cmd.add_argument("--dask-address", metavar="tcp://HOST:PORT",
+                     help="run the batches on this existing Dask cluster (implies --prefect)")
+    cmd.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
+    cmd.add_argument("--quiet", action="store_true", help="print nothing but the files that failed")
+    ocr = cmd.add_argument_group("OCR (scanned PDFs and images)")
     ocr.add_argument("--ocr-engine", choices=OCR_ENGINES, help="rapidocr (default): PP-OCRv6 small; fast: "
                      "PP-OCRv6 tiny; paddleocr: PaddleOCR 3.x [env JIXIAO_OCR_ENGINE]")
     ocr.add_argument("--ocr-models", type=Path, metavar="DIR", help="PaddleX recognition model folder for "
@@ -40,7 +57,6 @@ def _parser() -> argparse.ArgumentParser:
                      "holding them) [env JIXIAO_OCR_MODELS]")
     ocr.add_argument("--ocr-min-confidence", type=float, metavar="X", help="cells read with less confidence "
                      "(0..1) are flagged unreadable_cell [env JIXIAO_OCR_MIN_CONFIDENCE, default 0.8]")
-    return parser
 
 
 def extract_options(args: argparse.Namespace) -> ExtractOptions:
@@ -53,37 +69,142 @@ def extract_options(args: argparse.Namespace) -> ExtractOptions:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    err = Console(stderr=True)
-    missing = [str(p) for p in args.inputs if not p.exists()]
-    if missing:
-        err.print(f"jixiao: no such input: {', '.join(missing)}", markup=False)
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="jixiao", description="项目支出绩效自评表 → Parquet datasets.")
+    parser.add_argument("--version", action="version", version=f"jixiao {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_cmd = commands.add_parser(
+        "run",
+        help="read every new or changed file under INPUT and write OUT/projects, OUT/indicators and OUT/files",
+        description="Read every file under the inputs (folders are walked recursively) that OUT does not "
+        "already hold as it is now, and write the projects, indicators and files datasets under OUT. "
+        "Exit 0 when every file is ok, unchanged or holds no form, 1 when some failed (all others are "
+        "still written), 2 on a usage error, 3 when another run is writing OUT.",
+    )
+    run_cmd.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="a file or a folder")
+    run_cmd.add_argument("--out", required=True, type=Path, metavar="OUT", help="output folder")
+    run_cmd.add_argument("--keep-removed", action="store_true",
+                         help="keep the rows of files no longer in the input (default: delete them)")
+    run_cmd.add_argument("--force", action="store_true",
+                         help="read every file again, even those OUT holds unchanged (after upgrading jixiao)")
+    _add_execution(run_cmd)
+
+    rerun_cmd = commands.add_parser(
+        "rerun-failed", help="read again only the files whose last status is failed",
+        description="Read again only the files whose last status in OUT is failed, where they were last "
+        "found. Exit codes as for run.")
+    rerun_cmd.add_argument("--out", required=True, type=Path, metavar="OUT", help="output folder of earlier runs")
+    _add_execution(rerun_cmd)
+
+    status_cmd = commands.add_parser(
+        "status", help="list the files of OUT by their last status, with reasons",
+        description="List the files OUT knows by their status in the last run that saw them, with the "
+        "reasons. Exit 0, or 1 when some file's last status is failed.")
+    status_cmd.add_argument("--out", required=True, type=Path, metavar="OUT", help="output folder")
+    status_cmd.add_argument("--status", action="append", choices=STATUSES, metavar="STATUS",
+                            help="list only files with this status (repeatable; ok and skipped_unchanged "
+                            "files are listed only when asked for)")
+
+    serve_cmd = commands.add_parser(
+        "serve", help="serve the ingestion flow on a schedule (needs a Prefect server)",
+        description="Serve a deployment of the ingestion flow that runs on a cron schedule, until stopped. "
+        "Needs a Prefect server (PREFECT_API_URL): a temporary local one never fires schedules.")
+    serve_cmd.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="a file or a folder")
+    serve_cmd.add_argument("--out", required=True, type=Path, metavar="OUT", help="output folder")
+    serve_cmd.add_argument("--cron", required=True, help='when to run, e.g. "0 2 * * *" for 02:00 every night')
+    serve_cmd.add_argument("--timezone", default=None, help="time zone of the cron schedule, e.g. Asia/Shanghai")
+    serve_cmd.add_argument("--name", default="nightly", help="deployment name (default nightly)")
+    serve_cmd.add_argument("--keep-removed", action="store_true",
+                           help="keep the rows of files no longer in the input")
+    serve_cmd.add_argument("--workers", type=_workers, default=1, metavar="N", help="worker processes per run")
+    serve_cmd.add_argument("--dask-address", metavar="tcp://HOST:PORT", help="run batches on this Dask cluster")
+    return parser
+
+
+@contextlib.contextmanager
+def _progress(show: bool, err: Console) -> Iterator[Hooks]:
+    if not show:
+        yield None, None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err, transient=True) as progress:
+        task = progress.add_task("reading", total=None)
+        yield (lambda n: progress.update(task, total=n),
+               lambda o: progress.update(task, advance=1, description=o.source_path[-40:]))
+
+
+def _check_out(out: Path, err: Console, create: bool) -> int | None:
+    try:
+        if create:
+            DatasetWriter(out)
+        elif not (out / "files").is_dir():
+            raise NotADirectoryError(f"no jixiao output at {out}")
+    except OSError as exc:
+        err.print(f"jixiao: cannot use --out {out}: {exc.strerror or exc}", markup=False)
         return EXIT_USAGE
+    try:
+        # Fail fast, before a Prefect server is started for nothing; the run takes the lock itself.
+        with OutLock(out):
+            pass
+    except LockHeld as exc:
+        err.print(f"jixiao: {exc}", markup=False)
+        return EXIT_LOCKED
+    return None
+
+
+def _execute(args: argparse.Namespace, options: ExtractOptions, hooks: Hooks, err: Console) -> RunSummary:
+    on_start, on_file = hooks
+    common = {"workers": args.workers, "batch_size": args.batch_size, "on_start": on_start, "on_file": on_file,
+              "options": options}
+    if args.prefect or args.dask_address:
+        from jixiao.flows import run_flow, show_logs_on  # Prefect is imported only on this path
+
+        # Per-file lines go to Prefect's server either way; on the terminal a progress
+        # bar replaces them, and --quiet leaves only errors.
+        if args.quiet:
+            show_logs_on(err, logging.ERROR)
+        elif on_start is not None:
+            show_logs_on(err, logging.WARNING)
+
+        if args.command == "run":
+            return run_flow(args.inputs, args.out, keep_removed=args.keep_removed, force=args.force,
+                            dask_address=args.dask_address, **common)
+        return run_flow([], args.out, rerun_failed=True, dask_address=args.dask_address, **common)
+    if args.command == "run":
+        return run(args.inputs, args.out, keep_removed=args.keep_removed, force=args.force, **common)
+    return rerun_failed(args.out, **common)
+
+
+def _run_command(args: argparse.Namespace, err: Console) -> int:
+    if args.command == "run":
+        missing = [str(p) for p in args.inputs if not p.exists()]
+        if missing:
+            err.print(f"jixiao: no such input: {', '.join(missing)}", markup=False)
+            return EXIT_USAGE
     try:
         options = extract_options(args)
     except ValueError as exc:
         err.print(f"jixiao: {exc}", markup=False)
         return EXIT_USAGE
-    try:
-        DatasetWriter(args.out)
-    except OSError as exc:
-        err.print(f"jixiao: cannot use --out {args.out}: {exc.strerror or exc}", markup=False)
-        return EXIT_USAGE
+    if args.dask_address:
+        from jixiao.flows import DASK_NEEDS_SERVER, NoServer, require_server
+
+        try:
+            require_server(DASK_NEEDS_SERVER)
+        except NoServer as exc:
+            err.print(f"jixiao: {exc}", markup=False)
+            return EXIT_USAGE
+    problem = _check_out(args.out, err, create=args.command == "run")
+    if problem is not None:
+        return problem
     show_progress = not (args.no_progress or args.quiet) and err.is_terminal
-    if show_progress:
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=err, transient=True) as progress:
-            task = progress.add_task("reading", total=None)
-            summary = run(
-                args.inputs,
-                args.out,
-                on_start=lambda n: progress.update(task, total=n),
-                on_file=lambda r: progress.update(task, advance=1, description=r.source_path[-40:]),
-                options=options,
-            )
-    else:
-        summary = run(args.inputs, args.out, options=options)
+    try:
+        with _progress(show_progress, err) as hooks:
+            summary = _execute(args, options, hooks, err)
+    except LockHeld as exc:
+        err.print(f"jixiao: {exc}", markup=False)
+        return EXIT_LOCKED
+
     if not args.quiet:
         print_summary(summary, Console())
     elif summary.failures:
@@ -92,20 +213,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     return summary.exit_code
 
 
-def print_summary(summary: RunSummary, console: Console) -> None:
-    counts = ", ".join(f"{status} {summary.statuses[status]}" for status in STATUSES if summary.statuses[status])
-    lines = [
-        f"run {summary.run_id}: {summary.files} files ({counts or 'none'})",
-        f"forms {summary.forms}, indicators {summary.indicators}",
-        "flags: " + (", ".join(f"{k} {v}" for k, v in sorted(summary.flags.items())) or "none"),
-        "unmapped headers: "
-        + (", ".join(f"{k!r} ×{v}" for k, v in summary.unmapped_headers.most_common()) or "none"),
-    ]
-    lines += [f"failed: {path}: {reason}" for path, reason in summary.failures]
-    lines.append(f"output: {summary.out} (projects/, indicators/, manifest {summary.manifest.name if summary.manifest else '-'})")
-    if summary.log:
-        lines.append(f"tracebacks: {summary.log}")
+def _status_command(args: argparse.Namespace, console: Console, err: Console) -> int:
+    states = load_state(args.out)
+    if not states:
+        err.print(f"jixiao: no run has written {args.out} yet", markup=False)
+        return EXIT_USAGE
+    last_run = max(s.run_id for s in states.values())
+    by_status: dict[str, list[tuple[str, str | None]]] = {status: [] for status in STATUSES}
+    for key in sorted(states):
+        by_status.setdefault(states[key].status, []).append((key, states[key].error))
+    counts = ", ".join(f"{s} {len(by_status[s])}" for s in STATUSES if by_status[s])
+    lines = [f"{args.out}: {len(states)} files; last run {last_run}", f"last status: {counts}"]
+    shown = args.status or [s for s in STATUSES if s not in ("ok", "skipped_unchanged")]
+    for status in shown:
+        if by_status[status]:
+            lines.append(f"{status} ({len(by_status[status])}):")
+            lines += [f"  {path}" + (f": {reason}" if reason else "") for path, reason in by_status[status]]
     for line in lines:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    return 1 if by_status["failed"] else 0
+
+
+def _serve_command(args: argparse.Namespace, err: Console) -> int:
+    missing = [str(p) for p in args.inputs if not p.exists()]
+    if missing:
+        err.print(f"jixiao: no such input: {', '.join(missing)}", markup=False)
+        return EXIT_USAGE
+    from jixiao.flows import NoServer, serve
+
+    try:
+        serve(args.inputs, args.out, cron=args.cron, timezone=args.timezone, name=args.name,
+              keep_removed=args.keep_removed, workers=args.workers, dask_address=args.dask_address)
+    except NoServer as exc:
+        err.print(f"jixiao: {exc}", markup=False)
+        return EXIT_USAGE
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    err = Console(stderr=True)
+    if args.command == "status":
+        return _status_command(args, Console(), err)
+    if args.command == "serve":
+        return _serve_command(args, err)
+    return _run_command(args, err)
+
+
+def print_summary(summary: RunSummary, console: Console) -> None:
+    for line in summary.lines():
         console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jixiao.extractors import ExtractError, ExtractOptions, extract, sniff_format
+from jixiao.extractors.errors import TRANSIENT
 from jixiao.normalizers import normalize
 from jixiao.pipeline.records import Form
 
@@ -32,6 +33,8 @@ class FileResult:
     forms: list[Form] = field(default_factory=list)
     unmapped_headers: list[str] = field(default_factory=list)
     traceback: str | None = None
+    # A failure that may pass on its own (an OCR worker killed): worth another try.
+    retryable: bool = False
 
 
 def one_line(message: str) -> str:
@@ -45,9 +48,10 @@ def project_id(source_sha256: str, table_index: int) -> str:
 def process_file(path: Path, source_path: str, options: ExtractOptions | None = None) -> FileResult:
     started = time.perf_counter()
 
-    def failed(error: str, sha: str | None = None, fmt: str | None = None, tb: str | None = None) -> FileResult:
+    def failed(error: str, sha: str | None = None, fmt: str | None = None, tb: str | None = None,
+               retryable: bool = False) -> FileResult:
         return FileResult(source_path, sha, fmt, "failed", one_line(error), time.perf_counter() - started,
-                          traceback=tb)
+                          traceback=tb, retryable=retryable)
 
     try:
         data = path.read_bytes()
@@ -59,7 +63,7 @@ def process_file(path: Path, source_path: str, options: ExtractOptions | None = 
     try:
         grid = extract(fmt, data, options)
     except ExtractError as exc:
-        return failed(str(exc), sha, manifest_fmt)
+        return failed(str(exc), sha, manifest_fmt, retryable=exc.category == TRANSIENT)
     except Exception as exc:  # noqa: BLE001 - an extractor bug must not end the run
         return failed(f"{fmt} extractor crashed: {type(exc).__name__}: {exc}", sha, manifest_fmt,
                       traceback.format_exc())

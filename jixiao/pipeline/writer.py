@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,9 @@ def part_name(source_path: str) -> str:
     return hashlib.sha256(source_path.encode()).hexdigest()[:16] + ".parquet"
 
 
-def _rows(objects: Iterable[Any], schema: pa.Schema) -> list[dict[str, Any]]:
-    names = schema.names
-    return [{name: getattr(obj, name) for name in names} for obj in objects]
+def _table(objects: Sequence[Any], schema: pa.Schema) -> pa.Table:
+    """The records' attributes named by the schema, column by column."""
+    return pa.Table.from_pydict({name: [getattr(obj, name) for obj in objects] for name in schema.names}, schema)
 
 
 def write_atomic(table: pa.Table, target: Path) -> None:
@@ -54,12 +54,16 @@ class DatasetWriter:
         name = part_name(source_path)
         indicators = [i for form in forms for i in form.indicators]
         projects = [form.project for form in forms]
-        write_atomic(pa.Table.from_pylist(_rows(indicators, schemas.INDICATORS), schemas.INDICATORS),
-                     self.out / "indicators" / name)
-        write_atomic(pa.Table.from_pylist(_rows(projects, schemas.PROJECTS), schemas.PROJECTS),
-                     self.out / "projects" / name)
+        write_atomic(_table(indicators, schemas.INDICATORS), self.out / "indicators" / name)
+        write_atomic(_table(projects, schemas.PROJECTS), self.out / "projects" / name)
+
+    def remove_parts(self, source_path: str) -> None:
+        """Drop the rows of a source file that is no longer in the input."""
+        name = part_name(source_path)
+        for dataset in ("projects", "indicators"):
+            (self.out / dataset / name).unlink(missing_ok=True)
 
     def write_manifest(self, run_id: str, records: list[FileRecord]) -> Path:
         target = self.out / "files" / f"{run_id}.parquet"
-        write_atomic(pa.Table.from_pylist(_rows(records, schemas.FILES), schemas.FILES), target)
+        write_atomic(_table(records, schemas.FILES), target)
         return target

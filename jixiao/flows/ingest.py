@@ -1,0 +1,228 @@
+"""The ingestion flow: discover → one task per batch of files → a final task for manifest, state and summary.
+
+Every step is a function of jixiao.pipeline that `jixiao run` calls as well; this
+module only decides where batches run (this process, worker processes, a Dask
+cluster), logs per file, and shows the run in Prefect. Import it through
+`jixiao.flows`, which configures Prefect's environment first.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture, as_completed
+from prefect.logging.handlers import PrefectConsoleHandler
+from prefect.settings import PREFECT_API_URL
+from prefect.states import Failed, State
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
+from rich.console import Console
+
+from jixiao.extractors import ExtractOptions
+from jixiao.pipeline.finish import RunSummary, finish_run
+from jixiao.pipeline.ingest import Job, Outcome, RetryPolicy, ingest_batch
+from jixiao.pipeline.lock import OutLock
+from jixiao.pipeline.parallel import BatchPool
+from jixiao.pipeline.plan import Plan, make_batches, plan_rerun_failed, plan_run
+
+Hooks = tuple[Callable[[int], None] | None, Callable[[Outcome], None] | None]
+# Progress callbacks of the CLI that called the flow in this process; not flow
+# parameters, because a deployment's parameters must be plain data.
+_hooks: Hooks = (None, None)
+
+
+class NoServer(Exception):
+    """A schedule or a Dask cluster needs a Prefect server: a temporary local one fires no
+    schedule and cannot be reached from Dask workers."""
+
+
+DASK_NEEDS_SERVER = ("a Dask cluster needs a Prefect server that its workers reach (each would otherwise start "
+                     "a temporary one of its own): start one (`prefect server start`) and set PREFECT_API_URL "
+                     "for this run and the workers")
+SCHEDULE_NEEDS_SERVER = ("a schedule needs a Prefect server: start one (`prefect server start`) and set "
+                         "PREFECT_API_URL=http://127.0.0.1:4200/api, or use cron/systemd with `jixiao run`")
+
+
+def require_server(why: str) -> None:
+    if not PREFECT_API_URL.value():
+        raise NoServer(why)
+
+
+# Results stay in memory: nothing is cached or persisted under PREFECT_HOME; the
+# datasets under OUT are the results.
+_TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
+
+
+@task(name="discover", **_TASK_OPTIONS)
+def discover_files(inputs: list[str], out: str, rerun_failed: bool, force: bool) -> Plan:
+    """The files to read and those unchanged since OUT last saw them (which cost only their hash)."""
+    if rerun_failed:
+        plan = plan_rerun_failed(Path(out))
+    else:
+        plan = plan_run([Path(p) for p in inputs], Path(out), force=force)
+    get_run_logger().info("run %s: %d files, %d to read, %d settled without reading, %d no longer in the input",
+                          plan.run_id, plan.files, len(plan.jobs), len(plan.settled), len(plan.removed))
+    return plan
+
+
+def _log_line(outcome: Outcome) -> str:
+    tries = f" after {outcome.attempts} tries" if outcome.attempts > 1 else ""
+    if outcome.status == "ok":
+        return (f"ok {outcome.source_path}: {outcome.forms} forms, {outcome.indicators} indicators "
+                f"({outcome.seconds:.2f} s{tries})")
+    return f"{outcome.status} {outcome.source_path}: {outcome.error}{tries}"
+
+
+class BatchOutcomes(list[Outcome]):
+    """A batch's outcomes, shown in Prefect's state messages by counts rather than in full."""
+
+    def __repr__(self) -> str:
+        failed = sum(o.status == "failed" for o in self)
+        return f"<{len(self)} files, {failed} failed>"
+
+
+@task(name="ingest-batch", task_run_name="ingest {label}", **_TASK_OPTIONS)
+def ingest_files(batch: list[Job], out: str, options: ExtractOptions | None, policy: RetryPolicy,
+                 pool: BatchPool | None, label: str) -> list[Outcome] | State:
+    """Read, normalise and write the parts of each file of the batch; a bad file fails this task, not the flow."""
+    outcomes = BatchOutcomes(pool.run(batch) if pool is not None else ingest_batch(batch, out, options, policy))
+    logger = get_run_logger()
+    for outcome in outcomes:
+        (logger.error if outcome.status == "failed" else logger.info)(_log_line(outcome))
+    failed = [o.source_path for o in outcomes if o.status == "failed"]
+    if failed:
+        # Failed, yet carrying every file's outcome: the flow still records the others.
+        return Failed(message=f"{len(failed)} of {len(outcomes)} files failed: {', '.join(failed[:5])}",
+                      data=outcomes)
+    return outcomes
+
+
+@task(name="finish", **_TASK_OPTIONS)
+def finish(plan: Plan, outcomes: list[Outcome], keep_removed: bool) -> RunSummary:
+    """Write the run's manifest rows, update OUT's state, drop removed files' rows, sum up."""
+    summary = finish_run(plan, outcomes, keep_removed=keep_removed)
+    logger = get_run_logger()
+    for line in summary.lines():
+        logger.info(line)
+    if summary.failures:
+        create_table_artifact(
+            [{"source_path": path, "error": reason} for path, reason in summary.failures],
+            key="jixiao-failed-files",
+            description=f"Files that failed in run {summary.run_id}; `jixiao rerun-failed --out {plan.out}` "
+            "reads just these again.")
+    return summary
+
+
+@contextlib.contextmanager
+def _batch_runner(workers: int, dask_address: str | None, out: str, options: ExtractOptions | None,
+                  policy: RetryPolicy) -> Iterator[tuple[TaskRunner[Any], BatchPool | None, int]]:
+    """Where batch tasks run, and how many run at once."""
+    if dask_address:
+        require_server(DASK_NEEDS_SERVER)
+        from prefect_dask import DaskTaskRunner
+
+        with DaskTaskRunner(address=dask_address) as runner:
+            yield runner, None, max(1, sum(runner.client.nthreads().values()))
+        return
+    # Tasks run in threads of this process, so the run talks to one Prefect server;
+    # with workers > 1 each thread hands its batch to a pool of worker processes.
+    with ThreadPoolTaskRunner(max_workers=workers) as runner:
+        if workers == 1:
+            yield runner, None, 1
+        else:
+            with BatchPool(workers, out, options, policy) as pool:
+                yield runner, pool, workers
+
+
+def _outcomes(future: PrefectFuture[Any], batch: list[Job]) -> list[Outcome]:
+    result = future.result(raise_on_failure=False)
+    if isinstance(result, list):
+        return result
+    # The task itself crashed (e.g. a Dask worker lost for good): its files failed.
+    reason = f"its task crashed: {result}"
+    return [Outcome(job.source_path, job.path, "failed", reason[:500], None, None, 0.0) for job in batch]
+
+
+@flow(name="jixiao-ingest", persist_result=False)
+def ingest(inputs: list[str], out: str, rerun_failed: bool = False, keep_removed: bool = False,
+           force: bool = False, workers: int = 1, dask_address: str | None = None,
+           batch_size: int | None = None, options: ExtractOptions | None = None) -> RunSummary:
+    """Read every new or changed file under `inputs` (or, with `rerun_failed`, only the files whose last
+    status is failed) into the datasets under `out`."""
+    on_start, on_file = _hooks
+    policy = RetryPolicy()
+    with OutLock(Path(out)):
+        plan = discover_files(inputs, out, rerun_failed, force)
+        if on_start:
+            on_start(plan.files)
+        if on_file:
+            for outcome in plan.settled:
+                on_file(outcome)
+        outcomes: list[Outcome] = []
+        with _batch_runner(workers, dask_address, out, options, policy) as (runner, pool, parallel):
+            batches = make_batches(plan.jobs, parallel, batch_size)
+            futures = {
+                runner.submit(ingest_files, {"batch": batch, "out": out, "options": options, "policy": policy,
+                                             "pool": pool, "label": _label(k, len(batches), batch)}): batch
+                for k, batch in enumerate(batches)
+            }
+            for future in as_completed(list(futures)):
+                done = _outcomes(future, futures[future])
+                outcomes += done
+                if on_file:
+                    for outcome in done:
+                        on_file(outcome)
+        # quote(): Prefect would otherwise walk every object of these large collections.
+        return finish(quote(plan), quote(outcomes), keep_removed)
+
+
+def _label(index: int, total: int, batch: list[Job]) -> str:
+    more = f" +{len(batch) - 1}" if len(batch) > 1 else ""
+    return f"{index + 1}/{total}: {batch[0].source_path[-60:]}{more}"
+
+
+def run_flow(inputs: list[Path], out: Path, *, rerun_failed: bool = False, keep_removed: bool = False,
+             force: bool = False, workers: int = 1, dask_address: str | None = None, batch_size: int | None = None,
+             options: ExtractOptions | None = None, on_start: Callable[[int], None] | None = None,
+             on_file: Callable[[Outcome], None] | None = None) -> RunSummary:
+    """Run the flow in this process, against PREFECT_API_URL or else a temporary local server."""
+    global _hooks
+    _hooks = (on_start, on_file)
+    try:
+        return ingest(inputs=[os.path.abspath(p) for p in inputs], out=os.path.abspath(out),
+                      rerun_failed=rerun_failed, keep_removed=keep_removed, force=force, workers=workers,
+                      dask_address=dask_address, batch_size=batch_size, options=options)
+    finally:
+        _hooks = (None, None)
+
+
+def show_logs_on(console: Console, level: int) -> None:
+    """Print Prefect's terminal log lines through `console` (so above a progress bar), from `level` up.
+
+    Only the terminal changes: Prefect's server still receives every log line.
+    """
+    loggers = [logging.getLogger(), *(logger for logger in logging.Logger.manager.loggerDict.values()
+                                      if isinstance(logger, logging.Logger))]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if isinstance(handler, PrefectConsoleHandler):
+                handler.console = console
+                handler.setLevel(level)
+
+
+def serve(inputs: list[Path], out: Path, *, cron: str, timezone: str | None = None, name: str = "nightly",
+          keep_removed: bool = False, workers: int = 1, dask_address: str | None = None) -> None:
+    """Serve a scheduled deployment of the flow until stopped (Ctrl-C)."""
+    require_server(SCHEDULE_NEEDS_SERVER)
+    from prefect.schedules import Cron
+
+    ingest.serve(name=name, schedules=[Cron(cron, timezone=timezone)],
+                 parameters={"inputs": [os.path.abspath(p) for p in inputs], "out": os.path.abspath(out),
+                             "keep_removed": keep_removed, "workers": workers, "dask_address": dask_address})

@@ -1,0 +1,85 @@
+"""Batches in worker processes on this machine (`--workers N`), surviving a worker that dies.
+
+A worker killed mid-file (out of memory on a huge scan, an OCR engine crashing
+the interpreter) breaks the whole pool: every batch in flight is then retried
+file by file in a fresh pool, so the file that kills its worker every time fails
+alone with that reason, and the others land.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Self
+
+from jixiao.extractors import ExtractOptions
+from jixiao.pipeline.ingest import Job, Outcome, RetryPolicy, ingest_batch
+
+WORKER_DIED = "the worker process reading it died (killed, or out of memory)"
+
+# What a worker does with a batch: `ingest_batch`, or any module-level function of its signature.
+BatchWork = Callable[[list[Job], str, ExtractOptions | None, RetryPolicy], list[Outcome]]
+
+
+class BatchPool:
+    """`run(batch)` may be called from several threads at once, one batch per worker."""
+
+    def __init__(self, workers: int, out: str, options: ExtractOptions | None, policy: RetryPolicy,
+                 work: BatchWork = ingest_batch) -> None:
+        self.workers, self.out, self.options, self.policy, self.work = workers, out, options, policy, work
+        # forkserver: the parent may run threads (a progress bar, Prefect's clients) that fork would copy mid-lock.
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(["jixiao.pipeline.ingest"])
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self._generation = 0
+
+    def _current(self) -> tuple[ProcessPoolExecutor, int]:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=self._context)
+            return self._executor, self._generation
+
+    def _discard(self, generation: int) -> None:
+        with self._lock:
+            if self._executor is not None and self._generation == generation:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+                self._generation += 1
+
+    def _try(self, batch: list[Job]) -> list[Outcome] | None:
+        executor, generation = self._current()
+        try:
+            return executor.submit(self.work, batch, self.out, self.options, self.policy).result()
+        except BrokenProcessPool:
+            self._discard(generation)
+            return None
+
+    def run(self, batch: list[Job]) -> list[Outcome]:
+        outcomes = self._try(batch)
+        if outcomes is not None:
+            return outcomes
+        outcomes = []
+        for job in batch:
+            for _ in range(max(1, self.policy.attempts)):
+                single = self._try([job])
+                if single is not None:
+                    outcomes += single
+                    break
+            else:
+                outcomes.append(Outcome(job.source_path, job.path, "failed", WORKER_DIED, None, None, 0.0))
+        return outcomes
+
+    def close(self) -> None:
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True)
+                self._executor = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
