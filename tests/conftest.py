@@ -95,3 +95,13 @@ def lo_convert(soffice: str, source: Path, target: str, outdir: Path) -> Path:
     made = outdir / f"{source.stem}.{target.split(':')[0]}"
     assert made.is_file(), f"LibreOffice made no {made.name}"
     return made
+
+
+def run_on(tmp_path: Path, name: str, data: bytes, code: int = 0) -> Path:
+    """`jixiao run` over a folder holding one file `name` with `data`; the output folder."""
+    folder = tmp_path / name.replace(".", "_")
+    folder.mkdir()
+    (folder / name).write_bytes(data)
+    out = tmp_path / f"out_{name}"
+    assert main(["run", str(folder), "--out", str(out), "--quiet"]) == code
+    return out

@@ -9,7 +9,7 @@ from pathlib import Path
 import docx
 import pandas as pd
 import pytest
-from conftest import read_forms
+from conftest import read_forms, run_on
 from lxml import etree
 
 from jixiao.extractors import ExtractError, extract, sniff_format
@@ -32,15 +32,6 @@ def edited(data: bytes, edit) -> bytes:  # type: ignore[no-untyped-def]
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
-
-
-def run_on(tmp_path: Path, name: str, data: bytes) -> Path:
-    folder = tmp_path / name.replace(".", "_")
-    folder.mkdir()
-    (folder / name).write_bytes(data)
-    out = tmp_path / f"out_{name}"
-    assert main(["run", str(folder), "--out", str(out), "--quiet"]) == 0
-    return out
 
 
 def cell(grid: Grid, text: str):  # type: ignore[no-untyped-def]

@@ -5,12 +5,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import read_forms
+from conftest import read_forms, run_on
 
 from jixiao.extractors import sniff_format
 from jixiao.extractors.html import extract_html
 from jixiao.extractors.layout import DeclaredCell, place_cells
-from jixiao.pipeline.cli import main
 
 PAGE = "a_html_03.html"
 
@@ -18,15 +17,6 @@ PAGE = "a_html_03.html"
 @pytest.fixture(scope="module")
 def page(corpus: Path) -> str:
     return (corpus / "html" / PAGE).read_text(encoding="utf-8")
-
-
-def run_on(tmp_path: Path, name: str, data: bytes) -> Path:
-    folder = tmp_path / name.replace(".", "_")
-    folder.mkdir()
-    (folder / name).write_bytes(data)
-    out = tmp_path / f"out_{name}"
-    assert main(["run", str(folder), "--out", str(out), "--quiet"]) == 0
-    return out
 
 
 def test_row_and_column_spans_place_cells_like_a_browser() -> None:

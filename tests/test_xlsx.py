@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import read_forms
+from conftest import read_forms, run_on
 
 from jixiao.extractors.xlsx import extract_xlsx
 from jixiao.pipeline.cli import main
@@ -21,15 +21,6 @@ def saved(workbook: openpyxl.Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def run_on(tmp_path: Path, name: str, data: bytes, code: int = 0) -> Path:
-    folder = tmp_path / name.replace(".", "_")
-    folder.mkdir()
-    (folder / name).write_bytes(data)
-    out = tmp_path / f"out_{name}"
-    assert main(["run", str(folder), "--out", str(out), "--quiet"]) == code
-    return out
 
 
 @pytest.fixture(scope="module")
