@@ -25,9 +25,11 @@ class Cell:
 
 @dataclass(slots=True)
 class Table:
-    """One table (or run of loose text) in document order; rows and columns are 0-based."""
+    """One table (or run of loose text) in document order; rows and columns are 0-based.
+    `loose`: text printed outside any table (titles, year lines, captions), one cell per row."""
 
     cells: list[Cell] = field(default_factory=list)
+    loose: bool = False
 
     def rows(self) -> list[list[Cell]]:
         """Cells grouped by the row they start in, each row sorted by column."""

@@ -22,7 +22,7 @@ _MAX_COLSPAN = 1000
 def text_table(lines: list[str]) -> Table:
     """Text outside tables (a title, a year line): one row of one cell per non-blank line."""
     kept = [line for line in lines if line.strip()]
-    return Table([Cell(text=line.strip(), row=r, col=0) for r, line in enumerate(kept)])
+    return Table([Cell(text=line.strip(), row=r, col=0) for r, line in enumerate(kept)], loose=True)
 
 
 def place_cells(rows: list[list[DeclaredCell]]) -> Table:

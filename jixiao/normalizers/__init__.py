@@ -33,6 +33,8 @@ def normalize(grid: Grid) -> Normalized:
         form.project.extractor = grid.extractor
         if form.project.year is None:
             form.project.year = shared_year if item.titled else previous_year
+        if form.project.year is None and item.unsure_preamble and "unreadable_cell" not in form.project.issues:
+            form.project.issues.append("unreadable_cell")  # the year may be in the line that could not be read
         previous_year = form.project.year
         result.forms.append(form)
         result.unmapped_headers.extend(item.unmapped_headers)

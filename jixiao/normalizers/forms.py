@@ -85,10 +85,13 @@ def _line_text(row: Row) -> str | None:
 
 
 def _is_preamble(row: Row) -> bool:
+    """A title or year line; or a short line that could not be read at all, which above a
+    form is most likely one of them."""
     text = _line_text(row)
     if text is None:
         return False
-    return bool(_TITLE.match(text)) or (len(text) <= _MAX_YEAR_LINE and parse_year(text) is not None)
+    return bool(_TITLE.match(text)) or (len(text) <= _MAX_YEAR_LINE and parse_year(text) is not None) or all(
+        c.unsure for c in row.printed())
 
 
 def _is_info_line(row: Row) -> bool:
@@ -180,6 +183,8 @@ class ParsedForm:
     has_budget: bool
     is_form: bool
     titled: bool = False
+    # A title or year line above the form that could not be read (OCR, glyphs without Unicode).
+    unsure_preamble: bool = False
     strays: list[Total] = field(default_factory=list)
     unmapped_headers: list[str] = field(default_factory=list)
 
@@ -214,6 +219,10 @@ class _Goals:
             self.open = self.awaiting_texts = False
             return
         labelled = any(lab in _GOAL_LABELS for lab in labels)
+        if not labelled and row.loose:
+            # A heading between tables ("绩效指标完成情况") is no goal text.
+            self.open = self.awaiting_texts = False
+            return
         if not labelled and not (self.awaiting_texts if closed else self.open):
             return
         texts: list[RCell] = []
@@ -342,9 +351,11 @@ def parse_form(span: FormSpan) -> ParsedForm:
     has_budget = any(b.label == "budget_total" for b in budget)
     # A 项目名称 cell in some other table (a list of projects) anchors no form.
     is_form = reader is not None or bool(budget_rows)
-    titled = any(_TITLE.match(_row_text(row)) for row in span.preamble[-_MAX_PREAMBLE_ROWS:])
-    return ParsedForm(form=form, has_budget=has_budget, is_form=is_form, titled=titled, strays=strays,
-                      unmapped_headers=unmapped)
+    near = span.preamble[-_MAX_PREAMBLE_ROWS:]
+    titled = any(_TITLE.match(_row_text(row)) for row in near)
+    unsure_preamble = any(c.unsure for row in near if _line_text(row) is not None for c in row.printed())
+    return ParsedForm(form=form, has_budget=has_budget, is_form=is_form, titled=titled,
+                      unsure_preamble=unsure_preamble, strays=strays, unmapped_headers=unmapped)
 
 
 def _unmapped_budget_header(cell: RCell, header: list[tuple[str, RCell]]) -> bool:

@@ -31,6 +31,7 @@ class RCell:
 class Row:
     index: int
     cells: tuple[RCell, ...]
+    loose: bool = False  # a line printed outside any table
 
     def printed(self) -> list[RCell]:
         return [c for c in self.cells if not c.blank]
@@ -53,7 +54,7 @@ def row_stream(grid: Grid) -> list[Row]:
                       confidence=c.confidence, page=c.page, unsure=c.confidence < grid.min_confidence)
                 for c in cells
             )
-            rows.append(Row(index=0, cells=rcells))
+            rows.append(Row(index=0, cells=rcells, loose=table.loose))
     _join_labels_cut_by_page_breaks(rows)
     printed = [row for row in rows if any(not rc.blank for rc in row.cells)]
     return [replace(row, index=k) for k, row in enumerate(printed)]

@@ -72,11 +72,11 @@ def read_page(page: PageImage, engine: Engine) -> list[Table]:
             loose.append(_cell(slots[0], page, clean.skew_deg, clean.gray.shape, row=len(loose), sep=" "))
             continue
         if loose:
-            tables.append(Table(loose))
+            tables.append(Table(loose, loose=True))
             loose = []
         tables.append(Table([_cell(s, page, clean.skew_deg, clean.gray.shape) for s in slots]))
     if loose:
-        tables.append(Table(loose))
+        tables.append(Table(loose, loose=True))
     return tables
 
 

@@ -8,6 +8,7 @@ with a reason naming the pages and why.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from io import BytesIO
 
@@ -18,11 +19,16 @@ from pdfminer.psexceptions import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
 from jixiao.extractors.errors import ExtractError
+from jixiao.extractors.pdf.chars import ActualText
 from jixiao.extractors.pdf.flow import assemble
 from jixiao.extractors.pdf.ink import Ink
 from jixiao.extractors.pdf.page import PageLayout, read_page
 from jixiao.extractors.pdf.textlayer import PageRoute, route_pages
 from jixiao.grid import Grid, Table
+
+# pdfminer warns about every font quirk it works around ("Could not get FontBBox …"),
+# which would flood a run's output; what matters reaches the manifest as an error.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 # The OCR route's seam: (the file's bytes, 1-based page numbers) -> those pages'
 # tables, each cell with its page and bbox set.
@@ -119,12 +125,13 @@ def _read_text_pages(data: bytes, numbers: list[int]) -> list[PageLayout]:
     if not numbers:
         return []
     layouts = []
+    actual = ActualText(data)
     try:
         with pdfplumber.open(BytesIO(data)) as pdf:
             for number in numbers:
                 page = pdf.pages[number - 1]
                 try:
-                    layouts.append(read_page(page, number))
+                    layouts.append(read_page(page, number, actual))
                 finally:
                     page.close()
     except PdfminerException as exc:
@@ -133,6 +140,8 @@ def _read_text_pages(data: bytes, numbers: list[int]) -> list[PageLayout]:
         raise ExtractError(f"damaged PDF, its text layer cannot be read: {exc}") from exc
     except PSException as exc:
         raise ExtractError(f"damaged PDF, its text layer cannot be read: {exc}") from exc
+    finally:
+        actual.close()
     return layouts
 
 

@@ -15,13 +15,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from jixiao.extractors.pdf.chars import UNMAPPED_CHAR
 from jixiao.extractors.pdf.furniture import repeated_lines, without_page_numbers
 from jixiao.extractors.pdf.lattice import PageTable, PdfCell, cluster_edges, edge_index
-from jixiao.extractors.pdf.lines import TextLine
-from jixiao.extractors.pdf.page import UNMAPPED_CHAR, PageLayout
+from jixiao.extractors.pdf.lines import TextLine, is_wide
+from jixiao.extractors.pdf.page import PageLayout
 from jixiao.extractors.pdf.wrap import wrapped
 from jixiao.grid import Cell, Table
 
+# A cell's confidence when its text layer misses some of its glyphs: below any usual threshold.
+_UNSURE = 0.5
+# A right-hand part printed on a later page has at least this many rows.
+_MIN_SIDE_ROWS = 3
 # Outer edges of two parts of one table agree within this many points.
 _SAME_EDGE = 3.0
 # A cell is filled to its bottom when the space below its last line is within this share
@@ -38,6 +43,7 @@ Block = PageTable | list[TextLine]
 def assemble(pages: list[PageLayout], visible: Callable[[int, TextLine], bool]) -> list[Table]:
     """Every page's blocks as grid tables, in document order. `visible(page, line)` tells
     whether a line of the text layer is drawn at all."""
+    _join_side_parts(pages)
     blocks: list[tuple[int, Block]] = []
     for page in pages:
         blocks.extend((page.number, block) for block in _page_blocks(page))
@@ -53,6 +59,41 @@ def assemble(pages: list[PageLayout], visible: Callable[[int, TextLine], bool]) 
         if table.cells:
             tables.append(table)
     return tables
+
+
+def _join_side_parts(pages: list[PageLayout]) -> None:
+    """A spreadsheet printed without fitting its width prints the columns that did not fit
+    on a later page, beside the same rows. A table there with the row edges of an earlier
+    table is that table's right-hand part, unless its first column repeats the earlier
+    table's (the next form of one template can have the same rows)."""
+    open_tables: list[PageTable] = []
+    for page in pages:
+        for table in list(page.tables):
+            left = next((t for t in open_tables if t.page < table.page and _same_rows(t, table)
+                         and not _same_first_column(t, table)), None)
+            if left is None:
+                open_tables.append(table)
+                continue
+            shift = left.bbox[2] - table.bbox[0]
+            for cell in table.cells:
+                cell.page, cell.shift = table.page, shift
+            left.cells.extend(table.cells)
+            left.xs = left.xs + [x + shift for x in table.xs[1:]]
+            left.bbox = (left.bbox[0], left.bbox[1], table.bbox[2] + shift, left.bbox[3])
+            page.tables.remove(table)
+
+
+def _same_rows(left: PageTable, right: PageTable) -> bool:
+    return len(left.ys) == len(right.ys) > _MIN_SIDE_ROWS and all(
+        abs(a - b) <= _SAME_EDGE for a, b in zip(left.ys, right.ys, strict=True))
+
+
+def _same_first_column(left: PageTable, right: PageTable) -> bool:
+    def first(table: PageTable) -> dict[int, str]:
+        return {c.row: c.text for c in table.cells if c.col == 0 and c.text}
+
+    a, b = first(left), first(right)
+    return sum(1 for row, text in b.items() if a.get(row) == text) * 2 >= max(len(b), 1)
 
 
 def _page_blocks(page: PageLayout) -> list[Block]:
@@ -237,30 +278,43 @@ def _overflows(head: PdfCell, tail: PdfCell, padding: float) -> bool:
 
 
 def _col(cell: PdfCell, xs: list[float]) -> int:
-    return edge_index(xs, cell.bbox[0])
+    return edge_index(xs, cell.bbox[0] + cell.shift)
 
 
 def _colspan(cell: PdfCell, xs: list[float]) -> int:
-    return max(1, edge_index(xs, cell.bbox[2]) - _col(cell, xs))
+    return max(1, edge_index(xs, cell.bbox[2] + cell.shift) - _col(cell, xs))
 
 
 def _table_cells(part: PageTable, chain: _Chain) -> Table:
     return Table(cells=[
         Cell(text=(text := cell.text), row=cell.row, col=_col(cell, chain.xs), rowspan=cell.rowspan,
-             colspan=_colspan(cell, chain.xs), page=part.page, bbox=_rounded(cell.bbox), confidence=_confidence(text))
+             colspan=_colspan(cell, chain.xs), page=cell.page or part.page, bbox=_rounded(cell.bbox),
+             confidence=_confidence(text))
         for cell in part.cells
     ])
 
 
 def _confidence(text: str) -> float:
-    """The share of the text's characters that the text layer maps to Unicode."""
+    """1.0 for text the layer maps whole. Glyphs it cannot map (U+FFFD), or a Latin-1
+    symbol standing alone among Chinese characters (what a font with a partial Unicode
+    map gives for the glyphs it misses: 标 as "±", 率 as "¡"), make the text wrong however
+    long it is: at most 0.5, lower the more is missing."""
     printed = sum(1 for ch in text if not ch.isspace())
-    return 1.0 - text.count(UNMAPPED_CHAR) / printed if printed else 1.0
+    missing = sum(1 for k, ch in enumerate(text) if ch == UNMAPPED_CHAR or _stray_latin1(text, k))
+    return min(_UNSURE, 1.0 - missing / printed) if missing else 1.0
+
+
+def _stray_latin1(text: str, k: int) -> bool:
+    if not "\u00a1" <= text[k] <= "\u00ff":
+        return False
+    sides = [text[k - 1] if k > 0 else "", text[k + 1] if k + 1 < len(text) else ""]
+    wide = [bool(ch) and is_wide(ch) for ch in sides]
+    return any(wide) and all(w or not ch.strip() for ch, w in zip(sides, wide, strict=True))
 
 
 def _text_table(lines: list[TextLine], page_number: int) -> Table:
     """Loose text: one cell per line, in reading order."""
-    return Table(cells=[
+    return Table(loose=True, cells=[
         Cell(text=line.text, row=k, col=0, page=page_number,
              bbox=_rounded((line.x0, line.top, line.x1, line.bottom)), confidence=_confidence(line.text))
         for k, line in enumerate(lines)

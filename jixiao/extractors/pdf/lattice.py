@@ -35,6 +35,10 @@ class PdfCell:
     colspan: int
     lines: list[TextLine] = field(default_factory=list)
     padding: float = 0.0
+    # A cell of a table's right-hand part printed on a later page: that page, and how far
+    # right of its printed place the cell stands in the whole table.
+    page: int | None = None
+    shift: float = 0.0
 
     @property
     def inner_width(self) -> float:
