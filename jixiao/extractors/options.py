@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 OCR_ENGINES = ("rapidocr", "fast", "paddleocr")
@@ -13,13 +13,49 @@ DEFAULT_OCR_MIN_CONFIDENCE = 0.8
 
 
 @dataclass(frozen=True, slots=True)
+class Limits:
+    """What one file may cost before it fails with category `limit`.
+
+    The extractors enforce pages, unpacked bytes and pixels; the run enforces
+    the file size before reading, and time and memory around each file.
+    """
+
+    max_file_mb: float = 512.0
+    max_pages: int = 500
+    # Uncompressed bytes of a zip container (.docx, .xlsx), declared or actual.
+    max_unpacked_mb: float = 1024.0
+    # Pixels of one image or rendered page.
+    max_pixels: int = 178_956_970
+    time_limit_s: float = 600.0
+    memory_mb: int = 4096
+
+    def __post_init__(self) -> None:
+        for name in ("max_file_mb", "max_pages", "max_unpacked_mb", "max_pixels", "time_limit_s", "memory_mb"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"limit {name} must be more than 0")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Limits:
+        """JIXIAO_MAX_FILE_MB, JIXIAO_MAX_PAGES, JIXIAO_MAX_UNPACKED_MB, JIXIAO_MAX_PIXELS,
+        JIXIAO_TIME_LIMIT_S, JIXIAO_MEMORY_MB, where set."""
+        values: dict[str, float | int] = {}
+        for f in fields(cls):
+            text = environ.get(f"JIXIAO_{f.name.upper()}")
+            if text:
+                values[f.name] = int(text) if f.type in (int, "int") else float(text)
+        return cls(**values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
 class ExtractOptions:
     """`ocr_engine`: one of OCR_ENGINES; `ocr_models`: a PaddleX recognition model folder
-    for the paddleocr engine; `ocr_min_confidence`: cells read with less are flagged."""
+    for the paddleocr engine; `ocr_min_confidence`: cells read with less are flagged;
+    `limits`: what one file may cost."""
 
     ocr_engine: str = DEFAULT_OCR_ENGINE
     ocr_models: Path | None = None
     ocr_min_confidence: float = DEFAULT_OCR_MIN_CONFIDENCE
+    limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
         if self.ocr_engine not in OCR_ENGINES:
@@ -36,4 +72,5 @@ class ExtractOptions:
             ocr_engine=environ.get("JIXIAO_OCR_ENGINE", DEFAULT_OCR_ENGINE),
             ocr_models=Path(models) if models else None,
             ocr_min_confidence=float(confidence) if confidence else DEFAULT_OCR_MIN_CONFIDENCE,
+            limits=Limits.from_env(environ),
         )
