@@ -168,7 +168,7 @@ def test_a_password_protected_document_fails_clearly(original: bytes, tmp_path: 
     out = tmp_path / "out"
     assert main(["run", str(folder), "--out", str(out), "--quiet"]) == 1
     files = pd.read_parquet(out / "files")
-    assert list(files.status) == ["failed"] and list(files.error) == ["password-protected Office document"]
+    assert list(files.status) == ["failed"] and list(files.error) == ["sniff/unsupported: password-protected Office document"]
 
 
 def _cells_of(runs: list[str]) -> list[str]:

@@ -23,6 +23,7 @@ from jixiao.pipeline.ingest import RetryPolicy
 from jixiao.pipeline.lock import LockHeld, OutLock, lock_path
 from jixiao.pipeline.parallel import WORKER_DIED, BatchPool
 from jixiao.pipeline.plan import make_batches, plan_run
+from jixiao.pipeline.process import process_file
 from jixiao.pipeline.run import rerun_failed, run
 from jixiao.pipeline.state import load_state
 from jixiao.pipeline.writer import part_name
@@ -74,7 +75,7 @@ def test_an_unchanged_rerun_reads_no_file(corpus: tuple[Path, dict[str, CorpusFi
     out = tmp_path / "out"
     run([inbox], out)
     before = parts(out)
-    monkeypatch.setattr(ingest_module, "process_file", lambda *a, **k: pytest.fail("a file was read again"))
+    monkeypatch.setattr(ingest_module, "read_isolated", lambda *a, **k: pytest.fail("a file was read again"))
     summary = run([inbox], out)
     assert summary.statuses == {"skipped_unchanged": len(files)}
     second = manifest(out, summary.run_id)
@@ -144,7 +145,7 @@ def test_rerun_failed_reads_only_the_failed_files(corpus: tuple[Path, dict[str, 
     capsys.readouterr()
     assert main(["status", "--out", str(out)]) == 1
     listed = capsys.readouterr().out
-    assert f"failed (1):\n  {broken}: not text" in listed and f"ok {len(files) - 1}" in listed
+    assert f"failed (1):\n  {broken}: extract/unsupported: not text" in listed and f"ok {len(files) - 1}" in listed
 
     (inbox / broken).write_bytes(good)
     summary = rerun_failed(out)
@@ -185,7 +186,7 @@ def test_a_file_that_never_settles_fails_without_rows(corpus: tuple[Path, dict[s
     monkeypatch.setattr(ingest_module, "look", lambda path: (next(grown), 0) if path.endswith(growing)
                         else real_look(path))
     summary = run([inbox], tmp_path / "out", policy=NO_WAIT)
-    assert summary.failures == [(growing, "still being written: it changed between looks 3 times")]
+    assert summary.failures == [(growing, "sniff/transient: still being written: it changed between looks 3 times")]
     assert growing not in set(rows(tmp_path / "out", "projects").source_path)
 
 
@@ -204,6 +205,8 @@ def test_transient_extractor_failures_are_retried_bad_files_are_not(corpus: tupl
         return real(data, options)
 
     monkeypatch.setitem(EXTRACTORS, "txt", flaky)
+    # Read in this process, where the flaky extractor is patched in, not in the reading child.
+    monkeypatch.setattr(ingest_module, "read_isolated", process_file)
     summary = run([inbox], tmp_path / "out", policy=NO_WAIT)
     assert summary.statuses == {"ok": len(files), "failed": 1}
     assert calls.count(True) == 1  # the junk file: read once, no retry

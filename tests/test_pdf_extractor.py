@@ -254,7 +254,7 @@ def test_encrypted_pdfs(corpus_pdf: Path, tmp_path: Path) -> None:
     assert files.loc["open.pdf", "status"] == files.loc["rc4.pdf", "status"] == "ok"
     assert files.loc["open.pdf", "forms"] == files.loc["rc4.pdf", "forms"] == 3
     assert files.loc["locked.pdf", "status"] == "failed"
-    assert files.loc["locked.pdf", "error"] == "encrypted PDF: a password is needed to open it"
+    assert files.loc["locked.pdf", "error"] == "extract/unsupported: encrypted PDF: a password is needed to open it"
     assert files.loc["locked.pdf", "source_format"] == "pdf"
 
 
@@ -268,5 +268,5 @@ def test_damaged_pdfs_fail_with_a_reason(corpus_pdf: Path, tmp_path: Path) -> No
     assert main(["run", str(tmp_path / "in"), "--out", str(out), "--quiet"]) == 1
     files = pd.read_parquet(out / "files")
     assert set(files["status"]) == {"failed"}
-    assert all(e.startswith("damaged PDF") and "\n" not in e for e in files["error"])
+    assert all(e.startswith("extract/bad_input: damaged PDF") and "\n" not in e for e in files["error"])
     assert not (out / "logs").exists()  # a clear failure, not an extractor crash

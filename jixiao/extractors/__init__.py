@@ -5,7 +5,7 @@ from collections.abc import Callable
 from functools import partial
 
 from jixiao.extractors.docx import extract_docx
-from jixiao.extractors.errors import ExtractError
+from jixiao.extractors.errors import UNSUPPORTED, ExtractError
 from jixiao.extractors.html import extract_html
 from jixiao.extractors.legacy import extract_doc, extract_rtf
 from jixiao.extractors.mht import extract_mht
@@ -36,7 +36,8 @@ EXTRACTORS: dict[str, Extractor] = {
     "image": extract_image,
 }
 
-_UNREAD = {
+# Formats the sniffer recognises that no extractor reads, and why.
+UNREAD_FORMATS = {
     "encrypted": "password-protected Office document",
     "ole2": "a legacy Office file that is neither a Word document nor an Excel workbook, or is damaged",
     "zip": "a zip archive that is not a Word or Excel document",
@@ -49,7 +50,7 @@ def extract(fmt: str, data: bytes, options: ExtractOptions | None = None) -> Gri
         return Grid(source_format="txt", extractor="txt")
     extractor = EXTRACTORS.get(fmt)
     if extractor is None:
-        raise ExtractError(_UNREAD.get(fmt, f"no extractor for {fmt} content yet"), "unsupported")
+        raise ExtractError(UNREAD_FORMATS.get(fmt, f"no extractor for {fmt} content yet"), UNSUPPORTED)
     options = options or ExtractOptions.from_env()
     grid = extractor(data, options)
     # Cells read with less confidence (OCR, glyphs a text layer cannot map) are flagged, never trusted.
@@ -57,4 +58,4 @@ def extract(fmt: str, data: bytes, options: ExtractOptions | None = None) -> Gri
     return grid
 
 
-__all__ = ["EXTRACTORS", "ExtractError", "ExtractOptions", "extract", "sniff_format"]
+__all__ = ["EXTRACTORS", "UNREAD_FORMATS", "ExtractError", "ExtractOptions", "extract", "sniff_format"]

@@ -26,7 +26,7 @@ class Limits:
     max_unpacked_mb: float = 1024.0
     # Pixels of one image or rendered page.
     max_pixels: int = 178_956_970
-    time_limit_s: float = 600.0
+    time_limit_s: float = 1800.0
     memory_mb: int = 4096
 
     def __post_init__(self) -> None:

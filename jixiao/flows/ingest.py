@@ -26,11 +26,14 @@ from prefect.utilities.annotations import quote
 from rich.console import Console
 
 from jixiao.extractors import ExtractOptions
-from jixiao.pipeline.finish import RunSummary, finish_run
+from jixiao.extractors.errors import EXTRACT, INTERNAL
+from jixiao.pipeline.finish import COMMIT_INTERVAL_S, RunCommit, RunSummary
 from jixiao.pipeline.ingest import Job, Outcome, RetryPolicy, ingest_batch
 from jixiao.pipeline.lock import OutLock
 from jixiao.pipeline.parallel import BatchPool
 from jixiao.pipeline.plan import Plan, make_batches, plan_rerun_failed, plan_run
+from jixiao.pipeline.process import failure_line
+from jixiao.pipeline.store import OutputError, Store
 
 Hooks = tuple[Callable[[int], None] | None, Callable[[Outcome], None] | None]
 # Progress callbacks of the CLI that called the flow in this process; not flow
@@ -89,10 +92,10 @@ class BatchOutcomes(list[Outcome]):
 
 
 @task(name="ingest-batch", task_run_name="ingest {label}", **_TASK_OPTIONS)
-def ingest_files(batch: list[Job], out: str, options: ExtractOptions | None, policy: RetryPolicy,
+def ingest_files(batch: list[Job], stage: str, options: ExtractOptions | None, policy: RetryPolicy,
                  pool: BatchPool | None, label: str) -> list[Outcome] | State:
-    """Read, normalise and write the parts of each file of the batch; a bad file fails this task, not the flow."""
-    outcomes = BatchOutcomes(pool.run(batch) if pool is not None else ingest_batch(batch, out, options, policy))
+    """Read, normalise and stage the parts of each file of the batch; a bad file fails this task, not the flow."""
+    outcomes = BatchOutcomes(pool.run(batch) if pool is not None else ingest_batch(batch, stage, options, policy))
     logger = get_run_logger()
     for outcome in outcomes:
         (logger.error if outcome.status == "failed" else logger.info)(_log_line(outcome))
@@ -105,9 +108,9 @@ def ingest_files(batch: list[Job], out: str, options: ExtractOptions | None, pol
 
 
 @task(name="finish", **_TASK_OPTIONS)
-def finish(plan: Plan, outcomes: list[Outcome], keep_removed: bool) -> RunSummary:
-    """Write the run's manifest rows, update OUT's state, drop removed files' rows, sum up."""
-    summary = finish_run(plan, outcomes, keep_removed=keep_removed)
+def finish(plan: Plan, commit: RunCommit) -> RunSummary:
+    """The run's last commit: manifest rows, parts, OUT's state, removed files' rows dropped; sum up."""
+    summary = commit.finish()
     logger = get_run_logger()
     for line in summary.lines():
         logger.info(line)
@@ -121,7 +124,7 @@ def finish(plan: Plan, outcomes: list[Outcome], keep_removed: bool) -> RunSummar
 
 
 @contextlib.contextmanager
-def _batch_runner(workers: int, dask_address: str | None, out: str, options: ExtractOptions | None,
+def _batch_runner(workers: int, dask_address: str | None, stage: str, options: ExtractOptions | None,
                   policy: RetryPolicy) -> Iterator[tuple[TaskRunner[Any], BatchPool | None, int]]:
     """Where batch tasks run, and how many run at once."""
     if dask_address:
@@ -137,7 +140,7 @@ def _batch_runner(workers: int, dask_address: str | None, out: str, options: Ext
         if workers == 1:
             yield runner, None, 1
         else:
-            with BatchPool(workers, out, options, policy) as pool:
+            with BatchPool(workers, stage, options, policy) as pool:
                 yield runner, pool, workers
 
 
@@ -145,42 +148,53 @@ def _outcomes(future: PrefectFuture[Any], batch: list[Job]) -> list[Outcome]:
     result = future.result(raise_on_failure=False)
     if isinstance(result, list):
         return result
+    if isinstance(result, OutputError):
+        raise result  # OUT cannot be written: the run stops, the last commit stays
     # The task itself crashed (e.g. a Dask worker lost for good): its files failed.
-    reason = f"its task crashed: {result}"
-    return [Outcome(job.source_path, job.path, "failed", reason[:500], None, None, 0.0) for job in batch]
+    reason = failure_line(EXTRACT, INTERNAL, f"its task crashed: {result}")
+    return [Outcome(job.source_path, job.path, "failed", reason, None, None, 0.0) for job in batch]
 
 
 @flow(name="jixiao-ingest", persist_result=False)
 def ingest(inputs: list[str], out: str, rerun_failed: bool = False, keep_removed: bool = False,
            force: bool = False, workers: int = 1, dask_address: str | None = None,
-           batch_size: int | None = None, options: ExtractOptions | None = None) -> RunSummary:
+           batch_size: int | None = None, options: ExtractOptions | None = None,
+           commit_interval_s: float = COMMIT_INTERVAL_S) -> RunSummary:
     """Read every new or changed file under `inputs` (or, with `rerun_failed`, only the files whose last
     status is failed) into the datasets under `out`."""
     on_start, on_file = _hooks
     policy = RetryPolicy()
     with OutLock(Path(out)):
+        store = Store(Path(out))
+        store.prepare()
         plan = discover_files(inputs, out, rerun_failed, force)
         if on_start:
             on_start(plan.files)
         if on_file:
             for outcome in plan.settled:
                 on_file(outcome)
-        outcomes: list[Outcome] = []
-        with _batch_runner(workers, dask_address, out, options, policy) as (runner, pool, parallel):
-            batches = make_batches(plan.jobs, parallel, batch_size)
-            futures = {
-                runner.submit(ingest_files, {"batch": batch, "out": out, "options": options, "policy": policy,
-                                             "pool": pool, "label": _label(k, len(batches), batch)}): batch
-                for k, batch in enumerate(batches)
-            }
-            for future in as_completed(list(futures)):
-                done = _outcomes(future, futures[future])
-                outcomes += done
-                if on_file:
-                    for outcome in done:
-                        on_file(outcome)
-        # quote(): Prefect would otherwise walk every object of these large collections.
-        return finish(quote(plan), quote(outcomes), keep_removed)
+        stage = str(store.staging(plan.run_id))
+        commit = RunCommit(plan, keep_removed=keep_removed, interval_s=commit_interval_s)
+        try:
+            with _batch_runner(workers, dask_address, stage, options, policy) as (runner, pool, parallel):
+                batches = make_batches(plan.jobs, parallel, batch_size)
+                futures = {
+                    runner.submit(ingest_files, {"batch": batch, "stage": stage, "options": options,
+                                                 "policy": policy, "pool": pool,
+                                                 "label": _label(k, len(batches), batch)}): batch
+                    for k, batch in enumerate(batches)
+                }
+                for future in as_completed(list(futures)):
+                    done = _outcomes(future, futures[future])
+                    commit.add(done)
+                    if on_file:
+                        for outcome in done:
+                            on_file(outcome)
+            # quote(): Prefect would otherwise walk every object of these large collections.
+            return finish(quote(plan), quote(commit))
+        except BaseException:
+            commit.abandon()
+            raise
 
 
 def _label(index: int, total: int, batch: list[Job]) -> str:
@@ -190,7 +204,8 @@ def _label(index: int, total: int, batch: list[Job]) -> str:
 
 def run_flow(inputs: list[Path], out: Path, *, rerun_failed: bool = False, keep_removed: bool = False,
              force: bool = False, workers: int = 1, dask_address: str | None = None, batch_size: int | None = None,
-             options: ExtractOptions | None = None, on_start: Callable[[int], None] | None = None,
+             options: ExtractOptions | None = None, commit_interval_s: float = COMMIT_INTERVAL_S,
+             on_start: Callable[[int], None] | None = None,
              on_file: Callable[[Outcome], None] | None = None) -> RunSummary:
     """Run the flow in this process, against PREFECT_API_URL or else a temporary local server."""
     global _hooks
@@ -198,7 +213,8 @@ def run_flow(inputs: list[Path], out: Path, *, rerun_failed: bool = False, keep_
     try:
         return ingest(inputs=[os.path.abspath(p) for p in inputs], out=os.path.abspath(out),
                       rerun_failed=rerun_failed, keep_removed=keep_removed, force=force, workers=workers,
-                      dask_address=dask_address, batch_size=batch_size, options=options)
+                      dask_address=dask_address, batch_size=batch_size, options=options,
+                      commit_interval_s=commit_interval_s)
     finally:
         _hooks = (None, None)
 

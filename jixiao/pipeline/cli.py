@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -17,16 +18,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from jixiao import __version__
-from jixiao.extractors.options import OCR_ENGINES, ExtractOptions
-from jixiao.pipeline.finish import STATUSES, RunSummary
+from jixiao.extractors.options import OCR_ENGINES, ExtractOptions, Limits
+from jixiao.pipeline.finish import COMMIT_INTERVAL_S, STATUSES, RunSummary
 from jixiao.pipeline.ingest import Outcome
 from jixiao.pipeline.lock import LockHeld, OutLock
 from jixiao.pipeline.run import rerun_failed, run
 from jixiao.pipeline.state import load_state
-from jixiao.pipeline.writer import DatasetWriter
+from jixiao.pipeline.store import OutputError
 
 EXIT_USAGE = 2
 EXIT_LOCKED = 3
+EXIT_OUTPUT = 4
 
 Hooks = tuple[Callable[[int], None] | None, Callable[[Outcome], None] | None]
 
@@ -47,6 +49,9 @@ def _add_execution(cmd: argparse.ArgumentParser) -> None:
                      help="run as a Prefect flow (a server at PREFECT_API_URL, else a temporary local one)")
     cmd.add_argument("--dask-address", metavar="tcp://HOST:PORT",
                      help="run the batches on this existing Dask cluster (implies --prefect)")
+    cmd.add_argument("--commit-interval", type=float, default=COMMIT_INTERVAL_S, metavar="S",
+                     help="make what has been read visible in OUT every S seconds, so a run that is killed "
+                     f"loses at most that much work (default {COMMIT_INTERVAL_S:g}; 0: after every batch)")
     cmd.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     cmd.add_argument("--quiet", action="store_true", help="print nothing but the files that failed")
     ocr = cmd.add_argument_group("OCR (scanned PDFs and images)")
@@ -57,15 +62,28 @@ def _add_execution(cmd: argparse.ArgumentParser) -> None:
                      "holding them) [env JIXIAO_OCR_MODELS]")
     ocr.add_argument("--ocr-min-confidence", type=float, metavar="X", help="cells read with less confidence "
                      "(0..1) are flagged unreadable_cell [env JIXIAO_OCR_MIN_CONFIDENCE, default 0.8]")
+    limits = cmd.add_argument_group("limits per file (a file over one fails with category limit)")
+    defaults = Limits()
+    limits.add_argument("--time-limit", type=float, metavar="S", help="seconds to read one file "
+                        f"[env JIXIAO_TIME_LIMIT_S, default {defaults.time_limit_s:g}]")
+    limits.add_argument("--memory-limit", type=int, metavar="MB", help="memory to read one file "
+                        f"[env JIXIAO_MEMORY_MB, default {defaults.memory_mb}]")
+    limits.add_argument("--max-file-mb", type=float, metavar="MB", help="size of one file "
+                        f"[env JIXIAO_MAX_FILE_MB, default {defaults.max_file_mb:g}]")
+    limits.add_argument("--max-pages", type=int, metavar="N", help="pages of one PDF "
+                        f"[env JIXIAO_MAX_PAGES, default {defaults.max_pages}]")
 
 
 def extract_options(args: argparse.Namespace) -> ExtractOptions:
     """Options from the command line, falling back to the environment, then to the defaults."""
     env = ExtractOptions.from_env()
+    given = {"time_limit_s": args.time_limit, "memory_mb": args.memory_limit, "max_file_mb": args.max_file_mb,
+             "max_pages": args.max_pages}
     return ExtractOptions(
         ocr_engine=args.ocr_engine or env.ocr_engine,
         ocr_models=args.ocr_models or env.ocr_models,
         ocr_min_confidence=env.ocr_min_confidence if args.ocr_min_confidence is None else args.ocr_min_confidence,
+        limits=dataclasses.replace(env.limits, **{k: v for k, v in given.items() if v is not None}),
     )
 
 
@@ -79,7 +97,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Read every file under the inputs (folders are walked recursively) that OUT does not "
         "already hold as it is now, and write the projects, indicators and files datasets under OUT. "
         "Exit 0 when every file is ok, unchanged or holds no form, 1 when some failed (all others are "
-        "still written), 2 on a usage error, 3 when another run is writing OUT.",
+        "still written), 2 on a usage error, 3 when another run is writing OUT, 4 when OUT cannot be "
+        "written (a full disk; what earlier runs wrote stays intact).",
     )
     run_cmd.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="a file or a folder")
     run_cmd.add_argument("--out", required=True, type=Path, metavar="OUT", help="output folder")
@@ -136,7 +155,7 @@ def _progress(show: bool, err: Console) -> Iterator[Hooks]:
 def _check_out(out: Path, err: Console, create: bool) -> int | None:
     try:
         if create:
-            DatasetWriter(out)
+            out.mkdir(parents=True, exist_ok=True)
         elif not (out / "files").is_dir():
             raise NotADirectoryError(f"no jixiao output at {out}")
     except OSError as exc:
@@ -155,7 +174,7 @@ def _check_out(out: Path, err: Console, create: bool) -> int | None:
 def _execute(args: argparse.Namespace, options: ExtractOptions, hooks: Hooks, err: Console) -> RunSummary:
     on_start, on_file = hooks
     common = {"workers": args.workers, "batch_size": args.batch_size, "on_start": on_start, "on_file": on_file,
-              "options": options}
+              "options": options, "commit_interval_s": args.commit_interval}
     if args.prefect or args.dask_address:
         from jixiao.flows import run_flow, show_logs_on  # Prefect is imported only on this path
 
@@ -204,6 +223,10 @@ def _run_command(args: argparse.Namespace, err: Console) -> int:
     except LockHeld as exc:
         err.print(f"jixiao: {exc}", markup=False)
         return EXIT_LOCKED
+    except OutputError as exc:
+        err.print(f"jixiao: {exc}; the datasets as last committed are intact, run again once OUT can be "
+                  "written", markup=False)
+        return EXIT_OUTPUT
 
     if not args.quiet:
         print_summary(summary, Console())

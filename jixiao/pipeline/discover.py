@@ -10,6 +10,9 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from jixiao.extractors.errors import BAD_INPUT, SNIFF, UNSUPPORTED
+from jixiao.pipeline.process import failure_line
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -17,6 +20,8 @@ class Source:
     source_path: str  # relative to the input root, "/"-separated
     size: int
     mtime_ns: int
+    # Why the entry is not read at all (a link out of the input, a FIFO), as a manifest error line.
+    refused: str | None = None
 
 
 def _skipped(name: str) -> bool:
@@ -25,36 +30,66 @@ def _skipped(name: str) -> bool:
 
 
 def _walk(root: str) -> list[tuple[str, str]]:
-    """(absolute path, relative path) of the entries under root, folders in name order, depth first."""
+    """(absolute path, relative path) of the entries under root, folders in name order, depth first.
+
+    Links to folders are not followed (a link loop cannot trap the walk) but are listed, so that one
+    pointing out of the input is reported rather than silently passed over.
+    """
     found: list[tuple[str, str]] = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not _skipped(d))
         rel = os.path.relpath(dirpath, root)
         prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-        found.extend((os.path.join(dirpath, f), prefix + f) for f in sorted(filenames) if not _skipped(f))
+        kept = sorted(d for d in dirnames if not _skipped(d))
+        dirnames[:] = [d for d in kept if not os.path.islink(os.path.join(dirpath, d))]
+        links = [d for d in kept if d not in dirnames]
+        names = sorted([*(f for f in filenames if not _skipped(f)), *links])
+        found.extend((os.path.join(dirpath, f), prefix + f) for f in names)
     return found
+
+
+def _refusal(path: str, root: str | None, st: os.stat_result | None) -> str | None:
+    """Why an entry is not read, or None for a regular file inside the input."""
+    if st is None:
+        return failure_line(SNIFF, BAD_INPUT, "a broken link, or a link loop")
+    if root is not None and os.path.islink(path):
+        real_root = os.path.realpath(root)
+        if os.path.commonpath([real_root, os.path.realpath(path)]) != real_root:
+            return failure_line(SNIFF, BAD_INPUT, "a link to a path outside the input folder, not followed")
+    if stat.S_ISDIR(st.st_mode):
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device"
+        return failure_line(SNIFF, UNSUPPORTED, f"not a regular file but {kind}")
+    return None
 
 
 def discover(inputs: list[Path]) -> list[Source]:
     """Files in a stable order; a folder is walked recursively without following links out of it.
 
     A file reached twice (two inputs that overlap, a link to a file already listed) is listed once.
+    Entries that are not read (links out of the input, FIFOs, devices, broken links) are listed
+    with the reason, so the manifest shows them.
     """
     sources: list[Source] = []
     seen: set[tuple[int, int]] = set()
     for given in inputs:
         given_path = os.path.abspath(given)
         if os.path.isdir(given_path):
+            root: str | None = given_path
             found = _walk(given_path)
         else:
-            found = [(given_path, os.path.basename(given_path))]
+            root, found = None, [(given_path, os.path.basename(given_path))]
         for path, source_path in found:
             try:
-                st = os.stat(path)
+                st: os.stat_result | None = os.stat(path)
             except OSError:
+                st = None
+            refused = _refusal(path, root, st)
+            if refused is not None:
+                sources.append(Source(path, source_path, 0, 0, refused))
                 continue
-            if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) in seen:
-                continue
+            if st is None or stat.S_ISDIR(st.st_mode) or (st.st_dev, st.st_ino) in seen:
+                continue  # a link to a folder inside the input: its files are walked there
             seen.add((st.st_dev, st.st_ino))
             sources.append(Source(path, source_path, st.st_size, st.st_mtime_ns))
     return sources

@@ -1,18 +1,23 @@
-"""The end of every run, plain or under Prefect: manifest rows, state, removed files, summary."""
+"""Commits of every run, plain or under Prefect: manifest rows, parts, state, removed files, summary."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jixiao.pipeline import schemas
 from jixiao.pipeline.ingest import Outcome
 from jixiao.pipeline.plan import Plan
 from jixiao.pipeline.records import FileRecord
-from jixiao.pipeline.state import SourceState, save_state
-from jixiao.pipeline.writer import DatasetWriter
+from jixiao.pipeline.state import SourceState, state_table
+from jixiao.pipeline.store import Store, output_error
+from jixiao.pipeline.writer import StagingWriter, part_name, records_table
 
 STATUSES = ("ok", "failed", "no_forms", "skipped_unchanged")
+# How often a long run makes what it has read so far visible (and safe from a crash).
+COMMIT_INTERVAL_S = 60.0
 
 
 @dataclass(slots=True)
@@ -74,45 +79,87 @@ class RunSummary:
         return lines
 
 
-def finish_run(plan: Plan, outcomes: list[Outcome], *, keep_removed: bool = False) -> RunSummary:
-    """Write the run's manifest, drop (or keep) removed files' rows, update the state, sum up."""
-    writer = DatasetWriter(plan.out)
-    everything = sorted([*plan.settled, *outcomes], key=lambda o: plan.position[o.path])
-    summary = RunSummary(plan.run_id, plan.out, plan.rerun_failed)
-    finished_at = dt.datetime.now(dt.UTC)
-    records: list[FileRecord] = []
-    states = dict(plan.previous)
-    tracebacks: list[str] = []
-    for outcome in everything:
-        summary.add(outcome)
-        records.append(FileRecord(outcome.source_path, outcome.sha256, outcome.source_format, outcome.status,
-                                  outcome.error, outcome.forms, outcome.seconds, plan.run_id, finished_at))
-        if outcome.traceback:
-            tracebacks.append(f"{outcome.source_path}\n{outcome.traceback}")
-        if outcome.path in plan.conflicts:
-            continue  # the file that holds this relative path first owns its state and parts
-        if outcome.status == "failed" and not writer.has_part(outcome.source_path):
-            # A failed file keeps the rows an earlier run wrote for it; one never seen
-            # before gets empty parts, so the datasets are readable even when all fail.
-            writer.write_forms(outcome.source_path, [])
-        before = states.get(outcome.source_path)
-        parts_sha = outcome.sha256 if outcome.parts_written else (before.parts_sha256 if before else None)
-        forms = outcome.forms if outcome.parts_written else (before.forms if before else 0)
-        states[outcome.source_path] = SourceState(
-            outcome.source_path, outcome.path, parts_sha,
-            outcome.source_format if outcome.parts_written or before is None else before.source_format,
-            forms, outcome.status, outcome.error, plan.run_id, finished_at)
-    if keep_removed:
-        summary.kept_removed = len(plan.removed)
-    else:
-        for key in plan.removed:
-            writer.remove_parts(key)
-            del states[key]
-        summary.removed = len(plan.removed)
-    summary.manifest = writer.write_manifest(plan.run_id, records)
-    save_state(plan.out, states)
-    if tracebacks:
-        summary.log = plan.out / "logs" / f"{plan.run_id}.log"
-        summary.log.parent.mkdir(exist_ok=True)
-        summary.log.write_text("\n\n".join(tracebacks), encoding="utf-8")
-    return summary
+class RunCommit:
+    """Commits a run into OUT: every `interval_s` while it goes, so that a run killed late loses
+    little, and once at its end, when files no longer in the input are also dropped."""
+
+    def __init__(self, plan: Plan, *, keep_removed: bool = False, interval_s: float = COMMIT_INTERVAL_S) -> None:
+        self.plan, self.keep_removed, self.interval_s = plan, keep_removed, interval_s
+        self.store = Store(plan.out)
+        self.outcomes: list[Outcome] = []
+        self._staged: list[str] = []
+        self._last = time.monotonic()
+
+    def add(self, outcomes: list[Outcome]) -> None:
+        self.outcomes += outcomes
+        self._staged += [part_name(o.source_path) for o in outcomes
+                         if o.parts_written and o.path not in self.plan.conflicts]
+        if time.monotonic() - self._last >= self.interval_s:
+            self._commit(final=False)
+
+    def finish(self) -> RunSummary:
+        return self._commit(final=True)
+
+    def abandon(self) -> None:
+        """The run stops without committing what it staged since the last commit."""
+        self.store.discard_staging(self.plan.run_id)
+
+    def _commit(self, *, final: bool) -> RunSummary:
+        plan = self.plan
+        everything = sorted([*plan.settled, *self.outcomes], key=lambda o: plan.position[o.path])
+        summary = RunSummary(plan.run_id, plan.out, plan.rerun_failed)
+        finished_at = dt.datetime.now(dt.UTC)
+        records: list[FileRecord] = []
+        states = dict(plan.previous)
+        tracebacks: list[str] = []
+        staged = set(self._staged)
+        empty = StagingWriter(self.store.staging(plan.run_id))
+        for outcome in everything:
+            summary.add(outcome)
+            records.append(FileRecord(outcome.source_path, outcome.sha256, outcome.source_format, outcome.status,
+                                      outcome.error, outcome.forms, outcome.seconds, plan.run_id, finished_at))
+            if outcome.traceback:
+                tracebacks.append(f"{outcome.source_path}\n{outcome.traceback}")
+            if outcome.path in plan.conflicts:
+                continue  # the file that holds this relative path first owns its state and parts
+            name = part_name(outcome.source_path)
+            if outcome.status == "failed" and name not in staged and not self.store.has_part("projects", name):
+                # A failed file keeps the rows an earlier run wrote for it; one never seen
+                # before gets empty parts, so the datasets are readable even when all fail.
+                try:
+                    staged.add(empty.write_forms(outcome.source_path, []))
+                except OSError as exc:
+                    raise output_error(exc, "writing empty parts") from exc
+            before = states.get(outcome.source_path)
+            parts_sha = outcome.sha256 if outcome.parts_written else (before.parts_sha256 if before else None)
+            forms = outcome.forms if outcome.parts_written else (before.forms if before else 0)
+            # An unchanged file keeps the status and reason of the run that last read it.
+            status, error = ((before.status, before.error) if outcome.status == "skipped_unchanged" and before
+                             else (outcome.status, outcome.error))
+            states[outcome.source_path] = SourceState(
+                outcome.source_path, outcome.path, parts_sha,
+                outcome.source_format if outcome.parts_written or before is None else before.source_format,
+                forms, status, error, plan.run_id, finished_at)
+        removed: list[str] = []
+        if final and self.keep_removed:
+            summary.kept_removed = len(plan.removed)
+        elif final:
+            removed = [part_name(key) for key in plan.removed]
+            for key in plan.removed:
+                del states[key]
+            summary.removed = len(plan.removed)
+        if tracebacks:
+            summary.log = plan.out / "logs" / f"{plan.run_id}.log"
+            try:
+                summary.log.parent.mkdir(exist_ok=True)
+                summary.log.write_text("\n\n".join(tracebacks), encoding="utf-8")
+            except OSError as exc:
+                raise output_error(exc, "writing the run's log") from exc
+        generation = self.store.commit(plan.run_id, sorted(staged), removed,
+                                       records_table(records, schemas.FILES), state_table(states))
+        summary.manifest = generation / "files" / f"{plan.run_id}.parquet"
+        self._staged, self._last = [], time.monotonic()
+        if final:
+            self.store.discard_staging(plan.run_id)
+        return summary
+

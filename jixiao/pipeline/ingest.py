@@ -1,21 +1,27 @@
 """The unit of work of every run, plain or under Prefect: a batch of files, each read and written.
 
 `ingest_batch` runs wherever the run sends it (this process, a process-pool
-worker, a Dask worker): it processes each file, tries again a file that was
-still changing or failed in a way that may pass, writes its parts, and returns
-small `Outcome`s; the forms themselves never travel back.
+worker, a Dask worker): it reads each file in a child process within the
+file limits (sandbox.py), tries again a file that was still changing or failed
+in a way that may pass, writes its parts into the run's staging folder, and
+returns small `Outcome`s; the forms themselves never travel back. A file that
+cannot be written because OUT cannot be (a full disk) stops the run.
 """
 from __future__ import annotations
 
 import os
 import time
+import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from jixiao.extractors import ExtractOptions
-from jixiao.pipeline.process import FileResult, one_line, process_file
-from jixiao.pipeline.writer import DatasetWriter
+from jixiao.extractors.errors import INTERNAL, SNIFF, TRANSIENT, WRITE
+from jixiao.pipeline.process import FileResult, failure_line
+from jixiao.pipeline.sandbox import read_isolated
+from jixiao.pipeline.store import output_error
+from jixiao.pipeline.writer import StagingWriter
 
 Look = tuple[int, int] | None  # (size, mtime_ns) of a file, None when it is gone
 
@@ -82,11 +88,11 @@ def _outcome(job: Job, result: FileResult, attempts: int) -> Outcome:
                    result.traceback, attempts=attempts)
 
 
-def ingest_file(job: Job, writer: DatasetWriter, options: ExtractOptions | None, policy: RetryPolicy) -> Outcome:
+def ingest_file(job: Job, writer: StagingWriter, options: ExtractOptions, policy: RetryPolicy) -> Outcome:
     reference: Look = (job.size, job.mtime_ns)
     for attempt in range(1, policy.attempts + 1):
         before = look(job.path)
-        result = process_file(Path(job.path), job.source_path, options)
+        result = read_isolated(Path(job.path), job.source_path, options)
         after = look(job.path)
         # A file still being copied changes size or time between two looks: what
         # was read may be a part of it, so it is read again once it has settled.
@@ -96,24 +102,32 @@ def ingest_file(job: Job, writer: DatasetWriter, options: ExtractOptions | None,
         if attempt == policy.attempts:
             if changing:
                 result = FileResult(job.source_path, result.source_sha256, None, "failed",
-                                    f"still being written: it changed between looks {attempt} times", result.seconds)
+                                    failure_line(SNIFF, TRANSIENT,
+                                                 f"still being written: it changed between looks {attempt} times"),
+                                    result.seconds)
             break
         reference = after
         time.sleep(policy.delay(attempt))
     outcome = _outcome(job, result, attempt)
-    # A failed file keeps the rows an earlier run wrote for it (see finish_run).
+    # A failed file keeps the rows an earlier run wrote for it (see RunCommit).
     if result.status in ("ok", "no_forms"):
         try:
             writer.write_forms(job.source_path, result.forms)
             outcome.parts_written = True
         except OSError as exc:
-            outcome.status, outcome.error = "failed", one_line(f"cannot write parts: {exc}")
+            raise output_error(exc, f"writing the parts of {job.source_path}") from exc
+        except Exception as exc:  # noqa: BLE001 - rows the schema refuses are this file's failure, not the run's
+            outcome.status = "failed"
+            outcome.error = failure_line(WRITE, INTERNAL, f"cannot write its rows: {type(exc).__name__}: {exc}")
+            outcome.traceback = traceback.format_exc()
             outcome.forms = outcome.indicators = 0
             outcome.flags, outcome.unmapped_headers = Counter(), []
     return outcome
 
 
-def ingest_batch(jobs: list[Job], out: str, options: ExtractOptions | None = None,
+def ingest_batch(jobs: list[Job], stage: str, options: ExtractOptions | None = None,
                  policy: RetryPolicy | None = None) -> list[Outcome]:
-    writer = DatasetWriter(Path(out))
+    """Read and stage each file of the batch; `stage` is the run's staging folder under OUT."""
+    writer = StagingWriter(Path(stage))
+    options = options or ExtractOptions.from_env()
     return [ingest_file(job, writer, options, policy or RetryPolicy()) for job in jobs]

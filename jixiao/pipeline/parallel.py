@@ -15,9 +15,11 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Self
 
 from jixiao.extractors import ExtractOptions
+from jixiao.extractors.errors import EXTRACT, INTERNAL
 from jixiao.pipeline.ingest import Job, Outcome, RetryPolicy, ingest_batch
+from jixiao.pipeline.process import failure_line
 
-WORKER_DIED = "the worker process reading it died (killed, or out of memory)"
+WORKER_DIED = failure_line(EXTRACT, INTERNAL, "the worker process reading it died (killed, or out of memory)")
 
 # What a worker does with a batch: `ingest_batch`, or any module-level function of its signature.
 BatchWork = Callable[[list[Job], str, ExtractOptions | None, RetryPolicy], list[Outcome]]
@@ -26,9 +28,9 @@ BatchWork = Callable[[list[Job], str, ExtractOptions | None, RetryPolicy], list[
 class BatchPool:
     """`run(batch)` may be called from several threads at once, one batch per worker."""
 
-    def __init__(self, workers: int, out: str, options: ExtractOptions | None, policy: RetryPolicy,
+    def __init__(self, workers: int, stage: str, options: ExtractOptions | None, policy: RetryPolicy,
                  work: BatchWork = ingest_batch) -> None:
-        self.workers, self.out, self.options, self.policy, self.work = workers, out, options, policy, work
+        self.workers, self.stage, self.options, self.policy, self.work = workers, stage, options, policy, work
         # forkserver: the parent may run threads (a progress bar, Prefect's clients) that fork would copy mid-lock.
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(["jixiao.pipeline.ingest"])
@@ -52,7 +54,7 @@ class BatchPool:
     def _try(self, batch: list[Job]) -> list[Outcome] | None:
         executor, generation = self._current()
         try:
-            return executor.submit(self.work, batch, self.out, self.options, self.policy).result()
+            return executor.submit(self.work, batch, self.stage, self.options, self.policy).result()
         except BrokenProcessPool:
             self._discard(generation)
             return None

@@ -17,8 +17,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jixiao.extractors.errors import BAD_INPUT, SNIFF
 from jixiao.pipeline.discover import Source, discover
 from jixiao.pipeline.ingest import Job, Outcome, look
+from jixiao.pipeline.process import failure_line
 from jixiao.pipeline.state import SourceState, load_state
 
 # A batch closes at this many files or bytes; a file bigger than that is a batch of its own.
@@ -91,9 +93,15 @@ def plan_run(inputs: list[Path], out: Path, *, force: bool = False) -> Plan:
             plan.position[source.path] = len(plan.position)
             plan.conflicts.add(source.path)
             plan.settled.append(Outcome(source.source_path, source.path, "failed",
-                                        "another input holds a file at the same relative path", None, None, 0.0))
+                                        failure_line(SNIFF, BAD_INPUT,
+                                                     "another input holds a file at the same relative path"),
+                                        None, None, 0.0))
             continue
         taken.add(source.source_path)
+        if source.refused is not None:
+            plan.position[source.path] = len(plan.position)
+            plan.settled.append(Outcome(source.source_path, source.path, "failed", source.refused, None, None, 0.0))
+            continue
         _decide(plan, source, force)
     roots = [os.path.join(os.path.abspath(p), "") for p in inputs if p.is_dir()]
     files = {os.path.abspath(p) for p in inputs if not p.is_dir()}
@@ -113,7 +121,8 @@ def plan_rerun_failed(out: Path) -> Plan:
             _decide(plan, Source(state.path, key, *seen), force=False)
         else:
             plan.position[state.path] = len(plan.position)
-            plan.settled.append(Outcome(key, state.path, "failed", f"no longer at {state.path}", None, None, 0.0))
+            plan.settled.append(Outcome(key, state.path, "failed",
+                                        failure_line(SNIFF, BAD_INPUT, f"no longer at {state.path}"), None, None, 0.0))
     return plan
 
 

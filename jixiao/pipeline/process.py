@@ -6,13 +6,14 @@ Any failure becomes a `failed` result with a one-line reason; it never raises.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jixiao.extractors import ExtractError, ExtractOptions, extract, sniff_format
-from jixiao.extractors.errors import TRANSIENT
+from jixiao.extractors import UNREAD_FORMATS, ExtractError, ExtractOptions, extract, sniff_format
+from jixiao.extractors.errors import EXTRACT, INTERNAL, LIMIT, NORMALISE, SNIFF, TRANSIENT, UNSUPPORTED
 from jixiao.normalizers import normalize
 from jixiao.pipeline.records import Form
 
@@ -41,37 +42,60 @@ def one_line(message: str) -> str:
     return " ".join(message.split())[:500]
 
 
+def failure_line(stage: str, category: str, message: str) -> str:
+    """The manifest's `error`: where it failed, what kind of failure, and one human line,
+    e.g. "extract/bad_input: damaged PDF, cannot be opened: ..."."""
+    return one_line(f"{stage}/{category}: {message}")
+
+
 def project_id(source_sha256: str, table_index: int) -> str:
     return hashlib.sha256(f"{source_sha256}:{table_index}".encode()).hexdigest()[:16]
 
 
 def process_file(path: Path, source_path: str, options: ExtractOptions | None = None) -> FileResult:
     started = time.perf_counter()
+    options = options or ExtractOptions.from_env()
 
-    def failed(error: str, sha: str | None = None, fmt: str | None = None, tb: str | None = None,
-               retryable: bool = False) -> FileResult:
-        return FileResult(source_path, sha, fmt, "failed", one_line(error), time.perf_counter() - started,
-                          traceback=tb, retryable=retryable)
+    def failed(stage: str, category: str, message: str, sha: str | None = None, fmt: str | None = None,
+               tb: str | None = None) -> FileResult:
+        return FileResult(source_path, sha, fmt, "failed", failure_line(stage, category, message),
+                          time.perf_counter() - started, traceback=tb, retryable=category == TRANSIENT)
 
+    max_bytes = options.limits.max_file_mb * 1024 * 1024
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            # The size first: a file over the cap is never read into memory.
+            if os.fstat(handle.fileno()).st_size > max_bytes:
+                return failed(SNIFF, LIMIT, f"larger than the file size limit of {options.limits.max_file_mb:g} MB")
+            data = handle.read()
+    except FileNotFoundError:
+        return failed(SNIFF, TRANSIENT, "the file vanished before it could be read")
     except OSError as exc:
-        return failed(f"cannot read file: {exc.strerror or exc}")
+        return failed(SNIFF, TRANSIENT, f"cannot read file: {exc.strerror or exc}")
+    if len(data) > max_bytes:
+        return failed(SNIFF, LIMIT, f"larger than the file size limit of {options.limits.max_file_mb:g} MB")
     sha = hashlib.sha256(data).hexdigest()
     fmt = sniff_format(data[:SNIFF_BYTES], data)
     manifest_fmt = fmt if fmt in _SIGNED_FORMATS else None
+    if fmt in UNREAD_FORMATS:
+        return failed(SNIFF, UNSUPPORTED, UNREAD_FORMATS[fmt], sha, manifest_fmt)
     try:
         grid = extract(fmt, data, options)
     except ExtractError as exc:
-        return failed(str(exc), sha, manifest_fmt, retryable=exc.category == TRANSIENT)
+        return failed(EXTRACT, exc.category, str(exc), sha, manifest_fmt)
+    except MemoryError:
+        return failed(EXTRACT, LIMIT, "ran out of memory reading it", sha, manifest_fmt)
+    except RecursionError:
+        # Deeply nested or self-referencing structures (a PDF's object graph, nested tables).
+        return failed(EXTRACT, LIMIT, "nested too deeply to read", sha, manifest_fmt)
     except Exception as exc:  # noqa: BLE001 - an extractor bug must not end the run
-        return failed(f"{fmt} extractor crashed: {type(exc).__name__}: {exc}", sha, manifest_fmt,
+        return failed(EXTRACT, INTERNAL, f"{fmt} extractor crashed: {type(exc).__name__}: {exc}", sha, manifest_fmt,
                       traceback.format_exc())
     try:
         normalized = normalize(grid)
     except Exception as exc:  # noqa: BLE001 - a normaliser bug must not end the run
-        return failed(f"normaliser crashed: {type(exc).__name__}: {exc}", sha, grid.source_format,
-                      traceback.format_exc())
+        return failed(NORMALISE, INTERNAL, f"normaliser crashed: {type(exc).__name__}: {exc}", sha,
+                      grid.source_format, traceback.format_exc())
     for form in normalized.forms:
         p = form.project
         p.project_id = project_id(sha, p.table_index)

@@ -1,11 +1,10 @@
-"""What OUT already holds, per source file: OUT/.jixiao/state.parquet.
+"""What OUT holds, per source file: state.parquet inside each generation of OUT.
 
 The incremental decision needs, for each source_path, the sha256 its parts were
-written from; reading that from the parts themselves would open every part, so a
-run keeps this small index beside the datasets and rewrites it at its end. It
-also remembers where each file was found and its last status and reason, for
-`jixiao status` and `jixiao rerun-failed`. It is not a dataset: its folder starts
-with "." so readers of OUT never pick it up.
+written from; reading that from the parts themselves would open every part, so
+each generation keeps this small index beside its datasets. It also remembers
+where each file was found and its last status and reason, for `jixiao status`
+and `jixiao rerun-failed`. It is not a dataset: readers of OUT never see it.
 """
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jixiao.pipeline.lock import STATE_DIR
-from jixiao.pipeline.writer import write_atomic
+from jixiao.pipeline.store import STATE_FILE, Store
 
 _SCHEMA = pa.schema(
     [
@@ -47,12 +46,10 @@ class SourceState:
     finished_at: dt.datetime
 
 
-def state_path(out: Path) -> Path:
-    return out / STATE_DIR / "state.parquet"
-
-
 def load_state(out: Path) -> dict[str, SourceState]:
-    path = state_path(out)
+    path = Store(out).state_file()
+    if path is None:
+        path = out / STATE_DIR / STATE_FILE  # OUT written before generations; adopted at the next run
     if not path.exists():
         return {}
     columns = pq.read_table(path, schema=_SCHEMA).to_pydict()
@@ -60,9 +57,7 @@ def load_state(out: Path) -> dict[str, SourceState]:
             for state in (SourceState(*values) for values in zip(*(columns[n] for n in _SCHEMA.names), strict=True))}
 
 
-def save_state(out: Path, states: dict[str, SourceState]) -> None:
-    path = state_path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
+def state_table(states: dict[str, SourceState]) -> pa.Table:
     ordered = [states[key] for key in sorted(states)]
-    columns = {name: [getattr(state, name) for state in ordered] for name in _SCHEMA.names}
-    write_atomic(pa.Table.from_pydict(columns, _SCHEMA), path)
+    return pa.Table.from_pydict({name: [getattr(state, name) for state in ordered] for name in _SCHEMA.names},
+                                _SCHEMA)

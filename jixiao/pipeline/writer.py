@@ -1,9 +1,10 @@
-"""Parquet parts under OUT, each written to a temporary name and renamed into place.
+"""Parquet parts, each written to a temporary name and renamed into place.
 
 projects/ and indicators/ hold one part per source file, named by a hash of its
 source_path, so a re-run replaces that file's rows and nothing else; files/
-holds one part per run (the manifest). Temporary names start with "." and do
-not end in .parquet, so pandas, polars and DuckDB never read half a part.
+holds one part per run (the manifest). A run writes its new parts into its
+staging folder; a commit (store.py) makes them visible. Temporary names start
+with "." and do not end in .parquet, so no reader ever picks up half a part.
 """
 from __future__ import annotations
 
@@ -17,16 +18,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jixiao.pipeline import schemas
-from jixiao.pipeline.records import FileRecord, Form
-
-DATASETS = ("projects", "indicators", "files")
+from jixiao.pipeline.records import Form
+from jixiao.pipeline.store import PART_DATASETS
 
 
 def part_name(source_path: str) -> str:
     return hashlib.sha256(source_path.encode()).hexdigest()[:16] + ".parquet"
 
 
-def _table(objects: Sequence[Any], schema: pa.Schema) -> pa.Table:
+def records_table(objects: Sequence[Any], schema: pa.Schema) -> pa.Table:
     """The records' attributes named by the schema, column by column."""
     return pa.Table.from_pydict({name: [getattr(obj, name) for obj in objects] for name in schema.names}, schema)
 
@@ -40,30 +40,18 @@ def write_atomic(table: pa.Table, target: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-class DatasetWriter:
-    def __init__(self, out: Path) -> None:
-        self.out = out
-        for name in DATASETS:
-            (out / name).mkdir(parents=True, exist_ok=True)
+class StagingWriter:
+    """Writes the parts of source files into a run's staging folder."""
 
-    def has_part(self, source_path: str) -> bool:
-        return (self.out / "projects" / part_name(source_path)).exists()
+    def __init__(self, stage: Path) -> None:
+        self.stage = stage
 
-    def write_forms(self, source_path: str, forms: list[Form]) -> None:
-        """Replace the rows of one source file (zero rows when it holds no form)."""
+    def write_forms(self, source_path: str, forms: list[Form]) -> str:
+        """The parts holding one source file's rows (none when it holds no form); returns their name."""
         name = part_name(source_path)
-        indicators = [i for form in forms for i in form.indicators]
-        projects = [form.project for form in forms]
-        write_atomic(_table(indicators, schemas.INDICATORS), self.out / "indicators" / name)
-        write_atomic(_table(projects, schemas.PROJECTS), self.out / "projects" / name)
-
-    def remove_parts(self, source_path: str) -> None:
-        """Drop the rows of a source file that is no longer in the input."""
-        name = part_name(source_path)
-        for dataset in ("projects", "indicators"):
-            (self.out / dataset / name).unlink(missing_ok=True)
-
-    def write_manifest(self, run_id: str, records: list[FileRecord]) -> Path:
-        target = self.out / "files" / f"{run_id}.parquet"
-        write_atomic(_table(records, schemas.FILES), target)
-        return target
+        tables = {"projects": records_table([form.project for form in forms], schemas.PROJECTS),
+                  "indicators": records_table([i for form in forms for i in form.indicators], schemas.INDICATORS)}
+        for dataset in PART_DATASETS:
+            (self.stage / dataset).mkdir(parents=True, exist_ok=True)
+            write_atomic(tables[dataset], self.stage / dataset / name)
+        return name

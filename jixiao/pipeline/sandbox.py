@@ -1,0 +1,197 @@
+"""Each file is read in a child process that the run can kill: the per-file time limit and memory ceiling.
+
+One pathological file (a PDF whose parser loops, a scan that needs 20 GB) must
+neither hang nor kill the run. The reading process is a separate interpreter
+(`python -m jixiao.pipeline.sandbox`, so it works under any parent: a plain
+run, a process-pool worker, a daemonic Dask worker), kept for many files and
+replaced after a kill. The parent watches the clock and the child's resident
+memory while it waits; the child also runs under a data-size limit, so an
+allocation too sudden for the parent to see fails inside it as a MemoryError.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import pickle
+import resource
+import select
+import signal
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import BinaryIO
+
+from jixiao.extractors import ExtractOptions
+from jixiao.extractors.errors import EXTRACT, INTERNAL, LIMIT, TRANSIENT
+from jixiao.pipeline.process import FileResult, failure_line, process_file
+
+_HEADER = struct.Struct("!Q")
+_POLL_S = 0.05
+# The data limit inside the child, as a multiple of the memory ceiling the parent enforces on its
+# resident size: a backstop for allocations faster than the parent's polling.
+_DATA_LIMIT_FACTOR = 2
+
+
+def _send(stream: BinaryIO, obj: object) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_HEADER.pack(len(data)) + data)
+    stream.flush()
+
+
+def _recv(stream: BinaryIO) -> object:
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        raise EOFError
+    (size,) = _HEADER.unpack(header)
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError
+    return pickle.loads(data)  # our own child process, over our own pipe
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (LibreOffice, when it converts)."""
+    total = 0.0
+    pids = [pid]
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
+            pids += [int(p) for p in handle.read().split()]
+    except OSError:
+        pass
+    for each in pids:
+        try:
+            with open(f"/proc/{each}/statm", encoding="ascii") as handle:
+                total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+class Reader:
+    """`read(path, source_path, options)` in the child process, within options.limits."""
+
+    def __init__(self) -> None:
+        self._child: subprocess.Popen[bytes] | None = None
+        self._memory_mb: int | None = None
+
+    def _start(self, memory_mb: int) -> subprocess.Popen[bytes]:
+        if self._child is not None and self._memory_mb == memory_mb and self._child.poll() is None:
+            return self._child
+        self.close()
+        env = dict(os.environ, JIXIAO_SANDBOX_DATA_MB=str(memory_mb * _DATA_LIMIT_FACTOR),
+                   JIXIAO_SANDBOX_PARENT=str(os.getpid()))
+        self._child = subprocess.Popen([sys.executable, "-m", "jixiao.pipeline.sandbox"], stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, env=env, start_new_session=True)
+        self._memory_mb = memory_mb
+        return self._child
+
+    def read(self, path: Path, source_path: str, options: ExtractOptions) -> FileResult:
+        limits = options.limits
+        started = time.perf_counter()
+
+        def failed(category: str, message: str) -> FileResult:
+            return FileResult(source_path, None, None, "failed", failure_line(EXTRACT, category, message),
+                              time.perf_counter() - started, retryable=category == TRANSIENT)
+
+        child = self._start(limits.memory_mb)
+        assert child.stdin is not None and child.stdout is not None
+        try:
+            _send(child.stdin, (str(path), source_path, options))
+        except (BrokenPipeError, OSError):
+            self.close()
+            return failed(TRANSIENT, "the reading process could not be started")
+        deadline = time.monotonic() + limits.time_limit_s
+        while True:
+            ready, _, _ = select.select([child.stdout], [], [], _POLL_S)
+            if ready:
+                break
+            if time.monotonic() > deadline:
+                self.close()
+                return failed(LIMIT, f"took longer than the time limit of {limits.time_limit_s:g} s")
+            if _rss_mb(child.pid) > limits.memory_mb:
+                self.close()
+                return failed(LIMIT, f"needed more than the memory limit of {limits.memory_mb} MB")
+        try:
+            result = _recv(child.stdout)
+        except (EOFError, pickle.UnpicklingError, OSError):
+            code = child.wait()
+            self._child = None
+            if code < 0 and signal.Signals(-code) == signal.SIGKILL:
+                # Only the kernel's OOM killer (or a person) kills it this way.
+                return failed(LIMIT, "the reading process was killed (SIGKILL), most likely out of memory")
+            how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+            return failed(TRANSIENT if code < 0 else INTERNAL, f"the reading process died ({how})")
+        assert isinstance(result, FileResult)
+        return result
+
+    def close(self) -> None:
+        child, self._child = self._child, None
+        if child is None:
+            return
+        if child.poll() is None:
+            # Its whole session: a LibreOffice it started dies with it.
+            try:
+                os.killpg(child.pid, signal.SIGKILL)
+            except OSError:
+                child.kill()
+        child.wait()
+        for stream in (child.stdin, child.stdout):
+            if stream is not None:
+                stream.close()
+
+
+_reader: Reader | None = None
+
+
+def read_isolated(path: Path, source_path: str, options: ExtractOptions) -> FileResult:
+    """Read one file in this process's reading child, started on first use and kept."""
+    global _reader
+    if _reader is None:
+        _reader = Reader()
+        atexit.register(_reader.close)
+    return _reader.read(path, source_path, options)
+
+
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGKILL when the process that started it dies, even by kill -9."""
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    # The parent may have died while this interpreter was still importing.
+    if os.getppid() != int(os.environ.get("JIXIAO_SANDBOX_PARENT", os.getppid())):
+        sys.exit(0)
+
+
+def _serve() -> None:
+    _die_with_parent()
+    data_mb = int(os.environ.get("JIXIAO_SANDBOX_DATA_MB", "0"))
+    if data_mb:
+        resource.setrlimit(resource.RLIMIT_DATA, (data_mb * 2**20, data_mb * 2**20))
+    requests = sys.stdin.buffer
+    # The protocol owns the real stdout; anything a library prints goes to stderr instead.
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    while True:
+        try:
+            path, source_path, options = _recv(requests)  # type: ignore[misc]
+        except EOFError:
+            return
+        try:
+            result = process_file(Path(path), source_path, options)
+        except MemoryError:
+            result = FileResult(source_path, None, None, "failed",
+                                failure_line(EXTRACT, LIMIT, "ran out of memory reading it"), 0.0)
+        try:
+            _send(replies, result)
+        except BrokenPipeError:
+            return  # the run is gone
+
+
+if __name__ == "__main__":
+    _serve()

@@ -1,0 +1,111 @@
+"""kill -9 of `jixiao run` at random moments: OUT stays readable and consistent, and the next run
+completes the work to exactly the datasets of a run that was never interrupted."""
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from jixiao.pipeline.state import load_state
+
+KILLS = 20
+SEEDS_NAMES = ("002_9da3ca00a275ab0a.txt", "003_a583d9a954743c2a.txt", "004_ad2826ca3708fa31.txt")
+
+
+def _cli(inbox: Path, out: Path) -> list[str]:
+    # A commit after every file, so kills land in reading, staging, committing and switching alike.
+    return [sys.executable, "-m", "jixiao.pipeline.cli", "run", str(inbox), "--out", str(out), "--quiet",
+            "--batch-size", "1", "--commit-interval", "0"]
+
+
+def _yesterday(shared: Path, inbox: Path) -> None:
+    inbox.mkdir()
+    for name in SEEDS_NAMES:
+        shutil.copy(shared / "seeds" / name, inbox / name)
+    shutil.copy(shared / "corpus" / "docx" / "a_docx_02.docx", inbox / "a.docx")
+    shutil.copy(shared / "corpus" / "html" / "a_html_03.html", inbox / "gone.html")
+
+
+def _today(shared: Path, inbox: Path) -> None:
+    """One file changed, one gone, two new, one broken."""
+    text = (shared / "seeds" / SEEDS_NAMES[2]).read_text(encoding="utf-8")
+    (inbox / SEEDS_NAMES[2]).write_text(text.replace("2024", "2023"), encoding="utf-8")
+    (inbox / "gone.html").unlink()
+    shutil.copy(shared / "corpus" / "xlsx" / "a_xlsx_04.xlsx", inbox / "b.xlsx")
+    shutil.copy(shared / "corpus" / "pdf" / "a_pdf_05.pdf", inbox / "c.pdf")
+    (inbox / "broken.pdf").write_bytes(b"%PDF-1.7\n1 0 obj <<")
+
+
+def _datasets(out: Path) -> dict[str, pd.DataFrame]:
+    projects = pd.read_parquet(out / "projects")
+    indicators = pd.read_parquet(out / "indicators")
+    return {"projects": projects.sort_values(["source_path", "table_index"]).reset_index(drop=True),
+            "indicators": indicators.sort_values(["project_id", "seq"]).reset_index(drop=True)}
+
+
+def _last_status(out: Path) -> dict[str, tuple[str, str | None, int]]:
+    return {key: (s.status, s.error, s.forms) for key, s in load_state(out).items()}
+
+
+def _assert_consistent(out: Path) -> None:
+    """What a reader sees mid-run: every dataset readable, each file's rows whole and of one content,
+    and the state agreeing with the rows it describes."""
+    data = _datasets(out)
+    projects, indicators = data["projects"], data["indicators"]
+    files = pd.read_parquet(out / "files")
+    assert set(files["status"]) <= {"ok", "failed", "no_forms", "skipped_unchanged"}
+    assert projects.groupby("source_path")["source_sha256"].nunique().le(1).all()
+    assert set(indicators["project_id"]) <= set(projects["project_id"])
+    counts = indicators.groupby("project_id").size()
+    assert (projects.set_index("project_id")["indicator_count"] == counts.reindex(projects["project_id"])
+            .fillna(0).astype(int).values).all()
+    state = load_state(out)
+    for source_path, rows in projects.groupby("source_path"):
+        assert state[source_path].parts_sha256 == rows["source_sha256"].iloc[0]
+        assert state[source_path].forms == len(rows)
+    assert not list((out / ".jixiao" / "gens").glob("*/projects/.*"))  # no half-written part
+
+
+def test_kill_9_at_random_moments_loses_nothing(shared: Path, tmp_path: Path) -> None:
+    new = tmp_path / "in"
+    _yesterday(shared, new)
+    base = tmp_path / "base"
+    assert subprocess.run(_cli(new, base)[:-4]).returncode == 0  # yesterday's run, all plain
+    _today(shared, new)
+    reference = tmp_path / "reference"
+    shutil.copytree(base, reference, symlinks=True)
+    started = time.monotonic()
+    assert subprocess.run(_cli(new, reference)).returncode == 1  # broken.pdf
+    full_run_s = time.monotonic() - started
+    expected, expected_status = _datasets(reference), _last_status(reference)
+    assert set(expected["projects"]["source_path"]) == {*SEEDS_NAMES, "a.docx", "b.xlsx", "c.pdf"}
+
+    base_run = next(iter(load_state(base).values())).run_id
+    committed: list[int] = []  # files each killed run had committed: where in the run the kill landed
+    rng = random.Random(20261202)
+    for kill in range(KILLS):
+        out = tmp_path / f"out{kill}"
+        shutil.copytree(base, out, symlinks=True)
+        run = subprocess.Popen(_cli(new, out), start_new_session=True)
+        # Spread over the whole run: one kill in each twentieth of it, at a random point there.
+        time.sleep(0.95 * full_run_s * (kill + rng.random()) / KILLS)
+        assert run.poll() is None, f"run {kill} ended before its kill"
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+        committed.append(sum(1 for s in load_state(out).values() if s.run_id != base_run))
+        _assert_consistent(out)
+        assert subprocess.run(_cli(new, out)).returncode == 1, f"kill {kill}"
+        got = _datasets(out)
+        for name in ("projects", "indicators"):
+            pd.testing.assert_frame_equal(got[name], expected[name], obj=f"{name} after kill {kill}")
+        assert _last_status(out) == expected_status
+        assert not any((out / ".jixiao" / "staging").glob("*/*/*"))
+        shutil.rmtree(out)
+    assert len(set(committed)) >= 3, (committed, full_run_s)  # early, middle and late kills
