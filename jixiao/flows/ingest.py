@@ -27,13 +27,14 @@ from rich.console import Console
 
 from jixiao.extractors import ExtractOptions
 from jixiao.extractors.errors import EXTRACT, INTERNAL
+from jixiao.pipeline.errors import OutputError
 from jixiao.pipeline.finish import COMMIT_INTERVAL_S, RunCommit, RunSummary
 from jixiao.pipeline.ingest import Job, Outcome, RetryPolicy, ingest_batch
 from jixiao.pipeline.lock import OutLock
 from jixiao.pipeline.parallel import BatchPool
 from jixiao.pipeline.plan import Plan, make_batches, plan_rerun_failed, plan_run
 from jixiao.pipeline.process import failure_line
-from jixiao.pipeline.store import OutputError, Store
+from jixiao.pipeline.store import Store
 
 Hooks = tuple[Callable[[int], None] | None, Callable[[Outcome], None] | None]
 # Progress callbacks of the CLI that called the flow in this process; not flow

@@ -19,12 +19,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from jixiao import __version__
 from jixiao.extractors.options import OCR_ENGINES, ExtractOptions, Limits
+from jixiao.pipeline.errors import OutputError
 from jixiao.pipeline.finish import COMMIT_INTERVAL_S, STATUSES, RunSummary
 from jixiao.pipeline.ingest import Outcome
 from jixiao.pipeline.lock import LockHeld, OutLock
 from jixiao.pipeline.run import rerun_failed, run
 from jixiao.pipeline.state import load_state
-from jixiao.pipeline.store import OutputError
 
 EXIT_USAGE = 2
 EXIT_LOCKED = 3
@@ -168,7 +168,15 @@ def _check_out(out: Path, err: Console, create: bool) -> int | None:
     except LockHeld as exc:
         err.print(f"jixiao: {exc}", markup=False)
         return EXIT_LOCKED
+    except OutputError as exc:
+        return _output_failed(exc, err)
     return None
+
+
+def _output_failed(exc: OutputError, err: Console) -> int:
+    err.print(f"jixiao: {exc}; the datasets as last committed are intact, run again once OUT can be written",
+              markup=False)
+    return EXIT_OUTPUT
 
 
 def _execute(args: argparse.Namespace, options: ExtractOptions, hooks: Hooks, err: Console) -> RunSummary:
@@ -224,9 +232,7 @@ def _run_command(args: argparse.Namespace, err: Console) -> int:
         err.print(f"jixiao: {exc}", markup=False)
         return EXIT_LOCKED
     except OutputError as exc:
-        err.print(f"jixiao: {exc}; the datasets as last committed are intact, run again once OUT can be "
-                  "written", markup=False)
-        return EXIT_OUTPUT
+        return _output_failed(exc, err)
 
     if not args.quiet:
         print_summary(summary, Console())

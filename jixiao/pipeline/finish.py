@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jixiao.pipeline import schemas
+from jixiao.pipeline.errors import output_error
 from jixiao.pipeline.ingest import Outcome
 from jixiao.pipeline.plan import Plan
 from jixiao.pipeline.records import FileRecord
 from jixiao.pipeline.state import SourceState, state_table
-from jixiao.pipeline.store import Store, output_error
-from jixiao.pipeline.writer import StagingWriter, part_name, records_table
+from jixiao.pipeline.store import Store
+from jixiao.pipeline.writer import part_name, records_table
 
 STATUSES = ("ok", "failed", "no_forms", "skipped_unchanged")
 # How often a long run makes what it has read so far visible (and safe from a crash).
@@ -112,8 +113,6 @@ class RunCommit:
         records: list[FileRecord] = []
         states = dict(plan.previous)
         tracebacks: list[str] = []
-        staged = set(self._staged)
-        empty = StagingWriter(self.store.staging(plan.run_id))
         for outcome in everything:
             summary.add(outcome)
             records.append(FileRecord(outcome.source_path, outcome.sha256, outcome.source_format, outcome.status,
@@ -122,14 +121,6 @@ class RunCommit:
                 tracebacks.append(f"{outcome.source_path}\n{outcome.traceback}")
             if outcome.path in plan.conflicts:
                 continue  # the file that holds this relative path first owns its state and parts
-            name = part_name(outcome.source_path)
-            if outcome.status == "failed" and name not in staged and not self.store.has_part("projects", name):
-                # A failed file keeps the rows an earlier run wrote for it; one never seen
-                # before gets empty parts, so the datasets are readable even when all fail.
-                try:
-                    staged.add(empty.write_forms(outcome.source_path, []))
-                except OSError as exc:
-                    raise output_error(exc, "writing empty parts") from exc
             before = states.get(outcome.source_path)
             parts_sha = outcome.sha256 if outcome.parts_written else (before.parts_sha256 if before else None)
             forms = outcome.forms if outcome.parts_written else (before.forms if before else 0)
@@ -155,7 +146,7 @@ class RunCommit:
                 summary.log.write_text("\n\n".join(tracebacks), encoding="utf-8")
             except OSError as exc:
                 raise output_error(exc, "writing the run's log") from exc
-        generation = self.store.commit(plan.run_id, sorted(staged), removed,
+        generation = self.store.commit(plan.run_id, sorted(set(self._staged)), removed,
                                        records_table(records, schemas.FILES), state_table(states))
         summary.manifest = generation / "files" / f"{plan.run_id}.parquet"
         self._staged, self._last = [], time.monotonic()

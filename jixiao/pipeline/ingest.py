@@ -18,9 +18,9 @@ from pathlib import Path
 
 from jixiao.extractors import ExtractOptions
 from jixiao.extractors.errors import INTERNAL, SNIFF, TRANSIENT, WRITE
+from jixiao.pipeline.errors import output_error
 from jixiao.pipeline.process import FileResult, failure_line
 from jixiao.pipeline.sandbox import read_isolated
-from jixiao.pipeline.store import output_error
 from jixiao.pipeline.writer import StagingWriter
 
 Look = tuple[int, int] | None  # (size, mtime_ns) of a file, None when it is gone

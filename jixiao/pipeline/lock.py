@@ -15,6 +15,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from jixiao.pipeline.errors import output_error
+
 STATE_DIR = ".jixiao"
 
 
@@ -42,6 +44,12 @@ class OutLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
+        try:
+            self._acquire()
+        except OSError as exc:
+            raise output_error(exc, "taking its lock") from exc
+
+    def _acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -62,9 +70,13 @@ class OutLock:
             os.close(fd)
         holder = {"pid": os.getpid(), "host": socket.gethostname(),
                   "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
-        os.ftruncate(fd, 0)
-        os.write(fd, json.dumps(holder).encode())
         self._fd = fd
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, json.dumps(holder).encode())
+        except OSError:
+            self.release()
+            raise
 
     def release(self) -> None:
         if self._fd is None:

@@ -50,6 +50,11 @@ def load_state(out: Path) -> dict[str, SourceState]:
     path = Store(out).state_file()
     if path is None:
         path = out / STATE_DIR / STATE_FILE  # OUT written before generations; adopted at the next run
+    return read_state(path)
+
+
+def read_state(path: Path) -> dict[str, SourceState]:
+    """One state file (of a generation); empty when there is none."""
     if not path.exists():
         return {}
     columns = pq.read_table(path, schema=_SCHEMA).to_pydict()

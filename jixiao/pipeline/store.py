@@ -19,25 +19,17 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from jixiao.pipeline import schemas
+from jixiao.pipeline.errors import output_error
 from jixiao.pipeline.lock import STATE_DIR
+from jixiao.pipeline.writer import PART_DATASETS, write_atomic
 
 DATASETS = ("projects", "indicators", "files")
-PART_DATASETS = ("projects", "indicators")  # one part per source file; files/ holds one per run
 STATE_FILE = "state.parquet"
+SCHEMA_PART = "00-schema.parquet"
 _GENS, _CURRENT, _STAGING = "gens", "current", "staging"
 # A superseded generation stays this long for readers that resolved `current` before the switch.
 KEEP_SUPERSEDED_S = 600.0
-
-
-class OutputError(Exception):
-    """OUT cannot be written (a full disk, a read-only or vanished folder): the run stops, and the
-    generation committed last stays as it was."""
-
-
-def output_error(exc: OSError, doing: str) -> OutputError:
-    reason = exc.strerror or str(exc)
-    return OutputError(f"cannot write OUT while {doing}: {reason}"
-                       + (f" ({exc.filename})" if exc.filename else ""))
 
 
 def _gen_name(number: int) -> str:
@@ -64,10 +56,6 @@ class Store:
         current = self.current()
         return current / STATE_FILE if current is not None else None
 
-    def has_part(self, dataset: str, name: str) -> bool:
-        current = self.current()
-        return current is not None and (current / dataset / name).exists()
-
     def staging(self, run_id: str) -> Path:
         return self.root / _STAGING / run_id
 
@@ -80,7 +68,7 @@ class Store:
             self.gens.mkdir(parents=True, exist_ok=True)
             self._adopt_flat_layout()
             if self.current() is None:
-                self._switch(self._build(None, {}, set()))
+                self._switch(self._with_schema_parts(self._build(None, {}, set())))
             for dataset in DATASETS:
                 link = self.out / dataset
                 if not link.is_symlink():
@@ -96,8 +84,6 @@ class Store:
                state: pa.Table) -> Path:
         """A new generation: the current one, with the staged parts (part file names) of this run in,
         the parts of `removed` out, the run's manifest and the new state. Returns its folder."""
-        from jixiao.pipeline.writer import write_atomic
-
         stage = self.staging(run_id)
         new = {(dataset, name): stage / dataset / name for name in staged for dataset in PART_DATASETS}
         try:
@@ -134,6 +120,16 @@ class Store:
         except OSError:
             shutil.rmtree(folder, ignore_errors=True)
             raise
+        return folder
+
+    @staticmethod
+    def _with_schema_parts(folder: Path) -> Path:
+        """A part of no rows in each dataset: every reader (DuckDB's globs too) finds the columns even
+        before the first file lands."""
+        for dataset, schema in (("projects", schemas.PROJECTS), ("indicators", schemas.INDICATORS),
+                                ("files", schemas.FILES)):
+            if not (folder / dataset / SCHEMA_PART).exists():
+                write_atomic(schema.empty_table(), folder / dataset / SCHEMA_PART)
         return folder
 
     def _seal(self, folder: Path) -> Path:
@@ -182,7 +178,7 @@ class Store:
                     (folder / dataset).mkdir()
             if (self.root / STATE_FILE).exists():
                 os.link(self.root / STATE_FILE, folder / STATE_FILE)
-            self._switch(folder)
+            self._switch(self._with_schema_parts(folder))
         for dataset in flat:
             shutil.rmtree(self.out / dataset)
         (self.root / STATE_FILE).unlink(missing_ok=True)

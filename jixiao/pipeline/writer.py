@@ -19,7 +19,8 @@ import pyarrow.parquet as pq
 
 from jixiao.pipeline import schemas
 from jixiao.pipeline.records import Form
-from jixiao.pipeline.store import PART_DATASETS
+
+PART_DATASETS = ("projects", "indicators")  # one part per source file; files/ holds one per run
 
 
 def part_name(source_path: str) -> str:

@@ -1,0 +1,13 @@
+"""The one failure that stops a run: OUT itself cannot be written."""
+from __future__ import annotations
+
+
+class OutputError(Exception):
+    """OUT cannot be written (a full disk, a read-only or vanished folder): the run stops, and the
+    generation committed last stays as it was."""
+
+
+def output_error(exc: OSError, doing: str) -> OutputError:
+    reason = exc.strerror or str(exc)
+    return OutputError(f"cannot write OUT while {doing}: {reason}"
+                       + (f" ({exc.filename})" if exc.filename else ""))
