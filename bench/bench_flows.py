@@ -30,8 +30,9 @@ import psutil
 
 from jixiao.pipeline.finish import RunSummary
 from jixiao.pipeline.run import run
-from jixiao.pipeline.state import load_state, save_state
-from jixiao.pipeline.writer import DatasetWriter
+from jixiao.pipeline.state import load_state, state_table
+from jixiao.pipeline.store import STATE_FILE, Store
+from jixiao.pipeline.writer import PART_DATASETS, part_name, write_atomic
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -72,6 +73,10 @@ def unchanged_at_scale(inbox: Path, out: Path, work: Path, files: int) -> tuple[
     copies = max(1, files // sum(1 for p in inbox.rglob("*") if p.is_file()))
     big_in, big_out = work / "in-big", work / "out-big"
     states = load_state(out)
+    source, target = Store(out).current(), Store(big_out)
+    target.prepare()
+    generation = target.current()
+    assert source is not None and generation is not None
     replicated = {}
     for k in range(copies):
         shutil.copytree(inbox, big_in / f"copy{k}")
@@ -79,8 +84,12 @@ def unchanged_at_scale(inbox: Path, out: Path, work: Path, files: int) -> tuple[
             key = f"copy{k}/{state.source_path}"
             path = str(big_in / key)
             replicated[key] = dataclasses.replace(state, source_path=key, path=path)
-    DatasetWriter(big_out)
-    save_state(big_out, replicated)
+            # The parts too, so each commit links as many as a real OUT of this size holds.
+            for dataset in PART_DATASETS:
+                part = source / dataset / part_name(state.source_path)
+                if part.exists():
+                    os.link(part, generation / dataset / part_name(key))
+    write_atomic(state_table(replicated), generation / STATE_FILE)
     wall, _, summary = timed(f"unchanged re-run, {len(replicated)} files", lambda: run([big_in], big_out))
     return wall, summary.files, big_in, big_out
 
