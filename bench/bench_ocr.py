@@ -1,6 +1,6 @@
 """Seconds per page and peak memory of OCR, for each engine, over a folder of scanned PDFs.
 
-    python bench/bench_ocr.py [--scans ../shared/corpus/pdf_scanned] [--engines rapidocr fast paddleocr]
+    python bench/bench_ocr.py [--scans ../shared/corpus/pdf_scanned] [--engines rapidocr small fast paddleocr]
 
 Each engine runs in a fresh process (so its peak memory is its own) over every page
 of every PDF, one page at a time as `jixiao run` reads them: render, clean, find the
@@ -68,7 +68,7 @@ def measure(engine: str, scans: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scans", type=Path, default=REPO.parent / "shared" / "corpus" / "pdf_scanned")
-    parser.add_argument("--engines", nargs="+", default=["rapidocr", "fast", "paddleocr"])
+    parser.add_argument("--engines", nargs="+", default=["rapidocr", "small", "fast", "paddleocr"])
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

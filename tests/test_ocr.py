@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import socket
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import cv2
@@ -16,7 +17,7 @@ from scanlib import scan_pdf, stamp, to_pdf
 from jixiao.extractors import ExtractError, ExtractOptions, extract
 from jixiao.extractors.ocr import extract_image, ocr_pdf_pages
 from jixiao.extractors.ocr.clean import clean_page, drop_seal, estimate_skew, rotate
-from jixiao.extractors.ocr.engines import get_engine
+from jixiao.extractors.ocr.engines import Reading, get_engine
 from jixiao.extractors.ocr.lines import find_lines
 from jixiao.extractors.ocr.ruling import find_tables
 from jixiao.grid import Grid
@@ -214,7 +215,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
 
-@pytest.mark.parametrize("engine", ["rapidocr", "fast", "paddleocr"])
+@pytest.mark.parametrize("engine", ["rapidocr", "small", "fast", "paddleocr"])
 def test_every_engine_reads_offline_from_bundled_models(engine: str, scan01: bytes, no_network: None) -> None:
     with pytest.raises(OSError):
         socket.create_connection(("example.org", 80))
@@ -226,6 +227,32 @@ def test_every_engine_reads_offline_from_bundled_models(engine: str, scan01: byt
     form = normalize(Grid("pdf_scanned", "ocr", tables)).forms[0]
     assert (form.project.budget_annual, form.project.total_score, len(form.indicators)) == (10, 100, 9)
     get_engine.cache_clear()
+
+
+def test_the_default_engine_reads_again_with_small_only_the_lines_tiny_is_unsure_of(scan01: bytes) -> None:
+    from jixiao.extractors.ocr.engines.rapid import default_engine
+    from jixiao.extractors.ocr.page import read_page
+    from jixiao.extractors.ocr.render import pdf_pages
+
+    engine = default_engine()
+    first, second = engine.first, engine.second
+    counts = {"first": 0, "second": 0}
+
+    def counting(name: str, read: Callable[[Sequence[np.ndarray]], list[Reading]]) -> Callable[..., list[Reading]]:
+        def wrapped(images: Sequence[np.ndarray]) -> list[Reading]:
+            counts[name] += len(images)
+            readings = read(images)
+            if name == "first":
+                assert any(r.confidence < 0.97 for r in readings)
+            return readings
+        return wrapped
+
+    first.read_lines = counting("first", first.read_lines)  # type: ignore[method-assign]
+    second.read_lines = counting("second", second.read_lines)  # type: ignore[method-assign]
+    tables = read_page(next(pdf_pages(scan01, [3])), engine)
+    assert 0 < counts["second"] < 0.25 * counts["first"]
+    form = normalize(Grid("pdf_scanned", "ocr", tables)).forms[0]
+    assert (form.project.budget_annual, form.project.total_score, len(form.indicators)) == (10, 100, 9)
 
 
 def test_paddleocr_reads_a_model_folder_the_user_gives(tmp_path: Path, scan01: bytes) -> None:

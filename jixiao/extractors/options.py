@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-OCR_ENGINES = ("rapidocr", "fast", "paddleocr")
+OCR_ENGINES = ("rapidocr", "small", "fast", "paddleocr")
 DEFAULT_OCR_ENGINE = "rapidocr"
 # Below this a cell's OCR text is flagged `unreadable_cell` (see SCHEMA.md).
 DEFAULT_OCR_MIN_CONFIDENCE = 0.8

@@ -55,7 +55,7 @@ def _add_execution(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     cmd.add_argument("--quiet", action="store_true", help="print nothing but the files that failed")
     ocr = cmd.add_argument_group("OCR (scanned PDFs and images)")
-    ocr.add_argument("--ocr-engine", choices=OCR_ENGINES, help="rapidocr (default): PP-OCRv6 small; fast: "
+    ocr.add_argument("--ocr-engine", choices=OCR_ENGINES, help="rapidocr (default): PP-OCRv6 tiny, small where tiny is unsure; small: PP-OCRv6 small for every line; fast: "
                      "PP-OCRv6 tiny; paddleocr: PaddleOCR 3.x [env JIXIAO_OCR_ENGINE]")
     ocr.add_argument("--ocr-models", type=Path, metavar="DIR", help="PaddleX recognition model folder for "
                      "--ocr-engine paddleocr (inference.yml + inference.onnx or Paddle files, or DIR/rec "

