@@ -263,6 +263,10 @@ def extract_docx(data: bytes, source_format: str = "docx", limits: Limits | None
         document = docx.Document(BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise ExtractError(f"unreadable Word document: {type(exc).__name__}: {exc}") from exc
+    except (AttributeError, TypeError) as exc:
+        # python-docx assumes each package part's XML has the elements it should (a content-types
+        # list, relationships), and fails on these when one does not.
+        raise ExtractError(f"unreadable Word document: its package structure is damaged ({exc})") from exc
 
     def chunk(rid: str) -> list[Table]:
         part = document.part.related_parts.get(rid)

@@ -2,6 +2,7 @@
 sheet model as .xlsx: displayed values, merged ranges, hidden rows and columns skipped."""
 from __future__ import annotations
 
+import io
 import struct
 
 import xlrd
@@ -54,9 +55,13 @@ def _sheet(book: xlrd.Book, ws: xlrd.sheet.Sheet) -> Sheet:
 
 def extract_xls(data: bytes) -> Grid:
     try:
-        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
+        # xlrd writes its warnings about damaged files to stdout unless given somewhere else.
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO())
     except _READ_ERRORS as exc:
         raise _unreadable(exc) from exc
+    except RecursionError as exc:
+        # xlrd walks the file's directory tree recursively, without noticing one that loops.
+        raise ExtractError("unreadable Excel 97-2003 workbook: its directory refers to itself in a loop") from exc
     try:
         tables = []
         for index in range(book.nsheets):

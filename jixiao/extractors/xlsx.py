@@ -31,7 +31,8 @@ from jixiao.extractors.sheet import Sheet
 from jixiao.grid import Grid
 
 # openpyxl parses with lxml, and sheets with defusedxml, which refuses entity declarations.
-_READ_ERRORS = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError,
+# IndexError: a cell's or named style's index past the workbook's list of styles.
+_READ_ERRORS = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, IndexError,
                 etree.XMLSyntaxError, ParseError)
 # Excel's widest sheet: a hidden column range declared wider is damaged, not enormous.
 _MAX_COLUMNS = 16384
@@ -71,13 +72,20 @@ def _recalculated(data: bytes) -> Workbook | None:
         return None
 
 
+def _number_format(cell: SheetCell) -> str | None:
+    try:
+        return cell.number_format
+    except IndexError:
+        return None  # a style index past the workbook's styles (a damaged file): shown as General
+
+
 def _sheet(ws: Worksheet, fills: dict[tuple[int, int], str]) -> Sheet:
     sheet = Sheet()
     for (row, col), cell in _cells(ws).items():
         value = cell.value
         if isinstance(value, str) and "_x" in value:
             value = _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
-        text = format_value(value, cell.number_format)
+        text = format_value(value, _number_format(cell))
         if text:
             sheet.texts[(row - 1, col - 1)] = text
     for (row, col), text in fills.items():
@@ -141,7 +149,7 @@ def _fills(data: bytes, values: Workbook) -> dict[str, dict[tuple[int, int], str
             value = _cells(recalculated[title]).get(position)
             if value is not None and value.value is not None:
                 shown = _cells(values[title]).get(position)
-                text = format_value(value.value, shown.number_format if shown is not None else None)
+                text = format_value(value.value, _number_format(shown) if shown is not None else None)
         fills.setdefault(title, {})[position] = text
     return fills
 

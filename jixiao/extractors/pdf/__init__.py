@@ -148,13 +148,23 @@ def _read_text_pages(data: bytes, numbers: list[int]) -> list[PageLayout]:
     layouts = []
     actual = ActualText(data)
     try:
-        with pdfplumber.open(BytesIO(data)) as pdf:
+        pdf = pdfplumber.open(BytesIO(data))
+        # Closing walks the pages again, so a document whose pages cannot be made is left to
+        # the garbage collector: it holds nothing but the bytes given.
+        pages = _plumber_pages(pdf)
+        try:
             for number in numbers:
-                page = pdf.pages[number - 1]
+                if number > len(pages):
+                    # pdfium found the page; pdfminer, reading a damaged page tree its own way, did not.
+                    raise ExtractError(f"damaged PDF, its text layer cannot be read: page {number} is missing "
+                                       "from its page tree")
+                page = pages[number - 1]
                 try:
                     layouts.append(read_page(page, number, actual))
                 finally:
                     page.close()
+        finally:
+            pdf.close()
     except PdfminerException as exc:
         if isinstance(exc.args[0] if exc.args else None, PDFPasswordIncorrect):
             raise ExtractError("encrypted PDF: a password is needed to open it", "unsupported") from exc
@@ -168,6 +178,15 @@ def _read_text_pages(data: bytes, numbers: list[int]) -> list[PageLayout]:
     finally:
         actual.close()
     return layouts
+
+
+def _plumber_pages(pdf: pdfplumber.PDF) -> list[pdfplumber.page.Page]:
+    try:
+        return pdf.pages
+    except (TypeError, IndexError) as exc:
+        # pdfplumber reads each page's boxes as given: a MediaBox missing or of the wrong length fails.
+        raise ExtractError(f"damaged PDF, its text layer cannot be read: a page's MediaBox is missing or damaged "
+                           f"({exc})") from exc
 
 
 def _first_page(table: Table) -> int:
