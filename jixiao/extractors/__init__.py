@@ -25,14 +25,14 @@ EXTRACTORS: dict[str, Extractor] = {
     "txt": lambda data, _: extract_text(data),
     "html": lambda data, _: extract_html(data),
     "mht": lambda data, _: extract_mht(data),
-    "docx": lambda data, _: extract_docx(data),
-    "doc": lambda data, _: extract_doc(data),
-    "rtf": lambda data, _: extract_rtf(data),
-    "xlsx": lambda data, _: extract_xlsx(data),
+    "docx": lambda data, options: extract_docx(data, limits=options.limits),
+    "doc": lambda data, options: extract_doc(data, options.limits),
+    "rtf": lambda data, options: extract_rtf(data, options.limits),
+    "xlsx": lambda data, options: extract_xlsx(data, options.limits),
     "xls": lambda data, _: extract_xls(data),
     "spreadsheetml": lambda data, _: extract_spreadsheetml(data),
     # Pages whose text layer cannot be trusted go to OCR with the run's options.
-    "pdf": lambda data, options: extract_pdf(data, partial(ocr_pdf_pages, options=options)),
+    "pdf": lambda data, options: extract_pdf(data, partial(ocr_pdf_pages, options=options), options.limits),
     "image": extract_image,
 }
 

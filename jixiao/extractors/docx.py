@@ -24,8 +24,10 @@ from docx.opc.exceptions import PackageNotFoundError
 from lxml import etree
 
 from jixiao.extractors.errors import ExtractError
+from jixiao.extractors.guard import check_zip
 from jixiao.extractors.html import extract_html
-from jixiao.extractors.layout import text_table
+from jixiao.extractors.layout import MAX_COLSPAN, text_table
+from jixiao.extractors.options import Limits
 from jixiao.grid import Cell, Grid, Table
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -40,6 +42,13 @@ _BREAKS = {W + "br", W + "cr"}
 
 def _val(el: etree._Element | None, default: str | None = None) -> str | None:
     return default if el is None else el.get(W + "val", default)
+
+
+def _count(el: etree._Element | None, default: int) -> int:
+    """A span or offset as Word writes it; anything else (a damaged file) reads as the default,
+    and a huge one stops at the widest table markup allows."""
+    text = _val(el) or ""
+    return min(int(text), MAX_COLSPAN) if text.isascii() and text.isdigit() else default
 
 
 def _unwrapped(parent: etree._Element, tags: set[str]) -> list[etree._Element]:
@@ -67,9 +76,20 @@ _OFF = {"0", "false", "off"}
 
 def _font_char(font: str | None, code: int) -> str:
     table = _FONTS.get((font or "").lower())
+    if not code:
+        return ""
     if table is None:
         return chr(code) if code < 0xE000 or code > 0xF8FF else ""
     return table.get(code - 0xF000 if code >= 0xF000 else code, "")
+
+
+def _char_code(text: str | None) -> int:
+    """A `w:sym` character code (hex); a damaged one reads as nothing."""
+    try:
+        code = int(text or "0", 16)
+    except ValueError:
+        return 0
+    return code if 0 < code <= 0x10FFFF else 0
 
 
 def _run_font(rpr: etree._Element | None) -> str | None:
@@ -107,7 +127,7 @@ def _paragraph(p: etree._Element) -> tuple[str, list[etree._Element]]:
                 text = child.text or ""
                 parts.append("".join(_font_char(font, ord(ch)) for ch in text) if font else text)
             elif tag == W + "sym":
-                parts.append(_font_char(child.get(W + "font"), int(child.get(W + "char", "0"), 16)))
+                parts.append(_font_char(child.get(W + "font"), _char_code(child.get(W + "char"))))
             elif tag == W + "tab":
                 parts.append(" ")
             elif tag in _BREAKS:
@@ -207,11 +227,12 @@ class _Flow:
         above: dict[int, _Open] = {}  # the cell most recently started at each column, for vMerge
         for r, tr in enumerate(_unwrapped(tbl, {W + "tr"})):
             tr_pr = tr.find(W + "trPr")
-            col = int(_val(tr_pr.find(W + "gridBefore") if tr_pr is not None else None, "0") or 0)
+            col = _count(tr_pr.find(W + "gridBefore") if tr_pr is not None else None, 0)
             previous: _Open | None = None
             for tc in _unwrapped(tr, {W + "tc"}):
                 tc_pr = tc.find(W + "tcPr")
-                span = int(_val(tc_pr.find(W + "gridSpan") if tc_pr is not None else None, "1") or 1)
+                span = max(1, _count(tc_pr.find(W + "gridSpan") if tc_pr is not None else None, 1))
+                span = max(1, min(span, MAX_COLSPAN - col))  # Word's tables are at most 63 columns wide
                 v_merge = tc_pr.find(W + "vMerge") if tc_pr is not None else None
                 h_merge = tc_pr.find(W + "hMerge") if tc_pr is not None else None
                 if v_merge is not None and _val(v_merge, "continue") != "restart" and col in above:
@@ -236,11 +257,16 @@ class _Flow:
         return pieces
 
 
-def extract_docx(data: bytes, source_format: str = "docx") -> Grid:
+def extract_docx(data: bytes, source_format: str = "docx", limits: Limits | None = None) -> Grid:
+    check_zip(data, limits or Limits(), "Word document")
     try:
         document = docx.Document(BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise ExtractError(f"unreadable Word document: {type(exc).__name__}: {exc}") from exc
+    except (AttributeError, TypeError) as exc:
+        # python-docx assumes each package part's XML has the elements it should (a content-types
+        # list, relationships), and fails on these when one does not.
+        raise ExtractError(f"unreadable Word document: its package structure is damaged ({exc})") from exc
 
     def chunk(rid: str) -> list[Table]:
         part = document.part.related_parts.get(rid)

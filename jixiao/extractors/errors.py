@@ -26,5 +26,6 @@ class ExtractError(Exception):
     """The file cannot be read as its format; the message is one line for the manifest."""
 
     def __init__(self, message: str, category: str = BAD_INPUT) -> None:
-        super().__init__(message)
+        # Library messages (lxml's, openpyxl's) run over several lines; the manifest holds one.
+        super().__init__(" ".join(message.split()))
         self.category = category

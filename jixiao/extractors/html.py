@@ -17,6 +17,7 @@ import lxml.etree
 import lxml.html
 
 from jixiao.extractors.errors import ExtractError
+from jixiao.extractors.guard import declares_entities
 from jixiao.extractors.layout import DeclaredCell, place_cells, text_table
 from jixiao.grid import Grid, Table
 
@@ -79,7 +80,7 @@ def _cells(row: lxml.etree._Element) -> list[lxml.etree._Element]:
 
 
 def _span(cell: lxml.etree._Element, name: str) -> int:
-    digits = re.match(r"\s*(\d+)", cell.get(name) or "")
+    digits = re.match(r"\s*(\d{1,6})", cell.get(name) or "")
     return int(digits.group(1)) if digits else 1
 
 
@@ -201,6 +202,9 @@ def _cell_text(cell: lxml.etree._Element) -> str:
 
 
 def extract_html(data: bytes) -> Grid:
+    if declares_entities(data):
+        # The HTML parser would leave them unexpanded; a page that declares any is not a web page.
+        raise ExtractError("XML declares entities (in an HTML page), which are never expanded")
     text = _XML_DECLARATION.sub("", decode_html(data))
     if not text.strip():
         return Grid(source_format="html", extractor="html")

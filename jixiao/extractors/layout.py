@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jixiao.extractors.errors import LIMIT, ExtractError
 from jixiao.grid import Cell, Table
 
 
@@ -16,7 +17,10 @@ class DeclaredCell:
 
 
 # HTML's own limit on colspan.
-_MAX_COLSPAN = 1000
+MAX_COLSPAN = 1000
+# Grid positions one table's spans may cover: a form has some thousands; a few KiB of
+# hostile markup declaring huge spans on every cell would otherwise take minutes and gigabytes.
+MAX_POSITIONS = 1_000_000
 
 
 def text_table(lines: list[str]) -> Table:
@@ -37,7 +41,10 @@ def place_cells(rows: list[list[DeclaredCell]]) -> Table:
                 col += 1
             # A span past the table's end (rowspan="9999", a common export habit) stops at its edge.
             rowspan = min(max(1, declared.rowspan), len(rows) - r)
-            colspan = min(max(1, declared.colspan), _MAX_COLSPAN)
+            colspan = min(max(1, declared.colspan), MAX_COLSPAN)
+            if len(taken) + rowspan * colspan > MAX_POSITIONS:
+                raise ExtractError(f"table too large: its cells' spans cover more than {MAX_POSITIONS} positions",
+                                   LIMIT)
             for dr in range(rowspan):
                 for dc in range(colspan):
                     taken.add((r + dr, col + dc))

@@ -10,8 +10,9 @@ to General.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
 
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
@@ -112,10 +113,15 @@ def format_value(value: object, fmt: str | None) -> str:
     if not isinstance(value, (int, float)):
         return str(value)
     number = float(value)
+    if not math.isfinite(number):
+        return "#NUM!"  # what Excel shows for a number it cannot hold
     if not fmt or fmt.lower() in ("general", "@"):
         return general(number)
     if is_date_format(fmt):
-        return _date(_EXCEL_EPOCH + dt.timedelta(days=number), fmt)
+        try:
+            return _date(_EXCEL_EPOCH + dt.timedelta(days=number), fmt)
+        except OverflowError:
+            return general(number)  # a serial past the calendar's end is not a date
     return _number(number, fmt)
 
 
@@ -183,7 +189,9 @@ def _digits(number: float, code: str) -> str:
     grouped = "," in integer_part
     decimals = decimal_part.replace(",", "")
     places = len(decimals)
-    rounded = Decimal(repr(number)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    # Precision for every digit a double can have, so no finite number fails to round.
+    context = Context(prec=places + 400)
+    rounded = Decimal(repr(number)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=context)
     whole, _, frac = f"{rounded:f}".partition(".")
     optional = len(decimals) - len(decimals.rstrip("#?"))
     if optional and frac:

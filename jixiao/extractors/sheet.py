@@ -22,16 +22,33 @@ class Sheet:
         cells: list[Cell] = []
         covered: set[tuple[int, int]] = set()
         for r0, c0, r1, c1 in self.merged:
-            rows = [r for r in range(r0, r1 + 1) if r not in self.hidden_rows]
-            cols = [c for c in range(c0, c1 + 1) if c not in self.hidden_cols]
-            covered.update((r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1) if (r, c) in self.texts)
-            if rows and cols:
+            # Walked by the cells and hidden lines the sheet holds, never by the range's area,
+            # which a damaged or hostile file can make enormous.
+            first_row, last_row = _first_shown(r0, r1, self.hidden_rows, 1), _first_shown(r1, r0, self.hidden_rows, -1)
+            first_col, last_col = _first_shown(c0, c1, self.hidden_cols, 1), _first_shown(c1, c0, self.hidden_cols, -1)
+            if (r1 - r0 + 1) * (c1 - c0 + 1) <= len(self.texts):
+                covered.update(p for p in _area(r0, c0, r1, c1) if p in self.texts)
+            else:
+                covered.update((r, c) for r, c in self.texts if r0 <= r <= r1 and c0 <= c <= c1)
+            if first_row is not None and first_col is not None and last_row is not None and last_col is not None:
                 # A merged range shows its top-left value across its visible part.
-                cells.append(Cell(text=self.texts.get((r0, c0), ""), row=rows[0], col=cols[0],
-                                  rowspan=rows[-1] - rows[0] + 1, colspan=cols[-1] - cols[0] + 1))
+                cells.append(Cell(text=self.texts.get((r0, c0), ""), row=first_row, col=first_col,
+                                  rowspan=last_row - first_row + 1, colspan=last_col - first_col + 1))
         for (r, c), text in self.texts.items():
             if (r, c) in covered or r in self.hidden_rows or c in self.hidden_cols or not text:
                 continue
             cells.append(Cell(text=text, row=r, col=c))
         cells.sort(key=lambda cell: (cell.row, cell.col))
         return Table(cells)
+
+
+def _area(r0: int, c0: int, r1: int, c1: int) -> list[tuple[int, int]]:
+    return [(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
+
+
+def _first_shown(start: int, end: int, hidden: set[int], step: int) -> int | None:
+    """The first line from `start` towards `end` (inclusive) that is not hidden."""
+    line = start
+    while line in hidden:
+        line += step
+    return line if (line - end) * step <= 0 else None

@@ -9,6 +9,8 @@ import re
 import zipfile
 from io import BytesIO
 
+from jixiao.extractors.guard import MAX_MEMBERS, declared_members
+
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _IMAGE_MAGIC = (
     b"\x89PNG\r\n\x1a\n",
@@ -63,6 +65,11 @@ def sniff_format(head: bytes, data: bytes | None = None) -> str:
 
 
 def _sniff_zip(data: bytes) -> str:
+    if (declared_members(data) or 0) > MAX_MEMBERS:
+        # Listing millions of parts would itself exhaust memory: the names are looked for in
+        # the raw bytes, and the extractor refuses the file.
+        names = {name for name in ("word/document.xml", "xl/workbook.xml") if name.encode() in data}
+        return "docx" if "word/document.xml" in names else "xlsx" if names else "zip"
     try:
         with zipfile.ZipFile(BytesIO(data)) as zf:
             names = set(zf.namelist())

@@ -8,6 +8,7 @@ import datetime as dt
 from lxml import etree
 
 from jixiao.extractors.errors import ExtractError
+from jixiao.extractors.guard import declares_entities
 from jixiao.extractors.numfmt import format_value
 from jixiao.extractors.sheet import Sheet
 from jixiao.grid import Grid
@@ -21,11 +22,14 @@ _NAMED_FORMATS = {
     "medium date": "d-mmm-yy", "long date": "yyyy\"年\"m\"月\"d\"日\"", "short time": "h:mm", "long time": "h:mm:ss",
 }
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+_ENTITIES = "XML declares entities (in the Excel 2003 XML workbook), which are never expanded"
+# Excel's widest sheet: a hidden column span declared wider is damaged, not enormous.
+_MAX_COLUMNS = 16384
 
 
 def _int(el: etree._Element, name: str, default: int) -> int:
     value = el.get(SS + name)
-    return int(value) if value and value.lstrip("-").isdigit() else default
+    return int(value) if value and value.isascii() and value.lstrip("-").isdigit() else default
 
 
 def _formats(root: etree._Element) -> dict[str, str]:
@@ -63,7 +67,7 @@ def _sheet(worksheet: etree._Element, formats: dict[str, str]) -> Sheet:
         col = _int(column, "Index", col + 2) - 1
         span = _int(column, "Span", 0)
         if column.get(SS + "Hidden") == "1":
-            sheet.hidden_cols.update(range(col, col + span + 1))
+            sheet.hidden_cols.update(range(max(col, 0), min(col + span + 1, _MAX_COLUMNS)))
         col += span
     r = -1
     for row in table.iterfind(SS + "Row"):
@@ -93,10 +97,16 @@ def _visible(worksheet: etree._Element) -> bool:
 
 
 def extract_spreadsheetml(data: bytes) -> Grid:
+    if declares_entities(data):
+        raise ExtractError(_ENTITIES)
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise ExtractError(f"unreadable Excel 2003 XML workbook: {exc}") from exc
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        # The parser never expands them; a workbook that declares any is not an export.
+        raise ExtractError(_ENTITIES)
     formats = _formats(root)
     tables = [_sheet(ws, formats).table() for ws in root.iterfind(SS + "Worksheet") if _visible(ws)]
     return Grid(source_format="xls", extractor="spreadsheetml", tables=[t for t in tables if t.cells])

@@ -2,8 +2,12 @@
 sheet model as .xlsx: displayed values, merged ranges, hidden rows and columns skipped."""
 from __future__ import annotations
 
+import io
+import struct
+
 import xlrd
 from xlrd.biffh import XLRDError
+from xlrd.compdoc import CompDocError
 
 from jixiao.extractors.errors import ExtractError
 from jixiao.extractors.numfmt import format_value
@@ -11,6 +15,10 @@ from jixiao.extractors.sheet import Sheet
 from jixiao.grid import Grid
 
 _VISIBLE = 0
+# What xlrd raises on a damaged workbook: its own errors, and the struct, index and
+# decoding errors of records cut short or pointing outside the file.
+_READ_ERRORS = (XLRDError, CompDocError, AssertionError, IndexError, KeyError, ValueError, TypeError, OSError,
+                struct.error, EOFError)
 
 
 def _text(book: xlrd.Book, cell: xlrd.sheet.Cell) -> str:
@@ -47,11 +55,13 @@ def _sheet(book: xlrd.Book, ws: xlrd.sheet.Sheet) -> Sheet:
 
 def extract_xls(data: bytes) -> Grid:
     try:
-        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
-    except (XLRDError, AssertionError, IndexError, KeyError, ValueError, TypeError, OSError) as exc:
-        message = str(exc)
-        category = "unsupported" if "encrypted" in message.lower() else "bad_input"
-        raise ExtractError(f"unreadable Excel 97-2003 workbook: {message}", category) from exc
+        # xlrd writes its warnings about damaged files to stdout unless given somewhere else.
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO())
+    except _READ_ERRORS as exc:
+        raise _unreadable(exc) from exc
+    except RecursionError as exc:
+        # xlrd walks the file's directory tree recursively, without noticing one that loops.
+        raise ExtractError("unreadable Excel 97-2003 workbook: its directory refers to itself in a loop") from exc
     try:
         tables = []
         for index in range(book.nsheets):
@@ -59,6 +69,14 @@ def extract_xls(data: bytes) -> Grid:
             if ws.visibility == _VISIBLE:
                 tables.append(_sheet(book, ws).table())
                 book.unload_sheet(index)
+    except _READ_ERRORS as exc:
+        raise _unreadable(exc) from exc
     finally:
         book.release_resources()
     return Grid(source_format="xls", extractor="xls", tables=[t for t in tables if t.cells])
+
+
+def _unreadable(exc: Exception) -> ExtractError:
+    message = str(exc) or type(exc).__name__
+    category = "unsupported" if "encrypted" in message.lower() else "bad_input"
+    return ExtractError(f"unreadable Excel 97-2003 workbook: {message}", category)

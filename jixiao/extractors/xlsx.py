@@ -12,20 +12,35 @@ from __future__ import annotations
 import re
 import zipfile
 from io import BytesIO
+from xml.etree.ElementTree import ParseError
 
 import openpyxl
+from defusedxml import DefusedXmlException
+from lxml import etree
 from openpyxl.cell.cell import Cell as SheetCell
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.extractors.convert import convert
-from jixiao.extractors.errors import ExtractError
+from jixiao.extractors.errors import LIMIT, ExtractError
+from jixiao.extractors.guard import check_zip
 from jixiao.extractors.numfmt import format_value
+from jixiao.extractors.options import Limits
 from jixiao.extractors.sheet import Sheet
 from jixiao.grid import Grid
 
-_READ_ERRORS = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError)
+# openpyxl parses with lxml, and sheets with defusedxml, which refuses entity declarations.
+# IndexError: a cell's or named style's index past the workbook's list of styles.
+_READ_ERRORS = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, IndexError,
+                etree.XMLSyntaxError, ParseError)
+# Excel's widest sheet: a hidden column range declared wider is damaged, not enormous.
+_MAX_COLUMNS = 16384
+# Cells merged ranges may cover: a whole column of a sheet is 1,048,576.
+MAX_MERGED_CELLS = 4_000_000
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]{0,200}?\bref="\$?([A-Za-z]{1,3})\$?(\d{1,7})'
+                    rb'(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?"')
+_MERGE_TAIL = 512
 # A cell reference (A1, $B$2) or a function call: a formula that computes something.
 # Characters XML cannot hold, which Excel writes as "_x000D_" (a carriage return).
 _OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -57,13 +72,20 @@ def _recalculated(data: bytes) -> Workbook | None:
         return None
 
 
+def _number_format(cell: SheetCell) -> str | None:
+    try:
+        return cell.number_format
+    except IndexError:
+        return None  # a style index past the workbook's styles (a damaged file): shown as General
+
+
 def _sheet(ws: Worksheet, fills: dict[tuple[int, int], str]) -> Sheet:
     sheet = Sheet()
     for (row, col), cell in _cells(ws).items():
         value = cell.value
         if isinstance(value, str) and "_x" in value:
             value = _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
-        text = format_value(value, cell.number_format)
+        text = format_value(value, _number_format(cell))
         if text:
             sheet.texts[(row - 1, col - 1)] = text
     for (row, col), text in fills.items():
@@ -72,8 +94,37 @@ def _sheet(ws: Worksheet, fills: dict[tuple[int, int], str]) -> Sheet:
     sheet.hidden_rows = {r - 1 for r, dim in ws.row_dimensions.items() if dim.hidden}
     for dim in ws.column_dimensions.values():
         if dim.hidden and dim.min is not None:
-            sheet.hidden_cols.update(range(dim.min - 1, (dim.max or dim.min)))
+            sheet.hidden_cols.update(range(max(dim.min - 1, 0), min(dim.max or dim.min, _MAX_COLUMNS)))
     return sheet
+
+
+def _column(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - ord("A") + 1
+    return number
+
+
+def _merged_cells(data: bytes) -> int:
+    """Cells covered by the merged ranges the sheets declare, read from the XML as a stream:
+    openpyxl makes an object for every cell of a merged range."""
+    covered = 0
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            pending = b""
+            with archive.open(name) as part:
+                for chunk in iter(lambda: part.read(1 << 20), b""):
+                    buffer, end = pending + chunk, 0
+                    for m in _MERGE.finditer(buffer):
+                        last_col, last_row = m.group(3) or m.group(1), m.group(4) or m.group(2)
+                        rows = abs(int(last_row) - int(m.group(2))) + 1
+                        covered += rows * (abs(_column(last_col) - _column(m.group(1))) + 1)
+                        end = m.end()
+                    # A range cut by the chunk's end is found again in the next buffer.
+                    pending = buffer[max(end, len(buffer) - _MERGE_TAIL):]
+    return covered
 
 
 def _has_formulas(data: bytes) -> bool:
@@ -98,16 +149,32 @@ def _fills(data: bytes, values: Workbook) -> dict[str, dict[tuple[int, int], str
             value = _cells(recalculated[title]).get(position)
             if value is not None and value.value is not None:
                 shown = _cells(values[title]).get(position)
-                text = format_value(value.value, shown.number_format if shown is not None else None)
+                text = format_value(value.value, _number_format(shown) if shown is not None else None)
         fills.setdefault(title, {})[position] = text
     return fills
 
 
-def extract_xlsx(data: bytes) -> Grid:
+def _unreadable(exc: Exception) -> ExtractError:
+    # openpyxl wraps what its parser raised in a ValueError of several lines: the cause tells.
+    cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
+    if isinstance(cause, DefusedXmlException):
+        return ExtractError(f"XML declares entities (in the Excel workbook), which are never expanded: {cause}")
+    return ExtractError(" ".join(f"unreadable Excel workbook: {type(cause).__name__}: {cause}".split()))
+
+
+def extract_xlsx(data: bytes, limits: Limits | None = None) -> Grid:
+    check_zip(data, limits or Limits(), "Excel workbook")
+    try:
+        merged = _merged_cells(data)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise _unreadable(exc) from exc
+    if merged > MAX_MERGED_CELLS:
+        raise ExtractError(f"Excel workbook's merged ranges cover {merged:,} cells, more than the limit of {MAX_MERGED_CELLS:,}",
+                           LIMIT)
     try:
         workbook = openpyxl.load_workbook(BytesIO(data), data_only=True)
         fills = _fills(data, workbook)
     except _READ_ERRORS as exc:
-        raise ExtractError(f"unreadable Excel workbook: {type(exc).__name__}: {exc}") from exc
+        raise _unreadable(exc) from exc
     tables = [_sheet(ws, fills.get(ws.title, {})).table() for ws in workbook.worksheets if ws.sheet_state == "visible"]
     return Grid(source_format="xlsx", extractor="xlsx", tables=[t for t in tables if t.cells])

@@ -16,6 +16,7 @@ without the `ocr` extra installed, a scan fails with a one-line reason.
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from types import ModuleType
 
@@ -27,16 +28,16 @@ _DEFAULT = ExtractOptions()
 
 
 def ocr_pdf_pages(data: bytes, page_numbers: list[int], options: ExtractOptions = _DEFAULT) -> list[Table]:
-    return _read(lambda render: render.pdf_pages(data, page_numbers), options)
+    return _read(lambda render: render.pdf_pages(data, page_numbers, limits=options.limits), options)
 
 
 def extract_scanned_pdf(data: bytes, options: ExtractOptions = _DEFAULT) -> Grid:
-    tables = _read(lambda render: render.pdf_pages(data), options)
+    tables = _read(lambda render: render.pdf_pages(data, limits=options.limits), options)
     return Grid("pdf_scanned", "ocr", tables)
 
 
 def extract_image(data: bytes, options: ExtractOptions = _DEFAULT) -> Grid:
-    tables = _read(lambda render: render.image_pages(data), options)
+    tables = _read(lambda render: render.image_pages(data, options.limits), options)
     return Grid("image", "ocr", tables)
 
 
@@ -48,9 +49,15 @@ def _read(pages: Callable[[ModuleType], Iterable[object]], options: ExtractOptio
     except ImportError as exc:
         raise ExtractError(f"OCR is not installed ({exc.name} missing): pip install 'jixiao[ocr]'",
                            "unsupported") from exc
+    rendered = iter(pages(render))
+    # The first page is rendered before the engine loads, so a file refused on its first
+    # page (damaged, too many pixels) fails without the cost of loading a model.
+    first = next(rendered, None)
+    if first is None:
+        return []
     engine = get_engine(options.ocr_engine, options.ocr_models)
     tables: list[Table] = []
-    for page in pages(render):
+    for page in itertools.chain([first], rendered):
         tables.extend(read_page(page, engine))  # type: ignore[arg-type]
     return tables
 

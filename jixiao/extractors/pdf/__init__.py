@@ -16,12 +16,14 @@ import pdfplumber
 import pypdfium2 as pdfium
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfminer.psexceptions import PSException
-from pdfplumber.utils.exceptions import PdfminerException
+from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
-from jixiao.extractors.errors import ExtractError
+from jixiao.extractors.errors import LIMIT, ExtractError
+from jixiao.extractors.options import Limits
 from jixiao.extractors.pdf.chars import ActualText
 from jixiao.extractors.pdf.flow import assemble
 from jixiao.extractors.pdf.ink import Ink
+from jixiao.extractors.pdf.loops import guard_reference_loops
 from jixiao.extractors.pdf.page import PageLayout, read_page
 from jixiao.extractors.pdf.textlayer import PageRoute, route_pages
 from jixiao.grid import Grid, Table
@@ -29,20 +31,29 @@ from jixiao.grid import Grid, Table
 # pdfminer warns about every font quirk it works around ("Could not get FontBBox …"),
 # which would flood a run's output; what matters reaches the manifest as an error.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
+guard_reference_loops()
 
 # The OCR route's seam: (the file's bytes, 1-based page numbers) -> those pages'
 # tables, each cell with its page and bbox set.
 OcrPages = Callable[[bytes, list[int]], list[Table]]
 
 
-def extract_pdf(data: bytes, ocr_pages: OcrPages | None = None) -> Grid:
-    routes = _routes(data)
+def extract_pdf(data: bytes, ocr_pages: OcrPages | None = None, limits: Limits | None = None) -> Grid:
+    try:
+        return _extract(data, ocr_pages, limits or Limits())
+    except pdfium.PdfiumError as exc:
+        # Opening is checked first; this is a page or object pdfium cannot load.
+        raise ExtractError(f"damaged PDF: {_pdfium_detail(str(exc))}") from exc
+
+
+def _extract(data: bytes, ocr_pages: OcrPages | None, limits: Limits) -> Grid:
+    routes = _routes(data, limits)
     text_pages = [r.number for r in routes if r.trusted and not r.blank]
     image_pages = [r.number for r in routes if not r.trusted]
     if image_pages and ocr_pages is None:
         raise ExtractError(f"{untrusted_summary(routes)}; OCR is not available", "unsupported")
     upright = _upright(data, routes)
-    ink = Ink(upright)
+    ink = Ink(upright, limits.max_pixels)
     try:
         tables = [(_first_page(t), t) for t in assemble(_read_text_pages(upright, text_pages), ink.visible)]
     finally:
@@ -85,12 +96,13 @@ def page_ranges(numbers: list[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
-def _routes(data: bytes) -> list[PageRoute]:
+def _routes(data: bytes, limits: Limits) -> list[PageRoute]:
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         raise _open_error(str(exc)) from exc
     try:
+        check_page_count(len(document), limits)
         return route_pages(document)
     finally:
         document.close()
@@ -114,11 +126,20 @@ def _upright(data: bytes, routes: list[PageRoute]) -> bytes:
         document.close()
 
 
+def check_page_count(count: int, limits: Limits) -> None:
+    if count > limits.max_pages:
+        raise ExtractError(f"PDF has {count} pages, more than the limit of {limits.max_pages}", LIMIT)
+
+
 def _open_error(message: str) -> ExtractError:
     if "password" in message.lower():
         return ExtractError("encrypted PDF: a password is needed to open it", "unsupported")
+    return ExtractError(f"damaged PDF, cannot be opened: {_pdfium_detail(message)}")
+
+
+def _pdfium_detail(message: str) -> str:
     detail = message.split("(PDFium:", 1)[-1].strip(" ).") if "PDFium:" in message else message
-    return ExtractError(f"damaged PDF, cannot be opened: {detail.lower() or 'unknown error'}")
+    return detail.lower() or "unknown error"
 
 
 def _read_text_pages(data: bytes, numbers: list[int]) -> list[PageLayout]:
@@ -127,22 +148,45 @@ def _read_text_pages(data: bytes, numbers: list[int]) -> list[PageLayout]:
     layouts = []
     actual = ActualText(data)
     try:
-        with pdfplumber.open(BytesIO(data)) as pdf:
+        pdf = pdfplumber.open(BytesIO(data))
+        # Closing walks the pages again, so a document whose pages cannot be made is left to
+        # the garbage collector: it holds nothing but the bytes given.
+        pages = _plumber_pages(pdf)
+        try:
             for number in numbers:
-                page = pdf.pages[number - 1]
+                if number > len(pages):
+                    # pdfium found the page; pdfminer, reading a damaged page tree its own way, did not.
+                    raise ExtractError(f"damaged PDF, its text layer cannot be read: page {number} is missing "
+                                       "from its page tree")
+                page = pages[number - 1]
                 try:
                     layouts.append(read_page(page, number, actual))
                 finally:
                     page.close()
+        finally:
+            pdf.close()
     except PdfminerException as exc:
         if isinstance(exc.args[0] if exc.args else None, PDFPasswordIncorrect):
             raise ExtractError("encrypted PDF: a password is needed to open it", "unsupported") from exc
         raise ExtractError(f"damaged PDF, its text layer cannot be read: {exc}") from exc
-    except PSException as exc:
+    except (PSException, MalformedPDFException) as exc:
         raise ExtractError(f"damaged PDF, its text layer cannot be read: {exc}") from exc
+    except RecursionError as exc:
+        # pdfminer resolves nested objects recursively, without noticing one that contains itself.
+        raise ExtractError("damaged PDF, its text layer cannot be read: objects nest too deeply or contain "
+                           "themselves") from exc
     finally:
         actual.close()
     return layouts
+
+
+def _plumber_pages(pdf: pdfplumber.PDF) -> list[pdfplumber.page.Page]:
+    try:
+        return pdf.pages
+    except (TypeError, IndexError) as exc:
+        # pdfplumber reads each page's boxes as given: a MediaBox missing or of the wrong length fails.
+        raise ExtractError(f"damaged PDF, its text layer cannot be read: a page's MediaBox is missing or damaged "
+                           f"({exc})") from exc
 
 
 def _first_page(table: Table) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pypdfium2 as pdfium
 
+from jixiao.extractors.errors import LIMIT, ExtractError
 from jixiao.extractors.pdf.lines import TextLine
 
 # Points to pixels: a coarse image is enough to see ink.
@@ -17,11 +18,21 @@ _SCALE = 0.5
 _INK = 160
 
 
+def check_render_size(page: pdfium.PdfPage, scale: float, max_pixels: int, number: int) -> None:
+    """Refuse, before rendering, a page whose image at `scale` pixels per point would be too large."""
+    width, height = page.get_size()
+    pixels = abs(width * scale) * abs(height * scale)
+    if pixels > max_pixels:
+        raise ExtractError(f"PDF page {number} is too large to render: {width:.0f} x {height:.0f} points make "
+                           f"{pixels:,.0f} pixels, more than the limit of {max_pixels:,}", LIMIT)
+
+
 class Ink:
     """Renders pages on demand, once each; `visible` answers for one line of text."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, max_pixels: int) -> None:
         self._data = data
+        self._max_pixels = max_pixels
         self._document: pdfium.PdfDocument | None = None
         self._images: dict[int, object] = {}
 
@@ -31,8 +42,11 @@ class Ink:
             if self._document is None:
                 self._document = pdfium.PdfDocument(self._data)
             page = self._document[page_number - 1]
-            image = page.render(scale=_SCALE, grayscale=True).to_pil()
-            page.close()
+            try:
+                check_render_size(page, _SCALE, self._max_pixels, page_number)
+                image = page.render(scale=_SCALE, grayscale=True).to_pil()
+            finally:
+                page.close()
             self._images[page_number] = image
         box = (int(line.x0 * _SCALE), int(line.top * _SCALE), int(line.x1 * _SCALE) + 1, int(line.bottom * _SCALE) + 1)
         darkest, _ = image.crop(box).getextrema()  # type: ignore[attr-defined]
