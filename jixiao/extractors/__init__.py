@@ -5,7 +5,7 @@ from collections.abc import Callable
 from functools import partial
 
 from jixiao.extractors.docx import extract_docx
-from jixiao.extractors.errors import UNSUPPORTED, ExtractError
+from jixiao.extractors.errors import BAD_INPUT, UNSUPPORTED, ExtractError
 from jixiao.extractors.html import extract_html
 from jixiao.extractors.legacy import extract_doc, extract_rtf
 from jixiao.extractors.mht import extract_mht
@@ -38,9 +38,10 @@ EXTRACTORS: dict[str, Extractor] = {
 
 # Formats the sniffer recognises that no extractor reads, and why.
 UNREAD_FORMATS = {
-    "encrypted": "password-protected Office document",
-    "ole2": "a legacy Office file that is neither a Word document nor an Excel workbook, or is damaged",
-    "zip": "a zip archive that is not a Word or Excel document",
+    "encrypted": (UNSUPPORTED, "password-protected Office document"),
+    "ole2": (UNSUPPORTED, "a legacy Office file that is neither a Word document nor an Excel workbook, or is damaged"),
+    "zip": (UNSUPPORTED, "a zip archive that is not a Word or Excel document"),
+    "damaged_zip": (BAD_INPUT, "a damaged zip container (a truncated .docx or .xlsx?): its directory cannot be read"),
 }
 
 
@@ -50,7 +51,8 @@ def extract(fmt: str, data: bytes, options: ExtractOptions | None = None) -> Gri
         return Grid(source_format="txt", extractor="txt")
     extractor = EXTRACTORS.get(fmt)
     if extractor is None:
-        raise ExtractError(UNREAD_FORMATS.get(fmt, f"no extractor for {fmt} content yet"), UNSUPPORTED)
+        category, message = UNREAD_FORMATS.get(fmt, (UNSUPPORTED, f"no extractor for {fmt} content yet"))
+        raise ExtractError(message, category)
     options = options or ExtractOptions.from_env()
     grid = extractor(data, options)
     # Cells read with less confidence (OCR, glyphs a text layer cannot map) are flagged, never trusted.

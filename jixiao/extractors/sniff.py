@@ -27,8 +27,8 @@ _HTML_MARKERS = (b"<html", b"<!doctype html", b"<table", b"<body", b"<head", b"<
 
 
 def sniff_format(head: bytes, data: bytes | None = None) -> str:
-    """Return one of txt, docx, xlsx, doc, rtf, xls, spreadsheetml, html, mht, pdf, image, zip, ole2,
-    encrypted, empty.
+    """Return one of txt, docx, xlsx, doc, rtf, xls, spreadsheetml, html, mht, pdf, image, zip,
+    damaged_zip, ole2, encrypted, empty.
 
     `head` is the first few KiB; `data` the whole file, needed only to look
     inside zip containers.
@@ -74,7 +74,7 @@ def _sniff_zip(data: bytes) -> str:
         with zipfile.ZipFile(BytesIO(data)) as zf:
             names = set(zf.namelist())
     except (zipfile.BadZipFile, ValueError, OSError):
-        return "zip"
+        return "damaged_zip"
     if "word/document.xml" in names:
         return "docx"
     if "xl/workbook.xml" in names:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jixiao.extractors import UNREAD_FORMATS, ExtractError, ExtractOptions, extract, sniff_format
-from jixiao.extractors.errors import EXTRACT, INTERNAL, LIMIT, NORMALISE, SNIFF, TRANSIENT, UNSUPPORTED
+from jixiao.extractors.errors import EXTRACT, INTERNAL, LIMIT, NORMALISE, SNIFF, TRANSIENT
 from jixiao.normalizers import normalize
 from jixiao.pipeline.records import Form
 
@@ -78,7 +78,7 @@ def process_file(path: Path, source_path: str, options: ExtractOptions | None = 
     fmt = sniff_format(data[:SNIFF_BYTES], data)
     manifest_fmt = fmt if fmt in _SIGNED_FORMATS else None
     if fmt in UNREAD_FORMATS:
-        return failed(SNIFF, UNSUPPORTED, UNREAD_FORMATS[fmt], sha, manifest_fmt)
+        return failed(SNIFF, *UNREAD_FORMATS[fmt], sha, manifest_fmt)
     try:
         grid = extract(fmt, data, options)
     except ExtractError as exc:
