@@ -145,6 +145,7 @@ def test_rerun_failed_reads_only_the_failed_files(corpus: tuple[Path, dict[str, 
     capsys.readouterr()
     assert main(["status", "--out", str(out)]) == 1
     listed = capsys.readouterr().out
+    assert "failed by stage/category: extract/unsupported 1" in listed
     assert f"failed (1):\n  {broken}: extract/unsupported: not text" in listed and f"ok {len(files) - 1}" in listed
 
     (inbox / broken).write_bytes(good)

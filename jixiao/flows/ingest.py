@@ -137,12 +137,13 @@ def _batch_runner(workers: int, dask_address: str | None, stage: str, options: E
         return
     # Tasks run in threads of this process, so the run talks to one Prefect server;
     # with workers > 1 each thread hands its batch to a pool of worker processes.
-    with ThreadPoolTaskRunner(max_workers=workers) as runner:
+    threads: ThreadPoolTaskRunner[Any]
+    with ThreadPoolTaskRunner(max_workers=workers) as threads:
         if workers == 1:
-            yield runner, None, 1
+            yield threads, None, 1
         else:
             with BatchPool(workers, stage, options, policy) as pool:
-                yield runner, pool, workers
+                yield threads, pool, workers
 
 
 def _outcomes(future: PrefectFuture[Any], batch: list[Job]) -> list[Outcome]:
@@ -192,7 +193,7 @@ def ingest(inputs: list[str], out: str, rerun_failed: bool = False, keep_removed
                         for outcome in done:
                             on_file(outcome)
             # quote(): Prefect would otherwise walk every object of these large collections.
-            return finish(quote(plan), quote(commit))
+            return finish(quote(plan), quote(commit))  # type: ignore[call-overload]  # Prefect unwraps quote()
         except BaseException:
             commit.abandon()
             raise

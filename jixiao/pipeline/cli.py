@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import logging
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -20,12 +21,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from jixiao import __version__
 from jixiao.extractors.options import OCR_ENGINES, ExtractOptions, Limits
 from jixiao.pipeline.errors import OutputError
-from jixiao.pipeline.finish import COMMIT_INTERVAL_S, STATUSES, RunSummary
+from jixiao.pipeline.finish import COMMIT_INTERVAL_S, RunSummary
 from jixiao.pipeline.ingest import Outcome
 from jixiao.pipeline.lock import LockHeld, OutLock
 from jixiao.pipeline.run import rerun_failed, run
 from jixiao.pipeline.state import load_state
 
+# A file's status as `status` shows it: that of the last run that read it (an unchanged file keeps it).
+FILE_STATUSES = ("ok", "failed", "no_forms")
 EXIT_USAGE = 2
 EXIT_LOCKED = 3
 EXIT_OUTPUT = 4
@@ -120,8 +123,8 @@ def _parser() -> argparse.ArgumentParser:
         description="List the files OUT knows by their status in the last run that saw them, with the "
         "reasons. Exit 0, or 1 when some file's last status is failed.")
     status_cmd.add_argument("--out", required=True, type=Path, metavar="OUT", help="output folder")
-    status_cmd.add_argument("--status", action="append", choices=STATUSES, metavar="STATUS",
-                            help="list only files with this status (repeatable; ok and skipped_unchanged "
+    status_cmd.add_argument("--status", action="append", choices=FILE_STATUSES, metavar="STATUS",
+                            help="list only files with this status: ok, failed or no_forms (repeatable; ok "
                             "files are listed only when asked for)")
 
     serve_cmd = commands.add_parser(
@@ -248,12 +251,15 @@ def _status_command(args: argparse.Namespace, console: Console, err: Console) ->
         err.print(f"jixiao: no run has written {args.out} yet", markup=False)
         return EXIT_USAGE
     last_run = max(s.run_id for s in states.values())
-    by_status: dict[str, list[tuple[str, str | None]]] = {status: [] for status in STATUSES}
+    by_status: dict[str, list[tuple[str, str | None]]] = {status: [] for status in FILE_STATUSES}
     for key in sorted(states):
         by_status.setdefault(states[key].status, []).append((key, states[key].error))
-    counts = ", ".join(f"{s} {len(by_status[s])}" for s in STATUSES if by_status[s])
+    counts = ", ".join(f"{s} {len(by_status[s])}" for s in FILE_STATUSES if by_status[s])
     lines = [f"{args.out}: {len(states)} files; last run {last_run}", f"last status: {counts}"]
-    shown = args.status or [s for s in STATUSES if s not in ("ok", "skipped_unchanged")]
+    categories = Counter(error.split(":", 1)[0] for _, error in by_status["failed"] if error)
+    if categories:
+        lines.append("failed by stage/category: " + ", ".join(f"{k} {n}" for k, n in sorted(categories.items())))
+    shown = args.status or [s for s in FILE_STATUSES if s != "ok"]
     for status in shown:
         if by_status[status]:
             lines.append(f"{status} ({len(by_status[status])}):")

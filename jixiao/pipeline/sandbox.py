@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from jixiao.extractors import ExtractOptions
 from jixiao.extractors.errors import EXTRACT, INTERNAL, LIMIT, TRANSIENT
@@ -34,13 +34,13 @@ _POLL_S = 0.05
 _DATA_LIMIT_FACTOR = 2
 
 
-def _send(stream: BinaryIO, obj: object) -> None:
+def _send(stream: IO[bytes], obj: object) -> None:
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(_HEADER.pack(len(data)) + data)
     stream.flush()
 
 
-def _recv(stream: BinaryIO) -> object:
+def _recv(stream: IO[bytes]) -> object:
     header = stream.read(_HEADER.size)
     if len(header) < _HEADER.size:
         raise EOFError
@@ -179,9 +179,11 @@ def _serve() -> None:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     while True:
         try:
-            path, source_path, options = _recv(requests)  # type: ignore[misc]
+            request = _recv(requests)
         except EOFError:
             return
+        assert isinstance(request, tuple)
+        path, source_path, options = request
         try:
             result = process_file(Path(path), source_path, options)
         except MemoryError:

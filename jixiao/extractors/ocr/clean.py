@@ -92,9 +92,9 @@ def estimate_skew(ink: np.ndarray) -> float:
         counts = np.bincount(proj - proj.min())
         return float(np.dot(counts, counts))
 
-    coarse = np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, _SKEW_COARSE_STEP)
+    coarse = np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, _SKEW_COARSE_STEP).tolist()
     best = max(coarse, key=sharpness)
-    fine = np.arange(best - _SKEW_COARSE_STEP, best + _SKEW_COARSE_STEP + 1e-9, _SKEW_FINE_STEP)
+    fine = np.arange(best - _SKEW_COARSE_STEP, best + _SKEW_COARSE_STEP + 1e-9, _SKEW_FINE_STEP).tolist()
     return float(max(fine, key=sharpness))
 
 
@@ -102,7 +102,7 @@ def rotate(gray: np.ndarray, deg: float) -> np.ndarray:
     h, w = gray.shape
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), -deg, 1.0)
     return cv2.warpAffine(gray, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                          borderValue=255)
+                          borderValue=(255,))
 
 
 def clean_page(rgb: np.ndarray) -> CleanPage:

@@ -91,7 +91,7 @@ def _prepared(crop: np.ndarray) -> np.ndarray:
     crop = cv2.resize(crop, (round(w * _STRETCH), h), interpolation=cv2.INTER_LINEAR)
     if crop.shape[1] < h:
         pad = (h - crop.shape[1] + 1) // 2
-        crop = cv2.copyMakeBorder(crop, 0, 0, pad, pad, cv2.BORDER_CONSTANT, value=255)
+        crop = cv2.copyMakeBorder(crop, 0, 0, pad, pad, cv2.BORDER_CONSTANT, value=(255,))
     return crop
 
 

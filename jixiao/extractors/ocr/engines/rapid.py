@@ -45,7 +45,7 @@ class RapidEngine:
             return []
         bgr = [cv2.cvtColor(im, cv2.COLOR_GRAY2BGR) if im.ndim == 2 else im for im in images]
         result = self._ocr.recognize_txt(bgr)
-        return [Reading(text, float(score)) for text, score in zip(result.txts, result.scores)]
+        return [Reading(text, float(score)) for text, score in zip(result.txts or (), result.scores or (), strict=True)]
 
 
 class CascadeEngine:
