@@ -92,11 +92,17 @@ def test_kill_9_at_random_moments_loses_nothing(shared: Path, tmp_path: Path) ->
     rng = random.Random(20261202)
     for kill in range(KILLS):
         out = tmp_path / f"out{kill}"
-        shutil.copytree(base, out, symlinks=True)
-        run = subprocess.Popen(_cli(new, out), start_new_session=True)
         # Spread over the whole run: one kill in each twentieth of it, at a random point there.
-        time.sleep(0.95 * full_run_s * (kill + rng.random()) / KILLS)
-        assert run.poll() is None, f"run {kill} ended before its kill"
+        delay = 0.95 * full_run_s * (kill + rng.random()) / KILLS
+        while True:
+            shutil.copytree(base, out, symlinks=True)
+            run = subprocess.Popen(_cli(new, out), start_new_session=True)
+            time.sleep(delay)
+            if run.poll() is None:
+                break
+            # This run was quicker than the first (a machine less busy): try earlier.
+            shutil.rmtree(out)
+            delay *= 0.8
         os.killpg(run.pid, signal.SIGKILL)
         run.wait()
         committed.append(sum(1 for s in load_state(out).values() if s.run_id != base_run))
