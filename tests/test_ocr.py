@@ -243,7 +243,7 @@ def test_the_default_engine_reads_again_with_small_only_the_lines_tiny_is_unsure
             counts[name] += len(images)
             readings = read(images)
             if name == "first":
-                assert any(r.confidence < 0.97 for r in readings)
+                assert any(r.confidence < engine.sure for r in readings)
             return readings
         return wrapped
 
