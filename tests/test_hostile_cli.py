@@ -139,3 +139,20 @@ def test_a_file_that_vanishes_before_it_is_read_fails_as_transient(tmp_path: Pat
     assert outcome.status == "failed" and outcome.attempts == 2
     assert outcome.error == "sniff/transient: the file vanished before it could be read"
 
+
+
+def test_rerun_failed_refuses_what_run_refused(shared: Path, tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "outside.txt").symlink_to(shared / "seeds" / "004_ad2826ca3708fa31.txt")
+    os.mkfifo(inbox / "pipe.txt")
+    (inbox / "dangling.pdf").symlink_to("nowhere.pdf")
+    out = tmp_path / "out"
+    first = _cli("run", str(inbox), "--out", str(out), "--quiet")
+    again = _cli("rerun-failed", "--out", str(out), "--quiet")  # would hang for ever opening the FIFO
+    assert first.returncode == again.returncode == 1
+    assert first.stderr == again.stderr
+    assert "outside.txt: sniff/bad_input: a link to a path outside the input folder" in again.stderr
+    assert "pipe.txt: sniff/unsupported: not a regular file but a FIFO" in again.stderr
+    assert "dangling.pdf: sniff/bad_input: a broken link" in again.stderr
+    assert len(pd.read_parquet(out / "projects")) == 0

@@ -158,6 +158,21 @@ def test_rerun_failed_reads_only_the_failed_files(corpus: tuple[Path, dict[str, 
     assert rerun_failed(out).files == 0  # nothing failed any more
 
 
+def test_a_failed_file_put_back_as_it_was_is_read_again(corpus: tuple[Path, dict[str, CorpusFile]],
+                                                       tmp_path: Path) -> None:
+    inbox, files = corpus
+    name = next(n for n in files if n.endswith(".docx"))
+    good = (inbox / name).read_bytes()
+    out = tmp_path / "out"
+    run([inbox], out)
+    (inbox / name).write_bytes(good[:3000])  # a bad copy over it: it fails, its rows stay
+    assert run([inbox], out).statuses["failed"] == 1
+    (inbox / name).write_bytes(good)  # put back: the content its parts hold, yet it failed last
+    summary = run([inbox], out)
+    assert summary.statuses == {"ok": 1, "skipped_unchanged": len(files) - 1}
+    assert load_state(out)[name].status == "ok"
+
+
 def test_a_file_still_being_written_is_read_once_it_settles(corpus: tuple[Path, dict[str, CorpusFile]],
                                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inbox, files = corpus

@@ -63,6 +63,30 @@ def _refusal(path: str, root: str | None, st: os.stat_result | None) -> str | No
     return None
 
 
+def _source(path: str, source_path: str, root: str | None) -> tuple[Source, os.stat_result | None]:
+    try:
+        st: os.stat_result | None = os.stat(path)
+    except OSError:
+        st = None
+    refused = _refusal(path, root, st)
+    if refused is not None or st is None:
+        return Source(path, source_path, 0, 0, refused), st
+    return Source(path, source_path, st.st_size, st.st_mtime_ns), st
+
+
+def look_again(path: str, source_path: str) -> Source | None:
+    """A file known from an earlier run, checked as discovery checks it (links out of the input it
+    was found in, special files); None when nothing is there any more."""
+    if not os.path.lexists(path):
+        return None
+    suffix = source_path.replace("/", os.sep)
+    root = path[: -len(suffix)].rstrip(os.sep) if path.endswith(os.sep + suffix) else None
+    source, st = _source(path, source_path, root)
+    if source.refused is None and st is not None and stat.S_ISDIR(st.st_mode):
+        return Source(path, source_path, 0, 0, failure_line(SNIFF, BAD_INPUT, "now a folder, not a file"))
+    return source
+
+
 def discover(inputs: list[Path]) -> list[Source]:
     """Files in a stable order; a folder is walked recursively without following links out of it.
 
@@ -80,16 +104,12 @@ def discover(inputs: list[Path]) -> list[Source]:
         else:
             root, found = None, [(given_path, os.path.basename(given_path))]
         for path, source_path in found:
-            try:
-                st: os.stat_result | None = os.stat(path)
-            except OSError:
-                st = None
-            refused = _refusal(path, root, st)
-            if refused is not None:
-                sources.append(Source(path, source_path, 0, 0, refused))
+            source, st = _source(path, source_path, root)
+            if source.refused is not None:
+                sources.append(source)
                 continue
             if st is None or stat.S_ISDIR(st.st_mode) or (st.st_dev, st.st_ino) in seen:
                 continue  # a link to a folder inside the input: its files are walked there
             seen.add((st.st_dev, st.st_ino))
-            sources.append(Source(path, source_path, st.st_size, st.st_mtime_ns))
+            sources.append(source)
     return sources

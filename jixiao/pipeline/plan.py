@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jixiao.extractors.errors import BAD_INPUT, SNIFF
-from jixiao.pipeline.discover import Source, discover
-from jixiao.pipeline.ingest import Job, Outcome, look
+from jixiao.pipeline.discover import Source, discover, look_again
+from jixiao.pipeline.ingest import Job, Outcome
 from jixiao.pipeline.process import failure_line
 from jixiao.pipeline.state import SourceState, load_state
 
@@ -69,11 +69,17 @@ def _hash(path: str, size: int) -> tuple[str | None, float]:
 
 
 def _decide(plan: Plan, source: Source, force: bool) -> None:
-    """Skip the file when OUT's parts already hold this content, else queue it."""
+    """Skip the file when OUT's parts already hold this content and it did not fail since, else queue it."""
     plan.position[source.path] = len(plan.position)
+    if source.refused is not None:
+        plan.settled.append(Outcome(source.source_path, source.path, "failed", source.refused, None, None, 0.0))
+        return
     sha, seconds = _hash(source.path, source.size)
     before = plan.previous.get(source.source_path)
-    if not force and sha is not None and before is not None and before.parts_sha256 == sha:
+    # A file that failed is read again even when its content is that of its parts (put back after a
+    # bad copy, or failed on a limit since raised).
+    if not force and sha is not None and before is not None and before.parts_sha256 == sha \
+            and before.status != "failed":
         plan.settled.append(Outcome(source.source_path, source.path, "skipped_unchanged", None, sha,
                                     before.source_format, seconds, forms=before.forms, parts_written=True))
     else:
@@ -94,14 +100,11 @@ def plan_run(inputs: list[Path], out: Path, *, force: bool = False) -> Plan:
             plan.conflicts.add(source.path)
             plan.settled.append(Outcome(source.source_path, source.path, "failed",
                                         failure_line(SNIFF, BAD_INPUT,
-                                                     "another input holds a file at the same relative path"),
+                                                     f"another input holds a file at the same relative path; "
+                                                     f"{source.path} is not read"),
                                         None, None, 0.0))
             continue
         taken.add(source.source_path)
-        if source.refused is not None:
-            plan.position[source.path] = len(plan.position)
-            plan.settled.append(Outcome(source.source_path, source.path, "failed", source.refused, None, None, 0.0))
-            continue
         _decide(plan, source, force)
     roots = [os.path.join(os.path.abspath(p), "") for p in inputs if p.is_dir()]
     files = {os.path.abspath(p) for p in inputs if not p.is_dir()}
@@ -116,9 +119,9 @@ def plan_rerun_failed(out: Path) -> Plan:
     for key, state in plan.previous.items():
         if state.status != "failed":
             continue
-        seen = look(state.path)
-        if seen is not None:
-            _decide(plan, Source(state.path, key, *seen), force=False)
+        source = look_again(state.path, key)
+        if source is not None:
+            _decide(plan, source, force=False)
         else:
             plan.position[state.path] = len(plan.position)
             plan.settled.append(Outcome(key, state.path, "failed",
