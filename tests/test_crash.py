@@ -115,3 +115,48 @@ def test_kill_9_at_random_moments_loses_nothing(shared: Path, tmp_path: Path) ->
         assert not any((out / ".jixiao" / "staging").glob("*/*/*"))
         shutil.rmtree(out)
     assert len(set(committed)) >= 3, (committed, full_run_s)  # early, middle and late kills
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_no_worker_outlives_a_killed_run(shared: Path, tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for scan in sorted((shared / "corpus" / "pdf_scanned").iterdir())[:4]:
+        shutil.copy(scan, inbox / scan.name)
+    run = subprocess.Popen([sys.executable, "-m", "jixiao.pipeline.cli", "run", str(inbox), "--out",
+                            str(tmp_path / "out"), "--quiet", "--workers", "2"], start_new_session=True)
+    deadline = time.monotonic() + 120
+    helpers: set[int] = set()
+    # Worker processes, and the reading process each of them starts (in sessions of their own).
+    while len(helpers) < 4 and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.2)
+        helpers = _descendants(run.pid)
+    assert len(helpers) >= 4, helpers
+    run.kill()  # SIGKILL to the run alone, not its process group
+    run.wait()
+    time.sleep(3)
+    assert not [pid for pid in helpers if _alive(pid)]

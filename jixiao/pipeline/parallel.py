@@ -8,6 +8,7 @@ alone with that reason, and the others land.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -18,6 +19,7 @@ from jixiao.extractors import ExtractOptions
 from jixiao.extractors.errors import EXTRACT, INTERNAL
 from jixiao.pipeline.ingest import Job, Outcome, RetryPolicy, ingest_batch
 from jixiao.pipeline.process import failure_line
+from jixiao.pipeline.sandbox import die_with_parent
 
 WORKER_DIED = failure_line(EXTRACT, INTERNAL, "the worker process reading it died (killed, or out of memory)")
 
@@ -31,9 +33,9 @@ class BatchPool:
     def __init__(self, workers: int, stage: str, options: ExtractOptions | None, policy: RetryPolicy,
                  work: BatchWork = ingest_batch) -> None:
         self.workers, self.stage, self.options, self.policy, self.work = workers, stage, options, policy, work
-        # forkserver: the parent may run threads (a progress bar, Prefect's clients) that fork would copy mid-lock.
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["jixiao.pipeline.ingest"])
+        # spawn: the parent may run threads (a progress bar, Prefect's clients) that fork would copy
+        # mid-lock; and a spawned worker's parent is this process, so it can die with it.
+        self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
         self._generation = 0
@@ -41,7 +43,8 @@ class BatchPool:
     def _current(self) -> tuple[ProcessPoolExecutor, int]:
         with self._lock:
             if self._executor is None:
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=self._context)
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=self._context,
+                                                     initializer=die_with_parent, initargs=(os.getpid(),))
             return self._executor, self._generation
 
     def _discard(self, generation: int) -> None:

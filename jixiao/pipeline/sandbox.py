@@ -154,8 +154,9 @@ def read_isolated(path: Path, source_path: str, options: ExtractOptions) -> File
     return _reader.read(path, source_path, options)
 
 
-def _die_with_parent() -> None:
-    """Linux: the child gets SIGKILL when the process that started it dies, even by kill -9."""
+def die_with_parent(parent: int) -> None:
+    """Linux: this process gets SIGKILL when its parent dies, even by kill -9, so that no worker of a
+    dead run goes on reading (and writing into its staging folder)."""
     try:
         import ctypes
 
@@ -163,13 +164,13 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
-    # The parent may have died while this interpreter was still importing.
-    if os.getppid() != int(os.environ.get("JIXIAO_SANDBOX_PARENT", os.getppid())):
-        sys.exit(0)
+    # The parent may have died while this interpreter was still starting.
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 def _serve() -> None:
-    _die_with_parent()
+    die_with_parent(int(os.environ.get("JIXIAO_SANDBOX_PARENT", os.getppid())))
     data_mb = int(os.environ.get("JIXIAO_SANDBOX_DATA_MB", "0"))
     if data_mb:
         resource.setrlimit(resource.RLIMIT_DATA, (data_mb * 2**20, data_mb * 2**20))
