@@ -160,3 +160,35 @@ def test_no_worker_outlives_a_killed_run(shared: Path, tmp_path: Path) -> None:
     run.wait()
     time.sleep(3)
     assert not [pid for pid in helpers if _alive(pid)]
+
+
+def test_sigterm_commits_what_was_read_and_the_next_run_reads_the_rest(shared: Path, tmp_path: Path) -> None:
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    for name in SEEDS_NAMES:
+        shutil.copy(shared / "seeds" / name, inbox / name)
+    for scan in sorted((shared / "corpus" / "pdf_scanned").iterdir())[:3]:
+        shutil.copy(scan, inbox / scan.name)  # seconds each: the signal lands while one is read
+    run = subprocess.Popen([sys.executable, "-m", "jixiao.pipeline.cli", "run", str(inbox), "--out", str(out),
+                            "--quiet", "--batch-size", "1", "--commit-interval", "0"], stderr=subprocess.PIPE,
+                           text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(_files_read(out)) < len(SEEDS_NAMES):
+        time.sleep(0.1)
+    run.send_signal(signal.SIGTERM)
+    _, stderr = run.communicate(timeout=60)
+    assert run.returncode == 128 + signal.SIGTERM
+    assert "interrupted; the files read before are committed" in stderr and "Traceback" not in stderr
+    read_before = _files_read(out)
+    assert set(SEEDS_NAMES) <= read_before and len(read_before) < 6
+    _assert_consistent(out)
+    follow_up = subprocess.run([sys.executable, "-m", "jixiao.pipeline.cli", "run", str(inbox), "--out", str(out),
+                                "--quiet"], check=False)
+    assert follow_up.returncode == 0
+    files = pd.read_parquet(out / "files")
+    last = files[files["run_id"] == files["run_id"].max()].set_index("source_path")["status"]
+    assert (last[sorted(read_before)] == "skipped_unchanged").all() and len(_files_read(out)) == 6
+
+
+def _files_read(out: Path) -> set[str]:
+    return {key for key, state in load_state(out).items() if state.status == "ok"} if out.exists() else set()

@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import dataclasses
 import logging
+import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -32,6 +33,8 @@ FILE_STATUSES = ("ok", "failed", "no_forms")
 EXIT_USAGE = 2
 EXIT_LOCKED = 3
 EXIT_OUTPUT = 4
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_TERMINATED = 128 + signal.SIGTERM
 
 Hooks = tuple[Callable[[int], None] | None, Callable[[Outcome], None] | None]
 
@@ -176,6 +179,14 @@ def _check_out(out: Path, err: Console, create: bool) -> int | None:
     return None
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: the run commits what it has read and stops."""
+
+
+def _terminate(_signum: int, _frame: object) -> None:
+    raise Terminated
+
+
 def _output_failed(exc: OutputError, err: Console) -> int:
     err.print(f"jixiao: {exc}; the datasets as last committed are intact, run again once OUT can be written",
               markup=False)
@@ -228,17 +239,24 @@ def _run_command(args: argparse.Namespace, err: Console) -> int:
     if problem is not None:
         return problem
     show_progress = not (args.no_progress or args.quiet) and err.is_terminal
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         with _progress(show_progress, err) as hooks:
             summary = _execute(args, options, hooks, err)
+    except KeyboardInterrupt as exc:
+        err.print("jixiao: interrupted; the files read before are committed to OUT, the next run reads the "
+                  "rest", markup=False)
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     except LockHeld as exc:
         err.print(f"jixiao: {exc}", markup=False)
         return EXIT_LOCKED
     except OutputError as exc:
         return _output_failed(exc, err)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
     if not args.quiet:
-        print_summary(summary, Console())
+        print_summary(summary, Console(soft_wrap=True))
     elif summary.failures:
         for path, reason in summary.failures:
             err.print(f"failed: {path}: {reason}", markup=False, soft_wrap=True)
@@ -287,9 +305,9 @@ def _serve_command(args: argparse.Namespace, err: Console) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     if args.command == "status":
-        return _status_command(args, Console(), err)
+        return _status_command(args, Console(soft_wrap=True), err)
     if args.command == "serve":
         return _serve_command(args, err)
     return _run_command(args, err)

@@ -101,6 +101,13 @@ class RunCommit:
     def finish(self) -> RunSummary:
         return self._commit(final=True)
 
+    def interrupted(self) -> None:
+        """The run stops early: commit what it has read (not dropping removed files), then clean up."""
+        try:
+            self._commit(final=False)
+        finally:
+            self.abandon()
+
     def abandon(self) -> None:
         """The run stops without committing what it staged since the last commit."""
         self.store.discard_staging(self.plan.run_id)

@@ -23,6 +23,10 @@ from jixiao.pipeline.sandbox import die_with_parent
 
 WORKER_DIED = failure_line(EXTRACT, INTERNAL, "the worker process reading it died (killed, or out of memory)")
 
+class PoolStopped(Exception):
+    """The pool was stopped (the run is interrupted): no more batches."""
+
+
 # What a worker does with a batch: `ingest_batch`, or any module-level function of its signature.
 BatchWork = Callable[[list[Job], str, ExtractOptions | None, RetryPolicy], list[Outcome]]
 
@@ -39,9 +43,12 @@ class BatchPool:
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
         self._generation = 0
+        self._stopped = False
 
     def _current(self) -> tuple[ProcessPoolExecutor, int]:
         with self._lock:
+            if self._stopped:
+                raise PoolStopped
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(self.workers, mp_context=self._context,
                                                      initializer=die_with_parent, initargs=(os.getpid(),))
@@ -83,8 +90,22 @@ class BatchPool:
                 self._executor.shutdown(wait=True)
                 self._executor = None
 
+    def stop(self) -> None:
+        """The run is interrupted: kill the workers now, start none again, let waiting threads go."""
+        with self._lock:
+            self._stopped = True
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            # ProcessPoolExecutor has no public way to kill its workers before Python 3.14.
+            for process in list(executor._processes.values()):
+                process.kill()
+            executor.shutdown(wait=False, cancel_futures=True)
+
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        if exc_type is not None:
+            self.stop()
+        else:
+            self.close()

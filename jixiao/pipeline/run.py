@@ -30,10 +30,17 @@ def execute(plan: Plan, *, options: ExtractOptions | None = None, workers: int =
         for batch in batches:
             yield ingest_batch(batch, stage, options, policy)
         return
-    with BatchPool(workers, stage, options, policy) as pool, ThreadPoolExecutor(workers) as threads:
-        futures = [threads.submit(pool.run, batch) for batch in batches]
-        for future in as_completed(futures):
-            yield future.result()
+    with BatchPool(workers, stage, options, policy) as pool:
+        threads = ThreadPoolExecutor(workers)
+        try:
+            futures = [threads.submit(pool.run, batch) for batch in batches]
+            for future in as_completed(futures):
+                yield future.result()
+        except BaseException:
+            pool.stop()  # the threads waiting on its workers then end at once
+            raise
+        finally:
+            threads.shutdown(wait=True, cancel_futures=True)
 
 
 def _run(plan_of: Callable[[], Plan], out: Path, *, options: ExtractOptions | None, workers: int,
@@ -55,6 +62,10 @@ def _run(plan_of: Callable[[], Plan], out: Path, *, options: ExtractOptions | No
                     for outcome in batch:
                         on_file(outcome)
             return commit.finish()
+        except KeyboardInterrupt:
+            # Ctrl-C or SIGTERM: what was read so far is kept, the next run reads the rest.
+            commit.interrupted()
+            raise
         except BaseException:
             commit.abandon()
             raise
