@@ -113,11 +113,11 @@ def test_removed_files_lose_their_rows_unless_kept(corpus: tuple[Path, dict[str,
     run([inbox], out)
     (inbox / first).unlink()
     kept = run([inbox], out, keep_removed=True)
-    assert kept.kept_removed == 1 and first in set(rows(out, "projects").source_path)
+    assert kept.kept_removed == [first] and first in set(rows(out, "projects").source_path)
     assert first in load_state(out)
     (inbox / second).unlink()
     dropped = run([inbox], out)
-    assert dropped.removed == 2
+    assert len(dropped.removed) == 2 and first in dropped.removed
     assert not {first, second} & set(rows(out, "projects").source_path)
     assert not (out / "projects" / part_name(first)).exists()
     assert set(load_state(out)) == set(files) - {first, second}
@@ -131,7 +131,7 @@ def test_a_file_outside_this_runs_inputs_is_not_removed(corpus: tuple[Path, dict
     out = tmp_path / "out"
     run([inbox / first], out)
     summary = run([inbox / name for name in others], out)
-    assert summary.removed == 0 and set(rows(out, "projects").source_path) == {first, *others}
+    assert summary.removed == [] and set(rows(out, "projects").source_path) == {first, *others}
 
 
 def test_rerun_failed_reads_only_the_failed_files(corpus: tuple[Path, dict[str, CorpusFile]], tmp_path: Path,

@@ -40,9 +40,17 @@ class Limits:
         JIXIAO_TIME_LIMIT_S, JIXIAO_MEMORY_MB, where set."""
         values: dict[str, float | int] = {}
         for f in fields(cls):
-            text = environ.get(f"JIXIAO_{f.name.upper()}")
-            if text:
-                values[f.name] = int(text) if f.type in (int, "int") else float(text)
+            variable = f"JIXIAO_{f.name.upper()}"
+            text = environ.get(variable)
+            if not text:
+                continue
+            try:
+                value = int(text) if f.type in (int, "int") else float(text)
+            except ValueError:
+                raise ValueError(f"{variable}={text!r} is not a number") from None
+            if value <= 0:
+                raise ValueError(f"{variable} must be more than 0")
+            values[f.name] = value
         return cls(**values)  # type: ignore[arg-type]
 
 

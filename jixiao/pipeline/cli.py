@@ -24,7 +24,7 @@ from jixiao.extractors.options import OCR_ENGINES, ExtractOptions, Limits
 from jixiao.pipeline.errors import OutputError
 from jixiao.pipeline.finish import COMMIT_INTERVAL_S, RunSummary
 from jixiao.pipeline.ingest import Outcome
-from jixiao.pipeline.lock import LockHeld, OutLock
+from jixiao.pipeline.lock import LockHeld, OutLock, running
 from jixiao.pipeline.run import rerun_failed, run
 from jixiao.pipeline.state import load_state
 
@@ -46,6 +46,23 @@ def _workers(text: str) -> int:
     return value
 
 
+def _positive(kind: type[int | float]) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError("must be more than 0")
+        return value
+    parse.__name__ = kind.__name__  # argparse names the expected type after it
+    return parse
+
+
+def _not_negative(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
 def _add_execution(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--workers", type=_workers, default=1, metavar="N",
                      help="read files in N worker processes on this machine (default 1: in this process)")
@@ -55,9 +72,10 @@ def _add_execution(cmd: argparse.ArgumentParser) -> None:
                      help="run as a Prefect flow (a server at PREFECT_API_URL, else a temporary local one)")
     cmd.add_argument("--dask-address", metavar="tcp://HOST:PORT",
                      help="run the batches on this existing Dask cluster (implies --prefect)")
-    cmd.add_argument("--commit-interval", type=float, default=COMMIT_INTERVAL_S, metavar="S",
+    cmd.add_argument("--commit-interval", type=_not_negative, default=COMMIT_INTERVAL_S, metavar="S",
                      help="make what has been read visible in OUT every S seconds, so a run that is killed "
-                     f"loses at most that much work (default {COMMIT_INTERVAL_S:g}; 0: after every batch)")
+                     f"loses little work (default {COMMIT_INTERVAL_S:g}; commits come between batches, so "
+                     "0 means after every batch, and with --batch-size 1 after every file)")
     cmd.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     cmd.add_argument("--quiet", action="store_true", help="print nothing but the files that failed")
     ocr = cmd.add_argument_group("OCR (scanned PDFs and images)")
@@ -70,13 +88,13 @@ def _add_execution(cmd: argparse.ArgumentParser) -> None:
                      "(0..1) are flagged unreadable_cell [env JIXIAO_OCR_MIN_CONFIDENCE, default 0.8]")
     limits = cmd.add_argument_group("limits per file (a file over one fails with category limit)")
     defaults = Limits()
-    limits.add_argument("--time-limit", type=float, metavar="S", help="seconds to read one file "
+    limits.add_argument("--time-limit", type=_positive(float), metavar="S", help="seconds to read one file "
                         f"[env JIXIAO_TIME_LIMIT_S, default {defaults.time_limit_s:g}]")
-    limits.add_argument("--memory-limit", type=int, metavar="MB", help="memory to read one file "
+    limits.add_argument("--memory-limit", type=_positive(int), metavar="MB", help="memory to read one file "
                         f"[env JIXIAO_MEMORY_MB, default {defaults.memory_mb}]")
-    limits.add_argument("--max-file-mb", type=float, metavar="MB", help="size of one file "
+    limits.add_argument("--max-file-mb", type=_positive(float), metavar="MB", help="size of one file "
                         f"[env JIXIAO_MAX_FILE_MB, default {defaults.max_file_mb:g}]")
-    limits.add_argument("--max-pages", type=int, metavar="N", help="pages of one PDF "
+    limits.add_argument("--max-pages", type=_positive(int), metavar="N", help="pages of one PDF "
                         f"[env JIXIAO_MAX_PAGES, default {defaults.max_pages}]")
 
 
@@ -123,8 +141,8 @@ def _parser() -> argparse.ArgumentParser:
 
     status_cmd = commands.add_parser(
         "status", help="list the files of OUT by their last status, with reasons",
-        description="List the files OUT knows by their status in the last run that saw them, with the "
-        "reasons. Exit 0, or 1 when some file's last status is failed.")
+        description="List the files OUT knows by their status in the last run that read them, with the "
+        "reasons. Exit 0, 1 when some file's last status is failed, 2 when no run has written OUT yet.")
     status_cmd.add_argument("--out", required=True, type=Path, metavar="OUT", help="output folder")
     status_cmd.add_argument("--status", action="append", choices=FILE_STATUSES, metavar="STATUS",
                             help="list only files with this status: ok, failed or no_forms (repeatable; ok "
@@ -160,6 +178,8 @@ def _progress(show: bool, err: Console) -> Iterator[Hooks]:
 
 def _check_out(out: Path, err: Console, create: bool) -> int | None:
     try:
+        if out.exists() and not out.is_dir():
+            raise NotADirectoryError(f"{out} is not a folder")
         if create:
             out.mkdir(parents=True, exist_ok=True)
         elif not (out / "files").is_dir():
@@ -265,8 +285,10 @@ def _run_command(args: argparse.Namespace, err: Console) -> int:
 
 def _status_command(args: argparse.Namespace, console: Console, err: Console) -> int:
     states = load_state(args.out)
+    writer = running(args.out)
     if not states:
-        err.print(f"jixiao: no run has written {args.out} yet", markup=False)
+        now = f"; a run is writing it now ({writer}) and has committed nothing yet" if writer else ""
+        err.print(f"jixiao: no run has written {args.out} yet{now}", markup=False)
         return EXIT_USAGE
     last_run = max(s.run_id for s in states.values())
     by_status: dict[str, list[tuple[str, str | None]]] = {status: [] for status in FILE_STATUSES}
@@ -274,6 +296,8 @@ def _status_command(args: argparse.Namespace, console: Console, err: Console) ->
         by_status.setdefault(states[key].status, []).append((key, states[key].error))
     counts = ", ".join(f"{s} {len(by_status[s])}" for s in FILE_STATUSES if by_status[s])
     lines = [f"{args.out}: {len(states)} files; last run {last_run}", f"last status: {counts}"]
+    if writer:
+        lines.insert(1, f"a run is writing it now ({writer}): this is what it has committed so far")
     categories = Counter(error.split(":", 1)[0] for _, error in by_status["failed"] if error)
     if categories:
         lines.append("failed by stage/category: " + ", ".join(f"{k} {n}" for k, n in sorted(categories.items())))

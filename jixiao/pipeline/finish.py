@@ -32,8 +32,8 @@ class RunSummary:
     flags: Counter[str] = field(default_factory=Counter)
     unmapped_headers: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str]] = field(default_factory=list)
-    removed: int = 0
-    kept_removed: int = 0
+    removed: list[str] = field(default_factory=list)  # source_paths whose rows were deleted
+    kept_removed: list[str] = field(default_factory=list)
     manifest: Path | None = None
     log: Path | None = None
 
@@ -62,22 +62,28 @@ class RunSummary:
         counts = ", ".join(f"{s} {self.statuses[s]}" for s in STATUSES if self.statuses[s])
         kind = " (rerun-failed)" if self.rerun_failed else ""
         lines = [
-            f"run {self.run_id}{kind}: {self.files} files ({counts or 'none'})",
+            f"run {self.run_id}{kind}: {_files(self.files)} ({counts or 'none'})",
             f"forms {self.forms}, indicators {self.indicators}",
             "flags: " + (", ".join(f"{k} {v}" for k, v in sorted(self.flags.items())) or "none"),
             "unmapped headers: "
             + (", ".join(f"{k!r} ×{v}" for k, v in self.unmapped_headers.most_common()) or "none"),
         ]
         if self.removed:
-            lines.append(f"removed: {self.removed} files no longer in the input, their rows deleted")
+            lines.append(f"removed: {_files(len(self.removed))} no longer in the input, their rows deleted")
+            lines += [f"removed: {path}" for path in self.removed]
         if self.kept_removed:
-            lines.append(f"kept: {self.kept_removed} files no longer in the input keep their rows (--keep-removed)")
+            lines.append(f"kept: {_files(len(self.kept_removed))} no longer in the input keep their rows "
+                         "(--keep-removed)")
         lines += [f"failed: {path}: {reason}" for path, reason in self.failures]
         lines.append(f"output: {self.out} (projects/, indicators/, manifest "
                      f"{self.manifest.name if self.manifest else '-'})")
         if self.log:
             lines.append(f"tracebacks: {self.log}")
         return lines
+
+
+def _files(count: int) -> str:
+    return f"{count} file" + ("" if count == 1 else "s")
 
 
 class RunCommit:
@@ -116,14 +122,15 @@ class RunCommit:
         plan = self.plan
         everything = sorted([*plan.settled, *self.outcomes], key=lambda o: plan.position[o.path])
         summary = RunSummary(plan.run_id, plan.out, plan.rerun_failed)
-        finished_at = dt.datetime.now(dt.UTC)
+        committed_at = dt.datetime.now(dt.UTC)
         records: list[FileRecord] = []
         states = dict(plan.previous)
         tracebacks: list[str] = []
         for outcome in everything:
             summary.add(outcome)
             records.append(FileRecord(outcome.source_path, outcome.sha256, outcome.source_format, outcome.status,
-                                      outcome.error, outcome.forms, outcome.seconds, plan.run_id, finished_at))
+                                      outcome.error, outcome.forms, outcome.seconds, plan.run_id,
+                                      outcome.finished_at or committed_at))
             if outcome.traceback:
                 tracebacks.append(f"{outcome.source_path}\n{outcome.traceback}")
             if outcome.path in plan.conflicts:
@@ -137,15 +144,15 @@ class RunCommit:
             states[outcome.source_path] = SourceState(
                 outcome.source_path, outcome.path, parts_sha,
                 outcome.source_format if outcome.parts_written or before is None else before.source_format,
-                forms, status, error, plan.run_id, finished_at)
+                forms, status, error, plan.run_id, outcome.finished_at or committed_at)
         removed: list[str] = []
         if final and self.keep_removed:
-            summary.kept_removed = len(plan.removed)
+            summary.kept_removed = list(plan.removed)
         elif final:
             removed = [part_name(key) for key in plan.removed]
             for key in plan.removed:
                 del states[key]
-            summary.removed = len(plan.removed)
+            summary.removed = list(plan.removed)
         if tracebacks:
             summary.log = plan.out / "logs" / f"{plan.run_id}.log"
             try:

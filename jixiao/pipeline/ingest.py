@@ -9,6 +9,7 @@ cannot be written because OUT cannot be (a full disk) stops the run.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 import traceback
@@ -74,6 +75,7 @@ class Outcome:
     traceback: str | None = None
     parts_written: bool = False  # the parts now hold this content (sha256)
     attempts: int = 1
+    finished_at: dt.datetime | None = None  # None for files settled without reading: the commit's time
 
 
 def _outcome(job: Job, result: FileResult, attempts: int) -> Outcome:
@@ -109,6 +111,7 @@ def ingest_file(job: Job, writer: StagingWriter, options: ExtractOptions, policy
         reference = after
         time.sleep(policy.delay(attempt))
     outcome = _outcome(job, result, attempt)
+    outcome.finished_at = dt.datetime.now(dt.UTC)
     # A failed file keeps the rows an earlier run wrote for it (see RunCommit).
     if result.status in ("ok", "no_forms"):
         try:

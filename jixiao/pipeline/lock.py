@@ -36,6 +36,21 @@ def describe_holder(path: Path) -> str:
         return "a process that has not yet written its name"
 
 
+def running(out: Path) -> str | None:
+    """Who is writing OUT now, when a run is (without taking or creating the lock)."""
+    try:
+        fd = os.open(lock_path(out), os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return describe_holder(lock_path(out))
+    finally:
+        os.close(fd)  # closing it drops a lock taken here
+    return None
+
+
 class OutLock:
     """`with OutLock(out):` holds OUT for this process; raises LockHeld when another run does."""
 
