@@ -44,14 +44,31 @@ def _write(data: bytes) -> Callable[[Path, Path], None]:
     return lambda _shared, target: target.write_bytes(data)
 
 
-def _rezip(source: bytes, replace: dict[str, bytes]) -> bytes:
-    """A copy of a zip container with some members replaced."""
+def rezip(original: bytes, parts: dict[str, bytes]) -> bytes:
+    """The archive with some parts replaced or added."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(source)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        assert set(replace) <= set(zin.namelist()), "replace parts the container has"
-        for item in zin.infolist():
-            zout.writestr(item.filename, replace.get(item.filename, zin.read(item.filename)))
+    with zipfile.ZipFile(io.BytesIO(original)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename not in parts:
+                target.writestr(info.filename, source.read(info))
+        for name, data in parts.items():
+            target.writestr(name, data)
     return out.getvalue()
+
+
+def lie_about_size(archive: bytes, name: str, size: int) -> bytes:
+    """The archive with `name`'s uncompressed size set to `size` in its local header and in the
+    central directory, as a bomb lies to pass a check of declared sizes."""
+    data = bytearray(archive)
+    encoded = name.encode()
+    # (signature, where the name starts, where the uncompressed size is), from the record's start
+    for signature, name_at, size_at in ((b"PK\x03\x04", 30, 22), (b"PK\x01\x02", 46, 24)):
+        start = data.find(signature)
+        while start >= 0:
+            if data[start + name_at:start + name_at + len(encoded)] == encoded:
+                struct.pack_into("<I", data, start + size_at, size)
+            start = data.find(signature, start + 4)
+    return bytes(data)
 
 
 def _docx(shared: Path) -> bytes:
@@ -66,33 +83,26 @@ def zip_bomb(shared: Path, target: Path) -> None:
     """A .docx whose document.xml unpacks to more than the unpacked-size limit (honestly declared)."""
     body = (b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
             + b"<w:p/>" * ((MAX_UNPACKED_MB + 10) * 2**20 // 6) + b"</w:body></w:document>")
-    target.write_bytes(_rezip(_docx(shared), {"word/document.xml": body}))
+    target.write_bytes(rezip(_docx(shared), {"word/document.xml": body}))
 
 
 def lying_zip_bomb(shared: Path, target: Path) -> None:
     """A .xlsx whose sheet declares 1 KB in the zip directory but unpacks to far more."""
-    data = bytearray(_rezip(_xlsx(shared), {"xl/worksheets/sheet1.xml": b" " * ((MAX_UNPACKED_MB + 10) * 2**20)}))
-    name = b"xl/worksheets/sheet1.xml"
-    for signature, size_at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
-        start = 0
-        while (start := data.find(signature, start)) >= 0:
-            name_at = start + (30 if signature == b"PK\x03\x04" else 46)
-            if data[name_at:name_at + len(name)] == name:
-                struct.pack_into("<I", data, start + size_at, 1024)
-            start += 4
-    target.write_bytes(bytes(data))
+    sheet = "xl/worksheets/sheet1.xml"
+    bomb = rezip(_xlsx(shared), {sheet: b" " * ((MAX_UNPACKED_MB + 10) * 2**20)})
+    target.write_bytes(lie_about_size(bomb, sheet, 1024))
 
 
 def billion_laughs_docx(shared: Path, target: Path) -> None:
     doc = BILLION_LAUGHS + b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">' \
         b"<w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>"
-    target.write_bytes(_rezip(_docx(shared), {"word/document.xml": doc}))
+    target.write_bytes(rezip(_docx(shared), {"word/document.xml": doc}))
 
 
 def external_entity_xlsx(shared: Path, target: Path) -> None:
     sheet = EXTERNAL_ENTITY + b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' \
         b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&xxe;</t></is></c></row></sheetData></worksheet>'
-    target.write_bytes(_rezip(_xlsx(shared), {"xl/worksheets/sheet1.xml": sheet}))
+    target.write_bytes(rezip(_xlsx(shared), {"xl/worksheets/sheet1.xml": sheet}))
 
 
 def entity_spreadsheetml(_shared: Path, target: Path) -> None:
@@ -169,13 +179,19 @@ def many_objects_pdf(_shared: Path, target: Path) -> None:
     ], root=1))
 
 
-def image_bomb(_shared: Path, target: Path) -> None:
-    """A PNG that claims 60,000 × 60,000 pixels in a few hundred bytes."""
+def png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header claims width × height pixels, in a few hundred bytes of data."""
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-    header = struct.pack(">IIBBBBB", 60000, 60000, 8, 0, 0, 0, 0)
-    target.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-                       + chunk(b"IDAT", zlib.compress(b"\0" * 60001 * 16)) + chunk(b"IEND", b""))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(width + 1) * 4))
+            + chunk(b"IEND", b""))
+
+
+def image_bomb(_shared: Path, target: Path) -> None:
+    """A PNG that claims 60,000 × 60,000 pixels in a few hundred bytes."""
+    target.write_bytes(png_claiming(60000, 60000))
 
 
 def truncated_jpeg(_shared: Path, target: Path) -> None:
@@ -197,7 +213,7 @@ def not_office_zip(_shared: Path, target: Path) -> None:
 
 
 def junk_xml_docx(shared: Path, target: Path) -> None:
-    target.write_bytes(_rezip(_docx(shared), {"word/document.xml": b"<w:document><<<\x00\xff"}))
+    target.write_bytes(rezip(_docx(shared), {"word/document.xml": b"<w:document><<<\x00\xff"}))
 
 
 def damaged_xls(_shared: Path, target: Path) -> None:

@@ -12,11 +12,11 @@ import re
 import struct
 import time
 import zipfile
-import zlib
 
 import openpyxl
 import pytest
 from conftest import SAMPLES
+from hostile import lie_about_size, png_claiming, rezip
 from PIL import Image
 
 from jixiao.extractors import ExtractError, ExtractOptions, extract, sniff_format
@@ -41,18 +41,6 @@ def refused(fmt: str, data: bytes, options: ExtractOptions | None = None) -> Ext
     return failure.value
 
 
-def rezip(original: bytes, parts: dict[str, bytes]) -> bytes:
-    """The archive with some parts replaced or added."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(original)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            if info.filename not in parts:
-                target.writestr(info.filename, source.read(info))
-        for name, data in parts.items():
-            target.writestr(name, data)
-    return out.getvalue()
-
-
 def part(archive: bytes, name: str) -> bytes:
     with zipfile.ZipFile(io.BytesIO(archive)) as source:
         return source.read(name)
@@ -73,28 +61,8 @@ def test_a_zip_bomb_is_refused_by_its_declared_size(fmt: str, original: bytes, w
     assert str(error) == f"zip bomb: {what} unpacks to more than 1 MB"
 
 
-def _lie_about_size(archive: bytes, name: str, size: int) -> bytes:
-    """The archive with `name`'s uncompressed size set to `size` in its local header and
-    in the central directory, as a bomb lies to pass a check of declared sizes."""
-    data = bytearray(archive)
-    encoded = name.encode()
-    local = data.find(b"PK\x03\x04")
-    while local >= 0:
-        name_length = struct.unpack_from("<H", data, local + 26)[0]
-        if data[local + 30:local + 30 + name_length] == encoded:
-            struct.pack_into("<I", data, local + 22, size)
-        local = data.find(b"PK\x03\x04", local + 4)
-    central = data.find(b"PK\x01\x02")
-    while central >= 0:
-        name_length = struct.unpack_from("<H", data, central + 28)[0]
-        if data[central + 46:central + 46 + name_length] == encoded:
-            struct.pack_into("<I", data, central + 24, size)
-        central = data.find(b"PK\x01\x02", central + 4)
-    return bytes(data)
-
-
 def test_a_zip_bomb_lying_about_its_size_is_refused_by_what_it_really_unpacks_to() -> None:
-    bomb = _lie_about_size(rezip(DOCX, {"customXml/filler.xml": b"<a>" + b" " * (3 << 20) + b"</a>"}),
+    bomb = lie_about_size(rezip(DOCX, {"customXml/filler.xml": b"<a>" + b" " * (3 << 20) + b"</a>"}),
                            "customXml/filler.xml", 100)
     with zipfile.ZipFile(io.BytesIO(bomb)) as archive:
         assert sum(i.file_size for i in archive.infolist()) < 1 << 20  # the declared sizes pass
@@ -103,7 +71,7 @@ def test_a_zip_bomb_lying_about_its_size_is_refused_by_what_it_really_unpacks_to
 
 
 def test_a_zip_part_declaring_an_absurd_compression_ratio_is_refused() -> None:
-    bomb = _lie_about_size(rezip(XLSX, {"customXml/filler.xml": b"<a/>"}), "customXml/filler.xml", 500 << 20)
+    bomb = lie_about_size(rezip(XLSX, {"customXml/filler.xml": b"<a/>"}), "customXml/filler.xml", 500 << 20)
     error = refused("xlsx", bomb)
     assert error.category == LIMIT
     assert "zip bomb" in str(error) and "customXml/filler.xml" in str(error) and "ratio" in str(error)
@@ -245,15 +213,6 @@ def test_the_html_parser_itself_neither_expands_nor_fetches() -> None:
 # --- image and page bombs ----------------------------------------------------------------------
 
 
-def _png(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(width + 1) * 4)) + \
-        chunk(b"IEND", b"")
-
-
 def _jpeg(width: int, height: int) -> bytes:
     buffer = io.BytesIO()
     Image.new("L", (8, 8), 255).save(buffer, "JPEG")
@@ -263,7 +222,7 @@ def _jpeg(width: int, height: int) -> bytes:
     return bytes(data)
 
 
-@pytest.mark.parametrize("image", [pytest.param(_png(60_000, 60_000), id="png"),
+@pytest.mark.parametrize("image", [pytest.param(png_claiming(60_000, 60_000), id="png"),
                                    pytest.param(_jpeg(60_000, 60_000), id="jpeg")])
 def test_an_image_bomb_is_refused_before_decoding(image: bytes) -> None:
     assert len(image) < 2000 and sniff_format(image[:8192], image) == "image"

@@ -30,9 +30,9 @@ class Limits:
     memory_mb: int = 4096
 
     def __post_init__(self) -> None:
-        for name in ("max_file_mb", "max_pages", "max_unpacked_mb", "max_pixels", "time_limit_s", "memory_mb"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"limit {name} must be more than 0")
+        for f in fields(self):
+            if getattr(self, f.name) <= 0:
+                raise ValueError(f"limit {f.name} must be more than 0")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Limits:

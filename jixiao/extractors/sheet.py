@@ -5,6 +5,9 @@ from dataclasses import dataclass, field
 
 from jixiao.grid import Cell, Table
 
+# Excel's widest sheet: a hidden column range declared wider is damaged, not enormous.
+MAX_COLUMNS = 16384
+
 # (first_row, first_col, last_row, last_col), 0-based and inclusive.
 Range = tuple[int, int, int, int]
 

@@ -10,7 +10,7 @@ from lxml import etree
 from jixiao.extractors.errors import ExtractError
 from jixiao.extractors.guard import declares_entities
 from jixiao.extractors.numfmt import format_value
-from jixiao.extractors.sheet import Sheet
+from jixiao.extractors.sheet import MAX_COLUMNS, Sheet
 from jixiao.grid import Grid
 
 SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
@@ -23,8 +23,6 @@ _NAMED_FORMATS = {
 }
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 _ENTITIES = "XML declares entities (in the Excel 2003 XML workbook), which are never expanded"
-# Excel's widest sheet: a hidden column span declared wider is damaged, not enormous.
-_MAX_COLUMNS = 16384
 
 
 def _int(el: etree._Element, name: str, default: int) -> int:
@@ -67,7 +65,7 @@ def _sheet(worksheet: etree._Element, formats: dict[str, str]) -> Sheet:
         col = _int(column, "Index", col + 2) - 1
         span = _int(column, "Span", 0)
         if column.get(SS + "Hidden") == "1":
-            sheet.hidden_cols.update(range(max(col, 0), min(col + span + 1, _MAX_COLUMNS)))
+            sheet.hidden_cols.update(range(max(col, 0), min(col + span + 1, MAX_COLUMNS)))
         col += span
     r = -1
     for row in table.iterfind(SS + "Row"):

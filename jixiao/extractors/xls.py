@@ -9,7 +9,7 @@ import xlrd
 from xlrd.biffh import XLRDError
 from xlrd.compdoc import CompDocError
 
-from jixiao.extractors.errors import ExtractError
+from jixiao.extractors.errors import BAD_INPUT, UNSUPPORTED, ExtractError
 from jixiao.extractors.numfmt import format_value
 from jixiao.extractors.sheet import Sheet
 from jixiao.grid import Grid
@@ -78,5 +78,5 @@ def extract_xls(data: bytes) -> Grid:
 
 def _unreadable(exc: Exception) -> ExtractError:
     message = str(exc) or type(exc).__name__
-    category = "unsupported" if "encrypted" in message.lower() else "bad_input"
+    category = UNSUPPORTED if "encrypted" in message.lower() else BAD_INPUT
     return ExtractError(f"unreadable Excel 97-2003 workbook: {message}", category)

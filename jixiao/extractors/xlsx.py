@@ -27,15 +27,13 @@ from jixiao.extractors.errors import LIMIT, ExtractError
 from jixiao.extractors.guard import check_zip
 from jixiao.extractors.numfmt import format_value
 from jixiao.extractors.options import Limits
-from jixiao.extractors.sheet import Sheet
+from jixiao.extractors.sheet import MAX_COLUMNS, Sheet
 from jixiao.grid import Grid
 
 # openpyxl parses with lxml, and sheets with defusedxml, which refuses entity declarations.
 # IndexError: a cell's or named style's index past the workbook's list of styles.
 _READ_ERRORS = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, IndexError,
                 etree.XMLSyntaxError, ParseError)
-# Excel's widest sheet: a hidden column range declared wider is damaged, not enormous.
-_MAX_COLUMNS = 16384
 # Cells merged ranges may cover: a whole column of a sheet is 1,048,576.
 MAX_MERGED_CELLS = 4_000_000
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]{0,200}?\bref="\$?([A-Za-z]{1,3})\$?(\d{1,7})'
@@ -94,7 +92,7 @@ def _sheet(ws: Worksheet, fills: dict[tuple[int, int], str]) -> Sheet:
     sheet.hidden_rows = {r - 1 for r, dim in ws.row_dimensions.items() if dim.hidden}
     for dim in ws.column_dimensions.values():
         if dim.hidden and dim.min is not None:
-            sheet.hidden_cols.update(range(max(dim.min - 1, 0), min(dim.max or dim.min, _MAX_COLUMNS)))
+            sheet.hidden_cols.update(range(max(dim.min - 1, 0), min(dim.max or dim.min, MAX_COLUMNS)))
     return sheet
 
 
@@ -159,7 +157,7 @@ def _unreadable(exc: Exception) -> ExtractError:
     cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
     if isinstance(cause, DefusedXmlException):
         return ExtractError(f"XML declares entities (in the Excel workbook), which are never expanded: {cause}")
-    return ExtractError(" ".join(f"unreadable Excel workbook: {type(cause).__name__}: {cause}".split()))
+    return ExtractError(f"unreadable Excel workbook: {type(cause).__name__}: {cause}")
 
 
 def extract_xlsx(data: bytes, limits: Limits | None = None) -> Grid:

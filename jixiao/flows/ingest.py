@@ -176,8 +176,7 @@ def ingest(inputs: list[str], out: str, rerun_failed: bool = False, keep_removed
             for outcome in plan.settled:
                 on_file(outcome)
         stage = str(store.staging(plan.run_id))
-        commit = RunCommit(plan, keep_removed=keep_removed, interval_s=commit_interval_s)
-        try:
+        with RunCommit(plan, keep_removed=keep_removed, interval_s=commit_interval_s) as commit:
             with _batch_runner(workers, dask_address, stage, options, policy) as (runner, pool, parallel):
                 batches = make_batches(plan.jobs, parallel, batch_size)
                 futures = {
@@ -194,9 +193,6 @@ def ingest(inputs: list[str], out: str, rerun_failed: bool = False, keep_removed
                             on_file(outcome)
             # quote(): Prefect would otherwise walk every object of these large collections.
             return finish(quote(plan), quote(commit))  # type: ignore[call-overload]  # Prefect unwraps quote()
-        except BaseException:
-            commit.abandon()
-            raise
 
 
 def _label(index: int, total: int, batch: list[Job]) -> str:

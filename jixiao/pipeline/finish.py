@@ -6,6 +6,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from jixiao.pipeline import schemas
 from jixiao.pipeline.errors import output_error
@@ -107,16 +108,19 @@ class RunCommit:
     def finish(self) -> RunSummary:
         return self._commit(final=True)
 
-    def interrupted(self) -> None:
-        """The run stops early: commit what it has read (not dropping removed files), then clean up."""
-        try:
-            self._commit(final=False)
-        finally:
-            self.abandon()
+    def __enter__(self) -> Self:
+        return self
 
-    def abandon(self) -> None:
-        """The run stops without committing what it staged since the last commit."""
-        self.store.discard_staging(self.plan.run_id)
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        """A run that stops early: on Ctrl-C or SIGTERM what it has read is committed (removed files
+        are not dropped) and the next run reads the rest; on any other error nothing more is."""
+        if exc_type is None:
+            return
+        try:
+            if issubclass(exc_type, KeyboardInterrupt):
+                self._commit(final=False)
+        finally:
+            self.store.discard_staging(self.plan.run_id)
 
     def _commit(self, *, final: bool) -> RunSummary:
         plan = self.plan

@@ -54,21 +54,13 @@ def _run(plan_of: Callable[[], Plan], out: Path, *, options: ExtractOptions | No
         if on_file:
             for outcome in plan.settled:
                 on_file(outcome)
-        commit = RunCommit(plan, keep_removed=keep_removed, interval_s=commit_interval_s)
-        try:
+        with RunCommit(plan, keep_removed=keep_removed, interval_s=commit_interval_s) as commit:
             for batch in execute(plan, options=options, workers=workers, batch_size=batch_size, policy=policy):
                 commit.add(batch)
                 if on_file:
                     for outcome in batch:
                         on_file(outcome)
             return commit.finish()
-        except KeyboardInterrupt:
-            # Ctrl-C or SIGTERM: what was read so far is kept, the next run reads the rest.
-            commit.interrupted()
-            raise
-        except BaseException:
-            commit.abandon()
-            raise
 
 
 def run(inputs: list[Path], out: Path, *, options: ExtractOptions | None = None, workers: int = 1,

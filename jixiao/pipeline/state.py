@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from jixiao.pipeline.lock import STATE_DIR
 from jixiao.pipeline.store import STATE_FILE, Store
+from jixiao.pipeline.writer import records_table
 
 _SCHEMA = pa.schema(
     [
@@ -63,6 +64,4 @@ def read_state(path: Path) -> dict[str, SourceState]:
 
 
 def state_table(states: dict[str, SourceState]) -> pa.Table:
-    ordered = [states[key] for key in sorted(states)]
-    return pa.Table.from_pydict({name: [getattr(state, name) for state in ordered] for name in _SCHEMA.names},
-                                _SCHEMA)
+    return records_table([states[key] for key in sorted(states)], _SCHEMA)

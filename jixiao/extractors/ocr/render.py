@@ -77,7 +77,6 @@ def image_pages(data: bytes, limits: Limits = _LIMITS) -> Iterator[PageImage]:
         raise ExtractError(f"image bomb: {exc}", LIMIT) from exc
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise ExtractError(f"cannot read image: {exc}") from exc
-    _check_pixels(image, 1, limits.max_pixels)
     frames = ImageSequence.Iterator(image)
     for number in itertools.count(1):
         try:

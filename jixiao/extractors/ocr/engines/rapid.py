@@ -72,9 +72,9 @@ class CascadeEngine:
 _SURE = 0.98
 
 
-def small_engine(name: str = "small") -> RapidEngine:
+def small_engine() -> RapidEngine:
     models = package_dir("rapidocr", "ocr") / "models"
-    return RapidEngine(name, models / "PP-OCRv6_rec_small.onnx")
+    return RapidEngine("small", models / "PP-OCRv6_rec_small.onnx")
 
 
 def fast_engine() -> RapidEngine:
