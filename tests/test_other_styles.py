@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jixiao.extractors.text import extract_text
 from jixiao.normalizers import normalize
-from jixiao.pipeline.records import Form
+from jixiao.records import Form
 
 FORM_A = [
     "2023年度项目支出绩效自评表",

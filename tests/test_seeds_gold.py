@@ -1,7 +1,10 @@
 """All 25 seed forms against ../shared/gold, through the real CLI and the project's scorer."""
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+import unicodedata
 from pathlib import Path
 from types import ModuleType
 
@@ -29,6 +32,13 @@ def test_scorer_headline_meets_the_bar(shared: Path, seeds_out: Path, scorer: Mo
     assert flags["indicator"]["total"]["fp"] == 0 and flags["indicator"]["total"]["fn"] == 0
 
 
+def form_key_of(gold: dict) -> str:
+    """SCHEMA's form_key, computed here from the gold's fields."""
+    parts = ["" if gold[k] is None else re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(gold[k])))
+             for k in ("year", "department", "project_name")]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
 @pytest.mark.parametrize(("gold_file", "table_index"), GOLD_FORMS)
 def test_form_matches_gold(gold_file: str, table_index: int, shared: Path, seeds_out: Path,
                            scorer: ModuleType) -> None:
@@ -43,7 +53,10 @@ def test_form_matches_gold(gold_file: str, table_index: int, shared: Path, seeds
              if f in gold and not scorer.compare(f, gold[f], project[f])[0]}
     assert wrong == {}
     assert sorted(project["issues"]) == sorted(gold["issues"])
-    assert project["project_id"] == gold["project_id"]
+    # SCHEMA: sha256(source_path:source_sha256:table_index); the gold's own ids predate source_path in the key.
+    key = f"{doc['source_path']}:{doc['source_sha256']}:{table_index}"
+    assert project["project_id"] == hashlib.sha256(key.encode()).hexdigest()[:16]
+    assert project["form_key"] == form_key_of(gold)
     assert project["indicator_count"] == len(gold["indicators"])
 
     got = indicators[indicators.project_id == project["project_id"]].sort_values("seq").to_dict("records")

@@ -5,8 +5,9 @@ from dataclasses import dataclass, field
 
 from jixiao.grid import Grid
 from jixiao.normalizers.forms import attach_stray_totals, find_forms, finish, parse_form
+from jixiao.normalizers.keys import form_key
 from jixiao.normalizers.rows import row_stream
-from jixiao.pipeline.records import Form
+from jixiao.records import Form
 
 
 @dataclass(slots=True)
@@ -36,6 +37,7 @@ def normalize(grid: Grid) -> Normalized:
         if form.project.year is None and item.unsure_preamble and "unreadable_cell" not in form.project.issues:
             form.project.issues.append("unreadable_cell")  # the year may be in the line that could not be read
         previous_year = form.project.year
+        form.project.form_key = form_key(form.project)
         result.forms.append(form)
         result.unmapped_headers.extend(item.unmapped_headers)
     return result

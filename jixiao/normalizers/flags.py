@@ -1,11 +1,52 @@
 """Data-quality flags (SCHEMA.md § Issue flags): computed from the printed numbers, never fixing them."""
 from __future__ import annotations
 
-from jixiao.pipeline.records import Form
+from jixiao.records import Form, Indicator
 
 WEIGHT_TOLERANCE = 0.01
 SCORE_TOLERANCE = 0.05
 RATE_TOLERANCE = 0.01
+# An indicator's score "equals" its weight, or falls short of it, beyond printing's rounding.
+FULL_SCORE_TOLERANCE = 0.005
+# `=` targets: met when the actual value is within this share of the target.
+EQUAL_TOLERANCE = 0.005
+COST_LEVELS = frozenset({"成本指标", "经济成本指标", "社会成本指标", "生态环境成本指标"})
+_HIGHER_IS_BETTER = {"≥": True, ">": True, "≤": False, "<": False}
+
+
+def target_met(indicator: Indicator) -> bool | None:
+    """SCHEMA.md § indicators `target_met`: direction from the operator, or from a cost level when none is printed;
+    null unless both values are numbers in the same unit."""
+    target, actual = indicator.target_value, indicator.actual_value
+    if target is None or actual is None or indicator.target_unit != indicator.actual_unit:
+        return None
+    op = indicator.target_op
+    if op == "=":
+        return abs(actual - target) <= EQUAL_TOLERANCE * abs(target)
+    if op is None:
+        op = "≤" if {indicator.level1, indicator.level2} & COST_LEVELS else "≥"
+    if op == "≥":
+        return actual >= target
+    if op == ">":
+        return actual > target
+    if op == "≤":
+        return actual <= target
+    return actual < target
+
+
+def indicator_flags(indicator: Indicator) -> list[str]:
+    """The audit flags of one indicator row, once `target_met` is known."""
+    flags: list[str] = []
+    weight, score = indicator.weight, indicator.score
+    if weight is not None and score is not None and score > weight:
+        flags.append("score_exceeds_weight")
+    short_of_weight = weight is not None and score is not None and score < weight - FULL_SCORE_TOLERANCE
+    if (short_of_weight or indicator.target_met is False) and indicator.deviation_note is None:
+        flags.append("missing_deviation_note")
+    if indicator.target_met is False and weight is not None and score is not None and \
+            abs(score - weight) <= FULL_SCORE_TOLERANCE:
+        flags.append("unmet_target_full_score")
+    return flags
 
 
 def weight_sum(form: Form) -> float:

@@ -25,7 +25,7 @@ from jixiao.normalizers.indicators import (
 from jixiao.normalizers.rows import RCell, Row
 from jixiao.normalizers.values import is_unreadable, parse_number, parse_year, split_code
 from jixiao.normalizers.vocab import BLOCKS, level1_weight
-from jixiao.pipeline.records import Form, Project
+from jixiao.records import Form, Project
 
 KV_LABELS = ("project_name", "department", "implementing_unit", "project_lead", "contact_phone")
 # A title is short and no sentence: "2024年度项目支出绩效自评表（一）", "部门整体支出绩效自评表".

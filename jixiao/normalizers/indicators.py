@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 from jixiao.normalizers.align import IMPOSSIBLE, align
 from jixiao.normalizers.cleaning import or_none
+from jixiao.normalizers.flags import indicator_flags, target_met
 from jixiao.normalizers.rows import RCell, Row
 from jixiao.normalizers.values import is_unreadable, parse_measure, parse_number
 from jixiao.normalizers.vocab import BLOCKS, COLUMNS, L1, L2, LEVEL2_PARENTS, label_key, level1_weight
-from jixiao.pipeline.records import Indicator
+from jixiao.records import Indicator
 
 ROLES = ("level1", "level2", "name", "target", "actual", "weight", "score", "note")
 OTHER = "other"
@@ -267,11 +268,7 @@ class IndicatorReader:
             issues.append("unreadable_cell")
         target = parse_measure(texts.get("target"))
         actual = parse_measure(texts.get("actual"))
-        weight = _number(texts.get("weight"))
-        score = _number(texts.get("score"))
-        if weight is not None and score is not None and score > weight:
-            issues.append("score_exceeds_weight")
-        return Indicator(
+        indicator = Indicator(
             seq=len(self.indicators),
             level1=level1 if level1 is not None else (l1.raw if l1 else None),
             level1_raw=l1.raw if l1 else None,
@@ -286,11 +283,14 @@ class IndicatorReader:
             actual_raw=texts.get("actual"),
             actual_value=actual.value,
             actual_unit=actual.unit,
-            weight=weight,
-            score=score,
+            weight=_number(texts.get("weight")),
+            score=_number(texts.get("score")),
             deviation_note=texts.get("note"),
             issues=issues,
         )
+        indicator.target_met = target_met(indicator)
+        issues.extend(indicator_flags(indicator))
+        return indicator
 
 
 def _is_subtotal(text: str) -> bool:

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from jixiao import __version__
 from jixiao.extractors.options import OCR_ENGINES, ExtractOptions, Limits
+from jixiao.pipeline import dictionary
 from jixiao.pipeline.errors import OutputError
 from jixiao.pipeline.finish import COMMIT_INTERVAL_S, RunSummary
 from jixiao.pipeline.ingest import Outcome
@@ -147,6 +148,12 @@ def _parser() -> argparse.ArgumentParser:
     status_cmd.add_argument("--status", action="append", choices=FILE_STATUSES, metavar="STATUS",
                             help="list only files with this status: ok, failed or no_forms (repeatable; ok "
                             "files are listed only when asked for)")
+
+    schema_cmd = commands.add_parser(
+        "schema", help="print the datasets' columns, types and meanings (the data dictionary)",
+        description="Print the columns, types and meanings of projects, indicators, cells and files, as "
+        "Markdown or JSON, from the schemas the Parquet parts are written with.")
+    schema_cmd.add_argument("--json", action="store_true", help="JSON instead of Markdown")
 
     serve_cmd = commands.add_parser(
         "serve", help="serve the ingestion flow on a schedule (needs a Prefect server)",
@@ -334,6 +341,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _status_command(args, Console(soft_wrap=True), err)
     if args.command == "serve":
         return _serve_command(args, err)
+    if args.command == "schema":
+        sys.stdout.write((dictionary.as_json() if args.json else dictionary.as_markdown()) + "\n")
+        return 0
     return _run_command(args, err)
 
 

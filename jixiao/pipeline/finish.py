@@ -12,10 +12,11 @@ from jixiao.pipeline import schemas
 from jixiao.pipeline.errors import output_error
 from jixiao.pipeline.ingest import Outcome
 from jixiao.pipeline.plan import Plan
-from jixiao.pipeline.records import FileRecord
 from jixiao.pipeline.state import SourceState, state_table
 from jixiao.pipeline.store import Store
 from jixiao.pipeline.writer import part_name, records_table
+from jixiao.records import FileRecord
+from jixiao.version import READER_VERSION
 
 STATUSES = ("ok", "failed", "no_forms", "skipped_unchanged")
 # How often a long run makes what it has read so far visible (and safe from a crash).
@@ -134,7 +135,8 @@ class RunCommit:
             summary.add(outcome)
             records.append(FileRecord(outcome.source_path, outcome.sha256, outcome.source_format, outcome.status,
                                       outcome.error, outcome.forms, outcome.seconds, plan.run_id,
-                                      outcome.finished_at or committed_at))
+                                      outcome.finished_at or committed_at,
+                                      None if outcome.status == "skipped_unchanged" else READER_VERSION))
             if outcome.traceback:
                 tracebacks.append(f"{outcome.source_path}\n{outcome.traceback}")
             if outcome.path in plan.conflicts:

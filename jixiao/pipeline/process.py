@@ -15,7 +15,8 @@ from pathlib import Path
 from jixiao.extractors import UNREAD_FORMATS, ExtractError, ExtractOptions, extract, sniff_format
 from jixiao.extractors.errors import EXTRACT, INTERNAL, LIMIT, NORMALISE, SNIFF, TRANSIENT
 from jixiao.normalizers import normalize
-from jixiao.pipeline.records import Form
+from jixiao.records import Form
+from jixiao.version import READER_VERSION
 
 SNIFF_BYTES = 8192
 # Formats the sniffer recognises by signature; its fallback "txt" is only a guess
@@ -48,8 +49,8 @@ def failure_line(stage: str, category: str, message: str) -> str:
     return one_line(f"{stage}/{category}: {message}")
 
 
-def project_id(source_sha256: str, table_index: int) -> str:
-    return hashlib.sha256(f"{source_sha256}:{table_index}".encode()).hexdigest()[:16]
+def project_id(source_path: str, source_sha256: str, table_index: int) -> str:
+    return hashlib.sha256(f"{source_path}:{source_sha256}:{table_index}".encode()).hexdigest()[:16]
 
 
 def process_file(path: Path, source_path: str, options: ExtractOptions | None = None) -> FileResult:
@@ -98,10 +99,11 @@ def process_file(path: Path, source_path: str, options: ExtractOptions | None = 
                       grid.source_format, traceback.format_exc())
     for form in normalized.forms:
         p = form.project
-        p.project_id = project_id(sha, p.table_index)
+        p.project_id = project_id(source_path, sha, p.table_index)
         p.source_path, p.source_sha256, p.source_format = source_path, sha, grid.source_format
-        for indicator in form.indicators:
-            indicator.project_id = p.project_id
+        p.reader_version = READER_VERSION
+        for row in (*form.indicators, *form.cells):
+            row.project_id = p.project_id
     if normalized.forms:
         status, error = "ok", None
     else:

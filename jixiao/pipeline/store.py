@@ -1,6 +1,6 @@
 """OUT as a series of generations, switched by one atomic rename.
 
-OUT/projects, OUT/indicators and OUT/files are links into OUT/.jixiao/current,
+OUT/projects, OUT/indicators, OUT/cells and OUT/files are links into OUT/.jixiao/current,
 itself a link to one generation folder under OUT/.jixiao/gens/. A commit builds
 the next generation beside the current one (unchanged parts hard-linked, the
 run's new parts linked in from its staging folder, the manifest and the state
@@ -18,18 +18,24 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from jixiao.pipeline import schemas
 from jixiao.pipeline.errors import output_error
 from jixiao.pipeline.lock import STATE_DIR
 from jixiao.pipeline.writer import PART_DATASETS, write_atomic
 
-DATASETS = ("projects", "indicators", "files")
+DATASETS = tuple(schemas.DATASETS)
 STATE_FILE = "state.parquet"
 SCHEMA_PART = "00-schema.parquet"
 _GENS, _CURRENT, _STAGING = "gens", "current", "staging"
 # A superseded generation stays this long for readers that resolved `current` before the switch.
 KEEP_SUPERSEDED_S = 600.0
+
+
+def _same_schema(written: pa.Schema, schema: pa.Schema) -> bool:
+    """Columns, types and meanings alike (the file's own metadata may differ)."""
+    return written.equals(schema) and [f.metadata for f in written] == [f.metadata for f in schema]
 
 
 def _gen_name(number: int) -> str:
@@ -87,7 +93,7 @@ class Store:
         stage = self.staging(run_id)
         new = {(dataset, name): stage / dataset / name for name in staged for dataset in PART_DATASETS}
         try:
-            folder = self._build(self.current(), new, set(removed))
+            folder = self._with_schema_parts(self._build(self.current(), new, set(removed)))
             write_atomic(manifest, folder / "files" / f"{run_id}.parquet")
             write_atomic(state, folder / STATE_FILE)
             final = self._seal(folder)
@@ -108,7 +114,7 @@ class Store:
         try:
             for dataset in DATASETS:
                 (folder / dataset).mkdir(parents=True)
-                if base is not None:
+                if base is not None and (base / dataset).is_dir():  # a generation older than a dataset lacks it
                     for entry in os.scandir(base / dataset):
                         if entry.name.endswith(".parquet") and entry.name not in removed \
                                 and (dataset, entry.name) not in new:
@@ -125,11 +131,12 @@ class Store:
     @staticmethod
     def _with_schema_parts(folder: Path) -> Path:
         """A part of no rows in each dataset: every reader (DuckDB's globs too) finds the columns even
-        before the first file lands."""
-        for dataset, schema in (("projects", schemas.PROJECTS), ("indicators", schemas.INDICATORS),
-                                ("files", schemas.FILES)):
-            if not (folder / dataset / SCHEMA_PART).exists():
-                write_atomic(schema.empty_table(), folder / dataset / SCHEMA_PART)
+        before the first file lands. A schema part of an older contract is replaced."""
+        for dataset, schema in schemas.DATASETS.items():
+            part = folder / dataset / SCHEMA_PART
+            if not part.exists() or not _same_schema(pq.read_schema(part), schema):
+                part.unlink(missing_ok=True)
+                write_atomic(schema.empty_table(), part)
         return folder
 
     def _seal(self, folder: Path) -> Path:

@@ -1,6 +1,6 @@
 """Parquet parts, each written to a temporary name and renamed into place.
 
-projects/ and indicators/ hold one part per source file, named by a hash of its
+projects/, indicators/ and cells/ hold one part per source file, named by a hash of its
 source_path, so a re-run replaces that file's rows and nothing else; files/
 holds one part per run (the manifest). A run writes its new parts into its
 staging folder; a commit (store.py) makes them visible. Temporary names start
@@ -18,9 +18,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jixiao.pipeline import schemas
-from jixiao.pipeline.records import Form
+from jixiao.records import Form
 
-PART_DATASETS = ("projects", "indicators")  # one part per source file; files/ holds one per run
+PART_DATASETS = ("projects", "indicators", "cells")  # one part per source file; files/ holds one per run
 
 
 def part_name(source_path: str) -> str:
@@ -51,7 +51,8 @@ class StagingWriter:
         """The parts holding one source file's rows (none when it holds no form); returns their name."""
         name = part_name(source_path)
         tables = {"projects": records_table([form.project for form in forms], schemas.PROJECTS),
-                  "indicators": records_table([i for form in forms for i in form.indicators], schemas.INDICATORS)}
+                  "indicators": records_table([i for form in forms for i in form.indicators], schemas.INDICATORS),
+                  "cells": records_table([c for form in forms for c in form.cells], schemas.CELLS)}
         for dataset in PART_DATASETS:
             (self.stage / dataset).mkdir(parents=True, exist_ok=True)
             write_atomic(tables[dataset], self.stage / dataset / name)

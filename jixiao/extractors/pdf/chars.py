@@ -10,6 +10,7 @@ Two things in a text layer are not what a reader sees:
 """
 from __future__ import annotations
 
+import ctypes
 import math
 import re
 from typing import Any
@@ -26,8 +27,8 @@ _UNMAPPED = re.compile(r"^\(cid:\d+\)$")
 UNMAPPED_CHAR = "\ufffd"
 # Slant (degrees) beyond which a character is not set along the page's lines.
 _MAX_SLANT = 2.0
-# Search radius (points) around a character's centre for pdfium's reading of it.
-_TOLERANCE = 2.0
+# Margin (points) around a run of characters for pdfium's reading of it.
+_TOLERANCE = 1.0
 
 
 def _radical(ch: str) -> bool:
@@ -41,7 +42,7 @@ def _slanted(char: dict[str, Any]) -> bool:
 
 
 class ActualText:
-    """pdfium's reading of the character at a place on a page, which honours /ActualText."""
+    """pdfium's reading of a stretch of a page, which honours /ActualText."""
 
     def __init__(self, data: bytes) -> None:
         self._data = data
@@ -52,18 +53,42 @@ class ActualText:
             self._document = pdfium.PdfDocument(self._data)
         page = self._document[number - 1]
         textpage = page.get_textpage()
+        placed = []  # (character, x centre, y centre) in PDF space
+        box = [ctypes.c_double() for _ in range(4)]
+        for index in range(pdfium_c.FPDFText_CountChars(textpage.raw)):
+            ch = chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, index))
+            if ch.strip() and pdfium_c.FPDFText_GetCharBox(textpage.raw, index, *box):
+                left, right, bottom, top = (v.value for v in box)
+                placed.append((ch, (left + right) / 2, (bottom + top) / 2))
 
-        def char_at(char: dict[str, Any]) -> str | None:
-            x = (char["x0"] + char["x1"]) / 2
-            y = height - (char["top"] + char["bottom"]) / 2
-            index = pdfium_c.FPDFText_GetCharIndexAtPos(textpage.raw, x, y, _TOLERANCE, _TOLERANCE)
-            return chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, index)) if index >= 0 else None
+        def text_of(run: list[dict[str, Any]]) -> str:
+            """The text pdfium reads inside the box of a run of characters. pdfium gives the characters of
+            an /ActualText span boxes of their own inside the glyphs' box (flat ones, in newer pdfium), so a
+            whole run is asked for, never one glyph."""
+            left, right = min(c["x0"] for c in run), max(c["x1"] for c in run)
+            low, high = height - max(c["bottom"] for c in run), height - min(c["top"] for c in run)
+            return "".join(ch for ch, x, y in placed
+                           if left - _TOLERANCE <= x <= right + _TOLERANCE and low - _TOLERANCE <= y <= high + _TOLERANCE)
 
-        return char_at, (textpage, page)
+        return text_of, (textpage, page)
 
     def close(self) -> None:
         if self._document is not None:
             self._document.close()
+
+
+def _runs(chars: list[dict[str, Any]]) -> list[list[int]]:
+    """Indexes of characters set one after the other on one line, in pdfplumber's order."""
+    runs: list[list[int]] = []
+    for k, char in enumerate(chars):
+        if runs:
+            last = chars[runs[-1][-1]]
+            size = max(last["bottom"] - last["top"], 1.0)
+            if abs(char["top"] - last["top"]) < size / 2 and 0 <= char["x0"] - last["x1"] < size / 2:
+                runs[-1].append(k)
+                continue
+        runs.append([k])
+    return runs
 
 
 def page_chars(page: Any, number: int, actual: ActualText) -> list[Char]:
@@ -72,16 +97,18 @@ def page_chars(page: Any, number: int, actual: ActualText) -> list[Char]:
              for c in page.chars if c["text"].strip() and not _slanted(c)]
     if not any(_radical(c["text"]) for c in chars):
         return chars
-    char_at, handles = actual.reader(number, float(page.height))
+    text_of, handles = actual.reader(number, float(page.height))
     try:
-        fixed = []
-        for char in chars:
-            if _radical(char["text"]):
-                read = char_at(char)
-                if read and read.strip() and not _radical(read):
-                    char = {**char, "text": read}
-            fixed.append(char)
-        return fixed
+        for run in _runs(chars):
+            if not any(_radical(chars[k]["text"]) for k in run):
+                continue
+            read = text_of([chars[k] for k in run])
+            if len(read) != len(run):
+                continue  # pdfium sees other text there: nothing to align the radicals with
+            for k, ch in zip(run, read):
+                if _radical(chars[k]["text"]) and not _radical(ch):
+                    chars[k] = {**chars[k], "text": ch}
+        return chars
     finally:
         for handle in handles:
             handle.close()

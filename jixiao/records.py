@@ -24,6 +24,7 @@ class Indicator:
     weight: float | None
     score: float | None
     deviation_note: str | None
+    target_met: bool | None = None
     issues: list[str] = field(default_factory=list)
     project_id: str = ""
 
@@ -60,22 +61,43 @@ class Project:
     goal_actual: str | None = None
     total_weight: float | None = None
     total_score: float | None = None
+    self_rating: str | None = None
     indicator_count: int = 0
     issues: list[str] = field(default_factory=list)
     extractor: str = ""
     confidence: float = 1.0
     project_id: str = ""
+    form_key: str = ""
     source_path: str = ""
     source_sha256: str = ""
     source_format: str = ""
+    reader_version: str = ""
+
+
+@dataclass(slots=True)
+class CellRecord:
+    """Where one output value was printed: a row of `cells`."""
+
+    seq: int | None
+    field: str
+    text: str
+    page: int | None
+    x0: float | None
+    top: float | None
+    x1: float | None
+    bottom: float | None
+    confidence: float
+    locator: str
+    project_id: str = ""
 
 
 @dataclass(slots=True)
 class Form:
-    """One 项目支出绩效自评表 as read: its project row and its indicator rows."""
+    """One 项目支出绩效自评表 as read: its project row, its indicator rows and where their values were printed."""
 
     project: Project
     indicators: list[Indicator] = field(default_factory=list)
+    cells: list[CellRecord] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -91,3 +113,4 @@ class FileRecord:
     seconds: float
     run_id: str
     finished_at: dt.datetime
+    reader_version: str | None = None

@@ -1,0 +1,19 @@
+"""`form_key`: the same form wherever it is printed (SCHEMA.md § projects)."""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from jixiao.records import Project
+
+_SPACE = re.compile(r"\s+")
+
+
+def _part(value: object) -> str:
+    return "" if value is None else _SPACE.sub("", unicodedata.normalize("NFKC", str(value)))
+
+
+def form_key(project: Project) -> str:
+    key = "|".join(_part(v) for v in (project.year, project.department, project.project_name))
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
