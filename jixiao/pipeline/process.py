@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jixiao.extractors import UNREAD_FORMATS, ExtractError, ExtractOptions, extract, sniff_format
-from jixiao.extractors.errors import EXTRACT, INTERNAL, LIMIT, NORMALISE, SNIFF, TRANSIENT
+from jixiao.extractors.errors import BAD_INPUT, EXTRACT, INTERNAL, LIMIT, NORMALISE, SNIFF, TRANSIENT, UNSUPPORTED
+from jixiao.extractors.names import unread_reason
 from jixiao.normalizers import normalize
 from jixiao.records import Form
 from jixiao.version import READER_VERSION
@@ -79,11 +80,14 @@ def process_file(path: Path, source_path: str, options: ExtractOptions | None = 
     fmt = sniff_format(data[:SNIFF_BYTES], data)
     manifest_fmt = fmt if fmt in _SIGNED_FORMATS else None
     if fmt in UNREAD_FORMATS:
-        return failed(SNIFF, *UNREAD_FORMATS[fmt], sha, manifest_fmt)
+        category, message = UNREAD_FORMATS[fmt]
+        return failed(SNIFF, category, unread_reason(source_path, fmt, message), sha, manifest_fmt)
     try:
         grid = extract(fmt, data, options)
     except ExtractError as exc:
-        return failed(EXTRACT, exc.category, str(exc), sha, manifest_fmt)
+        # A file that is not what its name says, or of no format jixiao reads, is told so.
+        message = unread_reason(source_path, fmt, str(exc)) if exc.category in (BAD_INPUT, UNSUPPORTED) else str(exc)
+        return failed(EXTRACT, exc.category, message, sha, manifest_fmt)
     except MemoryError:
         return failed(EXTRACT, LIMIT, "ran out of memory reading it", sha, manifest_fmt)
     except RecursionError:

@@ -28,38 +28,46 @@ _DEFAULT = ExtractOptions()
 
 
 def ocr_pdf_pages(data: bytes, page_numbers: list[int], options: ExtractOptions = _DEFAULT) -> list[Table]:
-    return _read(lambda render: render.pdf_pages(data, page_numbers, limits=options.limits), options)
+    return _read("scanned pages", lambda render: render.pdf_pages(data, page_numbers, limits=options.limits), options)
 
 
 def extract_scanned_pdf(data: bytes, options: ExtractOptions = _DEFAULT) -> Grid:
-    tables = _read(lambda render: render.pdf_pages(data, limits=options.limits), options)
+    tables = _read("scanned pages", lambda render: render.pdf_pages(data, limits=options.limits), options)
     return Grid("pdf_scanned", "ocr", tables)
 
 
 def extract_image(data: bytes, options: ExtractOptions = _DEFAULT) -> Grid:
-    tables = _read(lambda render: render.image_pages(data, options.limits), options)
+    tables = _read("images", lambda render: render.image_pages(data, options.limits), options)
     return Grid("image", "ocr", tables)
 
 
-def _read(pages: Callable[[ModuleType], Iterable[object]], options: ExtractOptions) -> list[Table]:
+def _read(what: str, pages: Callable[[ModuleType], Iterable[object]], options: ExtractOptions) -> list[Table]:
     try:
         from jixiao.extractors.ocr import render
         from jixiao.extractors.ocr.engines import get_engine
         from jixiao.extractors.ocr.page import read_page
     except ImportError as exc:
-        raise ExtractError(f"OCR is not installed ({exc.name} missing): pip install 'jixiao[ocr]'",
-                           "unsupported") from exc
+        raise _not_installed(what, exc) from exc
     rendered = iter(pages(render))
     # The first page is rendered before the engine loads, so a file refused on its first
     # page (damaged, too many pixels) fails without the cost of loading a model.
     first = next(rendered, None)
     if first is None:
         return []
-    engine = get_engine(options.ocr_engine, options.ocr_models)
+    try:
+        engine = get_engine(options.ocr_engine, options.ocr_models)
+    except ImportError as exc:
+        raise _not_installed(what, exc) from exc
     tables: list[Table] = []
     for page in itertools.chain([first], rendered):
         tables.extend(read_page(page, engine))  # type: ignore[arg-type]
     return tables
+
+
+def _not_installed(what: str, exc: ImportError) -> ExtractError:
+    """The reason a file fails without the `ocr` extra: what needs it and how to install it."""
+    return ExtractError(f"{what} need OCR, which is not installed ({exc.name} missing): pip install 'jixiao[ocr]'",
+                        "unsupported")
 
 
 __all__ = ["extract_image", "extract_scanned_pdf", "ocr_pdf_pages"]
