@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import importlib.util
 import logging
 import signal
 import sys
@@ -38,6 +39,23 @@ EXIT_INTERRUPTED = 128 + signal.SIGINT
 EXIT_TERMINATED = 128 + signal.SIGTERM
 
 Hooks = tuple[Callable[[int], None] | None, Callable[[Outcome], None] | None]
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _needs_flows(what: str, modules: Sequence[str], err: Console) -> int | None:
+    """Exit 2, saying how to install it, when the `flows` extra that `what` needs is missing."""
+    missing = [m for m in modules if not _installed(m)]
+    if not missing:
+        return None
+    err.print(f"jixiao: {what} needs the flows extra ({', '.join(missing)} not installed): "
+              "pip install 'jixiao[flows]'", markup=False)
+    return EXIT_USAGE
 
 
 def _workers(text: str) -> int:
@@ -249,6 +267,11 @@ def _run_command(args: argparse.Namespace, err: Console) -> int:
         if missing:
             err.print(f"jixiao: no such input: {', '.join(missing)}", markup=False)
             return EXIT_USAGE
+    if args.prefect or args.dask_address:
+        option = "--dask-address" if args.dask_address else "--prefect"
+        problem = _needs_flows(option, ("prefect", "prefect_dask") if args.dask_address else ("prefect",), err)
+        if problem is not None:
+            return problem
     try:
         options = extract_options(args)
     except ValueError as exc:
@@ -323,6 +346,9 @@ def _serve_command(args: argparse.Namespace, err: Console) -> int:
     if missing:
         err.print(f"jixiao: no such input: {', '.join(missing)}", markup=False)
         return EXIT_USAGE
+    problem = _needs_flows("serve", ("prefect", "prefect_dask") if args.dask_address else ("prefect",), err)
+    if problem is not None:
+        return problem
     from jixiao.flows import NoServer, serve
 
     try:
