@@ -72,16 +72,40 @@ def read_forms(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return projects, indicators
 
 
+LIBREOFFICE_MISSING = ("LibreOffice (soffice), which is not installed: on Debian/Ubuntu `sudo apt-get install "
+                       "libreoffice-writer-nogui libreoffice-calc-nogui` (`bash .ci/run` installs it), or set "
+                       "JIXIAO_SOFFICE=/path/to/soffice")
+
+
+def pytest_report_header() -> list[str]:
+    from jixiao.extractors.convert import soffice_path
+
+    return [f"needs: LibreOffice ({soffice_path() or 'NOT FOUND'}); the shared seeds, gold and corpus ({_shared()})"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """What the selected tests need and this machine lacks stops the run at once, said once."""
+    from jixiao.extractors.convert import soffice_path
+
+    def needing(fixture: str) -> int:
+        return sum(fixture in getattr(item, "fixturenames", ()) for item in items)
+
+    if soffice_path() is None and needing("soffice"):
+        pytest.exit(f"{needing('soffice')} of the selected tests need {LIBREOFFICE_MISSING}",
+                    returncode=pytest.ExitCode.USAGE_ERROR)
+    if not (_shared() / "gold").is_dir() and needing("shared"):
+        pytest.exit(f"{needing('shared')} of the selected tests need the shared folder (seeds, gold, corpus, "
+                    f"scorer), which is not at {_shared()}: set SHARED=/path/to/shared for make, or JIXIAO_SHARED",
+                    returncode=pytest.ExitCode.USAGE_ERROR)
+
+
 @pytest.fixture(scope="session")
 def soffice() -> str:
-    """LibreOffice, which reading .doc needs and which makes the .doc/.xls test files;
-    `.ci/run` installs it."""
+    """LibreOffice, which reading .doc needs and which makes the .doc/.xls test files."""
     from jixiao.extractors.convert import soffice_path
 
     path = soffice_path()
-    if path is None:
-        pytest.fail("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui "
-                    "libreoffice-calc-nogui")
+    assert path is not None, LIBREOFFICE_MISSING
     return path
 
 

@@ -110,6 +110,7 @@ def test_the_nightly_cycle_under_prefect(flows: Any, corpus: tuple[Path, dict[st
     assert rows(out, "projects").groupby("source_path").size().to_dict() == {n: d.forms for n, d in files.items()}
 
 
+@pytest.mark.slow
 def test_a_local_dask_cluster_and_worker_processes_give_the_same_datasets_as_a_serial_run(
         flows: Any, corpus: tuple[Path, dict[str, CorpusFile]]) -> None:
     from distributed import Client, LocalCluster

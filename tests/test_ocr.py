@@ -215,7 +215,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
 
-@pytest.mark.parametrize("engine", ["rapidocr", "small", "fast", "paddleocr"])
+@pytest.mark.parametrize("engine", ["rapidocr", "small", "fast", pytest.param("paddleocr", marks=pytest.mark.slow)])
 def test_every_engine_reads_offline_from_bundled_models(engine: str, scan01: bytes, no_network: None) -> None:
     with pytest.raises(OSError):
         socket.create_connection(("example.org", 80))
