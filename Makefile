@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SHARED ?= ../shared
-PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+# --no-compile: Python compiles what it imports when it first imports it, not all of every package now.
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile
 # A line per test file as it goes, the 15 slowest tests at the end.
 PYTEST := JIXIAO_SHARED=$(SHARED) $(BIN)/python -m pytest --durations=15
 
