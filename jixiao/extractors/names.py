@@ -36,8 +36,8 @@ def unread_reason(name: str, fmt: str, message: str) -> str:
     signature, so a file that fails as text is of no format jixiao reads at all.
     """
     promised = promise(name)
-    broken = promised is not None and fmt not in promised[1]
+    broken = promised[0] if promised is not None and fmt not in promised[1] else None
     if fmt == "txt" and (promised is None or broken):
-        what = f"not {promised[0]}, nor" if broken and promised else "not"
-        return f"{what} any format jixiao reads ({message})"
-    return f"not {promised[0]}: {message}" if broken and promised else message
+        return f"not {broken}, nor any format jixiao reads ({message})" if broken else \
+            f"not any format jixiao reads ({message})"
+    return f"not {broken}: {message}" if broken else message
