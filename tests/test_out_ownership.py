@@ -11,9 +11,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from opskit import SEEDS, Result, main_cli, rows_by_file, seeds, snapshot
-
 from oldout import make_old_out
+from opskit import SEEDS, Result, main_cli, rows_by_file, seeds, snapshot
 
 from jixiao.pipeline import schemas
 from jixiao.pipeline.writer import part_name

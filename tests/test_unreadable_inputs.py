@@ -121,9 +121,9 @@ def test_an_input_that_is_gone_removes_nothing(inbox: Path, tmp_path: Path) -> N
     assert result.returncode == 2 and "no such input" in result.stderr
     summary = run([inbox], out)
     assert summary.exit_code == 1 and not summary.removed
-    assert summary.failures == [(f"./ (a folder; 3 files OUT holds under it keep their rows)",
-                                 f"sniff/transient: the input {inbox} is gone; the rows of the files read from it "
-                                 "are kept until a run finds it again")]
+    assert summary.failures == [("./ (a folder; 3 files OUT holds under it keep their rows)",
+                                 (f"sniff/transient: the input {inbox} is gone; the rows of the files read from it "
+                                 "are kept until a run finds it again"))]
     assert rows_by_file(out) == held
     shutil.move(moved, inbox)
     assert run([inbox], out).statuses == {"skipped_unchanged": 3}

@@ -84,7 +84,7 @@ class RunSummary:
             if self.unlisted else ""
         lines = [f"run {self.run_id}{kind}: {_files(self.files)} ({counts or 'none'}){folders}"]
         if read or not unchanged:
-            again = f"; {_files(self.reread)} of them unchanged, read again: an older reading made their rows" \
+            again = f"; {self.reread} of them unchanged, read again: their rows came from an older reading" \
                 if self.reread else ""
             lines.append(f"read: {_files(read)}, {self.forms} forms, {self.indicators} indicators{again}")
         if unchanged:
