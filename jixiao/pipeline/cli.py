@@ -337,6 +337,10 @@ def _status_command(args: argparse.Namespace, console: Console, err: Console) ->
     return 1 if failing or health.problems or any(line.startswith("damaged:") for line in lines) else 0
 
 
+def state_older(version: str) -> bool:
+    return version != "never read" and is_older(version)
+
+
 def _status_lines(args: argparse.Namespace, health: Health) -> list[str]:
     states = {key: state for key, state in health.states.items() if not state.is_folder}
     folders = {key: state for key, state in health.states.items() if state.is_folder}
@@ -346,11 +350,10 @@ def _status_lines(args: argparse.Namespace, health: Health) -> list[str]:
         by_status.setdefault(states[key].status, []).append((key, states[key].error))
     counts = ", ".join(f"{s} {len(by_status[s])}" for s in FILE_STATUSES if by_status[s])
     lines = [f"{shown(args.out)}: {len(states)} files; last run {last_run}", f"last status: {counts or 'none'}"]
-    readings = Counter(state.reader_version or "none" for state in states.values())
-    lines.append("readings: " + ", ".join(
-        f"{version} {count}" + (" (older: read again by the next run)" if version != "none" and is_older(version)
-                                else "")
-        for version, count in sorted(readings.items())) + f"; this release reads as {READER_VERSION}")
+    readings = Counter(state.reader_version or "never read" for state in states.values())
+    counted = ", ".join(f"{version} {count}" + (" (older: read again by the next run)" if state_older(version) else "")
+                        for version, count in sorted(readings.items()))
+    lines.append(f"readings: {counted or 'none'}; this release reads as {READER_VERSION}")
     categories = Counter(error.split(":", 1)[0] for _, error in by_status["failed"] if error)
     if categories:
         lines.append("failed by stage/category: " + ", ".join(f"{k} {n}" for k, n in sorted(categories.items())))

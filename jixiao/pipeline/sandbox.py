@@ -33,6 +33,9 @@ _POLL_S = 0.05
 # A wait this much longer than _POLL_S means the run was not running meanwhile (see ReadingClock).
 _STOPPED_GAP_S = 1.0
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# The reading process says it is ready (its imports done) before it is given a file; it has this long.
+_READY = "ready"
+_STARTUP_S = 300.0
 # The data limit inside the child, as a multiple of the memory ceiling the parent enforces on its
 # resident size: a backstop for allocations faster than the parent's polling.
 _DATA_LIMIT_FACTOR = 2
@@ -134,16 +137,31 @@ class Reader:
         self._child: subprocess.Popen[bytes] | None = None
         self._memory_mb: int | None = None
 
-    def _start(self, memory_mb: int) -> subprocess.Popen[bytes]:
+    def _start(self, memory_mb: int) -> subprocess.Popen[bytes] | None:
+        """The reading process, started if need be and ready (its imports done: a file's time limit
+        counts its reading, not an interpreter starting on a busy machine); None if it cannot start."""
         if self._child is not None and self._memory_mb == memory_mb and self._child.poll() is None:
             return self._child
         self.close()
         env = dict(os.environ, JIXIAO_SANDBOX_DATA_MB=str(memory_mb * _DATA_LIMIT_FACTOR),
                    JIXIAO_SANDBOX_PARENT=str(os.getpid()))
-        self._child = subprocess.Popen([sys.executable, "-m", "jixiao.pipeline.sandbox"], stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE, env=env, start_new_session=True)
-        self._memory_mb = memory_mb
-        return self._child
+        child = subprocess.Popen([sys.executable, "-m", "jixiao.pipeline.sandbox"], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, env=env, start_new_session=True)
+        self._child, self._memory_mb = child, memory_mb
+        assert child.stdout is not None
+        started = time.monotonic()
+        while not select.select([child.stdout], [], [], _POLL_S)[0]:
+            if child.poll() is not None or time.monotonic() - started > _STARTUP_S:
+                self.close()
+                return None
+        try:
+            ready = _recv(child.stdout)
+        except (EOFError, pickle.UnpicklingError, OSError):
+            ready = None
+        if ready != _READY:
+            self.close()
+            return None
+        return child
 
     def read(self, path: Path, source_path: str, options: ExtractOptions) -> FileResult:
         limits = options.limits
@@ -155,6 +173,8 @@ class Reader:
                               reader_version=READER_VERSION)
 
         child = self._start(limits.memory_mb)
+        if child is None:
+            return failed(TRANSIENT, "the reading process could not be started")
         assert child.stdin is not None and child.stdout is not None
         try:
             _send(child.stdin, (str(path), source_path, options))
@@ -237,6 +257,7 @@ def _serve() -> None:
     # The protocol owns the real stdout; anything a library prints goes to stderr instead.
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    _send(replies, _READY)
     while True:
         try:
             request = _recv(requests)
