@@ -10,6 +10,7 @@ does not order them (reading scans with another engine is a choice, `--force` re
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from jixiao import __version__
@@ -28,6 +29,7 @@ def reader_version(source_format: str | None, ocr_engine: str) -> str:
     return f"{READER_VERSION} ocr={ocr_engine}" if source_format in SCANNED_FORMATS else READER_VERSION
 
 
+@functools.lru_cache(maxsize=256)
 def _order(version: str | None) -> tuple[tuple[int, ...], int]:
     match = _FORM.fullmatch(version or "")
     if match is None:

@@ -79,15 +79,18 @@ def parquet_damage(path: str | Path) -> str | None:
     """Why a file is not a whole Parquet file (missing, truncated, overwritten), from its first and
     last bytes only (cheap enough for every part at every run); None when it looks whole."""
     try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            head = handle.read(4)
-            handle.seek(max(0, size - 8))
-            tail = handle.read(8)
+        fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
         return "missing"
     except OSError as exc:
         return f"unreadable ({exc.strerror or exc})"
+    try:
+        size = os.fstat(fd).st_size
+        head, tail = os.pread(fd, 4, 0), os.pread(fd, 8, max(0, size - 8))
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
+    finally:
+        os.close(fd)
     if size < 12 or head != _MAGIC or tail[4:] != _MAGIC or int.from_bytes(tail[:4], "little") + 12 > size:
         return "not a whole Parquet file (truncated or overwritten)"
     return None
@@ -197,21 +200,45 @@ class Store:
                             "anew")
 
     def damaged_parts(self, states: dict[str, SourceState]) -> dict[str, str]:
-        """source_path → what is wrong with the parts holding its rows in the current generation."""
+        """source_path → what is wrong with the parts holding its rows in the current generation.
+
+        Every run looks: a missing part is seen in the folder's listing; a part is read (its first and
+        last bytes) only when it was written after the generation's state (parts never change once
+        written, so a later time means a hand), or is too short to be one.
+        """
         current = self.current()
         damaged: dict[str, str] = {}
         if current is None:
             return damaged
+        try:
+            committed_ns = os.stat(current / STATE_FILE).st_mtime_ns
+        except OSError:
+            committed_ns = 0
+        folders = []
+        for dataset in PART_DATASETS:
+            try:
+                listed = set(os.listdir(current / dataset))
+            except OSError:
+                listed = set()
+            folders.append((dataset, os.path.join(current, dataset, ""), listed))
         for key, state in states.items():
             if state.parts_sha256 is None:
                 continue
             name = part_name(key)
-            for dataset in PART_DATASETS:
-                why = parquet_damage(current / dataset / name)
+            for dataset, folder, listed in folders:
+                why = "missing" if name not in listed else self._touched_part(folder + name, committed_ns)
                 if why is not None:
                     damaged[key] = f"its {dataset} part {name} is {why}"
                     break
         return damaged
+
+    @staticmethod
+    def _touched_part(path: str, committed_ns: int) -> str | None:
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            return f"unreadable ({exc.strerror or exc})"
+        return parquet_damage(path) if st.st_mtime_ns >= committed_ns or st.st_size < 12 else None
 
     def damaged_files(self) -> list[tuple[str, str, str]]:
         """(dataset, name, what is wrong) for the other files jixiao wrote in the current generation:
@@ -305,14 +332,14 @@ class Store:
                 (folder / dataset).mkdir(parents=True)
                 if base is None or not (base / dataset).is_dir():  # a generation older than a dataset lacks it
                     continue
+                into = os.path.join(folder, dataset, "")  # strings: a commit links every part of OUT
                 for entry in os.scandir(base / dataset):
-                    target = folder / dataset / entry.name
                     if not is_ours(dataset, entry.name):
                         if not _TEMP.fullmatch(entry.name):
-                            _carry(entry, target)
+                            _carry(entry, into + entry.name)
                     elif entry.name not in removed and (dataset, entry.name) not in new \
                             and (dataset, entry.name) not in (dropped or ()):
-                        os.link(entry.path, target)
+                        os.link(entry.path, into + entry.name)
             for (dataset, name), source in new.items():
                 os.link(source, folder / dataset / name)
             if base is not None and (base / STATE_FILE).exists():
@@ -458,7 +485,7 @@ def _not_ours(folder: Path, dataset: str) -> str | None:
     return None
 
 
-def _carry(entry: os.DirEntry[str], target: Path) -> None:
+def _carry(entry: os.DirEntry[str], target: str) -> None:
     if entry.is_symlink():
         os.symlink(os.readlink(entry.path), target)
     elif entry.is_dir(follow_symlinks=False):
