@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from opskit import SEEDS, cli, require_unreadable, rows_by_file, seeds, snapshot
+from opskit import SEEDS, Result, cli, main_cli, require_unreadable, rows_by_file, seeds, snapshot
 
 from jixiao.pipeline.run import run
 
 
-def _manifest(out: Path, result: subprocess.CompletedProcess[str]) -> pd.DataFrame:
+def _manifest(out: Path, result: subprocess.CompletedProcess[str] | Result) -> pd.DataFrame:
     """The manifest of the run that printed `result`."""
     run_id = result.stdout.split(":", 1)[0].split()[1]
     return pd.read_parquet(out / "files" / f"{run_id}.parquet").set_index("source_path")
@@ -31,9 +31,10 @@ def inbox(shared: Path, tmp_path: Path) -> Path:
     return root
 
 
-def test_an_unlistable_folder_keeps_its_rows_and_is_reported(inbox: Path, tmp_path: Path) -> None:
+def test_an_unlistable_folder_keeps_its_rows_and_is_reported(inbox: Path, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
-    assert cli("run", inbox, "--out", out).returncode == 0
+    assert main_cli(capsys, "run", inbox, "--out", out).returncode == 0  # readable: no need to drop privileges
     held = rows_by_file(out)
     assert set(held) == {SEEDS[0], f"sub/{SEEDS[1]}", f"sub/{SEEDS[2]}"}
     (inbox / "sub").chmod(0)
@@ -41,7 +42,7 @@ def test_an_unlistable_folder_keeps_its_rows_and_is_reported(inbox: Path, tmp_pa
         require_unreadable(inbox / "sub")
         before = snapshot(inbox)
         result = cli("run", inbox, "--out", out)
-        status = cli("status", "--out", out)
+        status = main_cli(capsys, "status", "--out", out)  # reads OUT only
         again = cli("rerun-failed", "--out", out)
         assert snapshot(inbox) == before
     finally:
@@ -61,16 +62,17 @@ def test_an_unlistable_folder_keeps_its_rows_and_is_reported(inbox: Path, tmp_pa
     assert "last status: ok 3" in status.stdout  # the files under it keep the status of their last reading
     assert again.returncode == 1 and "sub/" in again.stdout and rows_by_file(out) == held
 
-    readable = cli("run", inbox, "--out", out)  # listed again: nothing to read, nothing removed
+    readable = main_cli(capsys, "run", inbox, "--out", out)  # listed again: nothing to read, nothing removed
     assert readable.returncode == 0, readable.stdout
     assert "unchanged: 3 files, 25 forms kept" in readable.stdout and "read:" not in readable.stdout
     assert rows_by_file(out) == held
-    assert "not listed" not in cli("status", "--out", out).stdout
+    assert "not listed" not in main_cli(capsys, "status", "--out", out).stdout
 
 
-def test_an_unlistable_input_root_empties_nothing(inbox: Path, tmp_path: Path) -> None:
+def test_an_unlistable_input_root_empties_nothing(inbox: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
-    assert cli("run", inbox, "--out", out).returncode == 0
+    assert main_cli(capsys, "run", inbox, "--out", out).returncode == 0  # readable: no need to drop privileges
     held = rows_by_file(out)
     inbox.chmod(0)
     try:
@@ -84,9 +86,10 @@ def test_an_unlistable_input_root_empties_nothing(inbox: Path, tmp_path: Path) -
     assert rows_by_file(out) == held
 
 
-def test_files_that_cannot_be_opened_or_looked_at_keep_their_rows(inbox: Path, tmp_path: Path) -> None:
+def test_files_that_cannot_be_opened_or_looked_at_keep_their_rows(inbox: Path, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
-    assert cli("run", inbox, "--out", out).returncode == 0
+    assert main_cli(capsys, "run", inbox, "--out", out).returncode == 0  # readable: no need to drop privileges
     held = rows_by_file(out)
     (inbox / SEEDS[0]).chmod(0)
     (inbox / "sub").chmod(0o644)  # listed, but what is in it cannot be looked at
@@ -105,19 +108,20 @@ def test_files_that_cannot_be_opened_or_looked_at_keep_their_rows(inbox: Path, t
         assert manifest.loc[f"sub/{name}", "error"] == "sniff/transient: cannot be looked at: Permission denied; " \
                                                         "its rows are kept"
     assert rows_by_file(out) == held and "removed" not in result.stdout
-    assert cli("run", inbox, "--out", out).returncode == 0  # readable again: read again, being failed last
+    assert main_cli(capsys, "run", inbox, "--out", out).returncode == 0  # read again, being failed last
     assert rows_by_file(out) == held
 
 
-def test_an_input_that_is_gone_removes_nothing(inbox: Path, tmp_path: Path) -> None:
+def test_an_input_that_is_gone_removes_nothing(inbox: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
     """The command line refuses an input that is not there; a scheduled flow (which calls `run` with the
     paths it was deployed with) reports it and keeps every row read from it."""
     out = tmp_path / "out"
-    assert cli("run", inbox, "--out", out).returncode == 0
+    assert main_cli(capsys, "run", inbox, "--out", out).returncode == 0  # readable: no need to drop privileges
     held = rows_by_file(out)
     moved = tmp_path / "unmounted"
     shutil.move(inbox, moved)
-    result = cli("run", inbox, "--out", out)
+    result = main_cli(capsys, "run", inbox, "--out", out)
     assert result.returncode == 2 and "no such input" in result.stderr
     summary = run([inbox], out)
     assert summary.exit_code == 1 and not summary.removed
