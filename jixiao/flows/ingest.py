@@ -35,6 +35,7 @@ from jixiao.pipeline.parallel import BatchPool
 from jixiao.pipeline.plan import Plan, make_batches, plan_rerun_failed, plan_run
 from jixiao.pipeline.process import failure_line
 from jixiao.pipeline.store import Store
+from jixiao.pipeline.territory import check_inputs
 
 Hooks = tuple[Callable[[int], None] | None, Callable[[Outcome], None] | None]
 # Progress callbacks of the CLI that called the flow in this process; not flow
@@ -65,12 +66,12 @@ _TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": Fal
 
 
 @task(name="discover", **_TASK_OPTIONS)
-def discover_files(inputs: list[str], out: str, rerun_failed: bool, force: bool) -> Plan:
+def discover_files(inputs: list[str], out: str, rerun_failed: bool, force: bool, reread_older: str) -> Plan:
     """The files to read and those unchanged since OUT last saw them (which cost only their hash)."""
     if rerun_failed:
         plan = plan_rerun_failed(Path(out))
     else:
-        plan = plan_run([Path(p) for p in inputs], Path(out), force=force)
+        plan = plan_run([Path(p) for p in inputs], Path(out), force=force, reread_older=reread_older)
     get_run_logger().info("run %s: %d files, %d to read, %d settled without reading, %d no longer in the input",
                           plan.run_id, plan.files, len(plan.jobs), len(plan.settled), len(plan.removed))
     return plan
@@ -159,17 +160,19 @@ def _outcomes(future: PrefectFuture[Any], batch: list[Job]) -> list[Outcome]:
 
 @flow(name="jixiao-ingest", persist_result=False)
 def ingest(inputs: list[str], out: str, rerun_failed: bool = False, keep_removed: bool = False,
-           force: bool = False, workers: int = 1, dask_address: str | None = None,
+           force: bool = False, reread_older: str = "all", workers: int = 1, dask_address: str | None = None,
            batch_size: int | None = None, options: ExtractOptions | None = None,
            commit_interval_s: float = COMMIT_INTERVAL_S) -> RunSummary:
     """Read every new or changed file under `inputs` (or, with `rerun_failed`, only the files whose last
     status is failed) into the datasets under `out`."""
     on_start, on_file = _hooks
     policy = RetryPolicy()
+    check_inputs([Path(p) for p in inputs], Path(out))
     with OutLock(Path(out)):
         store = Store(Path(out))
-        store.prepare()
-        plan = discover_files(inputs, out, rerun_failed, force)
+        prepared = store.prepare()
+        plan = discover_files(inputs, out, rerun_failed, force, reread_older)
+        plan.prepared = prepared
         if on_start:
             on_start(plan.files)
         if on_file:
@@ -201,7 +204,7 @@ def _label(index: int, total: int, batch: list[Job]) -> str:
 
 
 def run_flow(inputs: list[Path], out: Path, *, rerun_failed: bool = False, keep_removed: bool = False,
-             force: bool = False, workers: int = 1, dask_address: str | None = None, batch_size: int | None = None,
+             force: bool = False, reread_older: str = "all", workers: int = 1, dask_address: str | None = None, batch_size: int | None = None,
              options: ExtractOptions | None = None, commit_interval_s: float = COMMIT_INTERVAL_S,
              on_start: Callable[[int], None] | None = None,
              on_file: Callable[[Outcome], None] | None = None) -> RunSummary:
@@ -210,7 +213,8 @@ def run_flow(inputs: list[Path], out: Path, *, rerun_failed: bool = False, keep_
     _hooks = (on_start, on_file)
     try:
         return ingest(inputs=[os.path.abspath(p) for p in inputs], out=os.path.abspath(out),
-                      rerun_failed=rerun_failed, keep_removed=keep_removed, force=force, workers=workers,
+                      rerun_failed=rerun_failed, keep_removed=keep_removed, force=force,
+                      reread_older=reread_older, workers=workers,
                       dask_address=dask_address, batch_size=batch_size, options=options,
                       commit_interval_s=commit_interval_s)
     finally:

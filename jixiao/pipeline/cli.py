@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import dataclasses
 import importlib.util
+import io
 import logging
 import signal
 import sys
@@ -23,12 +24,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from jixiao import __version__
 from jixiao.extractors.options import OCR_ENGINES, ExtractOptions, Limits
 from jixiao.pipeline import dictionary
-from jixiao.pipeline.errors import OutputError
+from jixiao.pipeline.errors import Damaged, OutputError, Refused
 from jixiao.pipeline.finish import COMMIT_INTERVAL_S, RunSummary
 from jixiao.pipeline.ingest import Outcome
-from jixiao.pipeline.lock import LockHeld, OutLock, running
+from jixiao.pipeline.lock import STATE_DIR, LockHeld, OutLock, running
+from jixiao.pipeline.names import shown
+from jixiao.pipeline.plan import REREAD_OLDER
 from jixiao.pipeline.run import rerun_failed, run
-from jixiao.pipeline.state import load_state
+from jixiao.pipeline.store import Health, Store
+from jixiao.pipeline.territory import check_inputs
+from jixiao.version import READER_VERSION, is_older
 
 # A file's status as `status` shows it: that of the last run that read it (an unchanged file keeps it).
 FILE_STATUSES = ("ok", "failed", "no_forms")
@@ -139,16 +144,21 @@ def _parser() -> argparse.ArgumentParser:
         help="read every new or changed file under INPUT and write OUT/projects, OUT/indicators and OUT/files",
         description="Read every file under the inputs (folders are walked recursively) that OUT does not "
         "already hold as it is now, and write the projects, indicators and files datasets under OUT. "
-        "Exit 0 when every file is ok, unchanged or holds no form, 1 when some failed (all others are "
-        "still written), 2 on a usage error, 3 when another run is writing OUT, 4 when OUT cannot be "
-        "written (a full disk; what earlier runs wrote stays intact).",
+        "Exit 0 when every file is ok, unchanged or holds no form, 1 when some failed or a folder could "
+        "not be listed (all others are still written), 2 on a usage error or an OUT holding what jixiao did "
+        "not write where it writes, 3 when another run is writing OUT, 4 when OUT cannot be written (a full "
+        "disk; what earlier runs wrote stays intact) or its records are damaged beyond recovery.",
     )
     run_cmd.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="a file or a folder")
     run_cmd.add_argument("--out", required=True, type=Path, metavar="OUT", help="output folder")
     run_cmd.add_argument("--keep-removed", action="store_true",
                          help="keep the rows of files no longer in the input (default: delete them)")
     run_cmd.add_argument("--force", action="store_true",
-                         help="read every file again, even those OUT holds unchanged (after upgrading jixiao)")
+                         help="read every file again, even those OUT holds unchanged")
+    run_cmd.add_argument("--reread-older", choices=REREAD_OLDER, default="all",
+                         help="all (default): read again the unchanged files whose rows an older reading of jixiao "
+                         "produced (see `jixiao status`), after the new and changed files, the most recently "
+                         "modified first; none: keep their rows as they are")
     _add_execution(run_cmd)
 
     rerun_cmd = commands.add_parser(
@@ -161,7 +171,9 @@ def _parser() -> argparse.ArgumentParser:
     status_cmd = commands.add_parser(
         "status", help="list the files of OUT by their last status, with reasons",
         description="List the files OUT knows by their status in the last run that read them, with the "
-        "reasons. Exit 0, 1 when some file's last status is failed, 2 when no run has written OUT yet.")
+        "reasons, the readings that produced their rows, and any damage to OUT. Exit 0, 1 when some file's "
+        "last status is failed, a folder could not be listed or OUT is damaged, 2 when no run has written "
+        "OUT yet, 4 when OUT is damaged beyond recovery.")
     status_cmd.add_argument("--out", required=True, type=Path, metavar="OUT", help="output folder")
     status_cmd.add_argument("--status", action="append", choices=FILE_STATUSES, metavar="STATUS",
                             help="list only files with this status: ok, failed or no_forms (repeatable; ok "
@@ -201,16 +213,21 @@ def _progress(show: bool, err: Console) -> Iterator[Hooks]:
                lambda o: progress.update(task, advance=1, description=o.source_path[-40:]))
 
 
-def _check_out(out: Path, err: Console, create: bool) -> int | None:
+def _check_out(out: Path, err: Console, create: bool, inputs: list[Path]) -> int | None:
     try:
         if out.exists() and not out.is_dir():
-            raise NotADirectoryError(f"{out} is not a folder")
+            raise NotADirectoryError(f"{shown(out)} is not a folder")
+        check_inputs(inputs, out)
+        Store(out).check_foreign()
         if create:
             out.mkdir(parents=True, exist_ok=True)
-        elif not (out / "files").is_dir():
-            raise NotADirectoryError(f"no jixiao output at {out}")
+        elif not (out / STATE_DIR).is_dir():
+            raise NotADirectoryError(f"no jixiao output at {shown(out)}")
     except OSError as exc:
-        err.print(f"jixiao: cannot use --out {out}: {exc.strerror or exc}", markup=False)
+        err.print(f"jixiao: cannot use --out {shown(out)}: {exc.strerror or exc}", markup=False)
+        return EXIT_USAGE
+    except Refused as exc:
+        err.print(f"jixiao: {exc}", markup=False)
         return EXIT_USAGE
     try:
         # Fail fast, before a Prefect server is started for nothing; the run takes the lock itself.
@@ -254,19 +271,20 @@ def _execute(args: argparse.Namespace, options: ExtractOptions, hooks: Hooks, er
 
         if args.command == "run":
             return run_flow(args.inputs, args.out, keep_removed=args.keep_removed, force=args.force,
-                            dask_address=args.dask_address, **common)
+                            reread_older=args.reread_older, dask_address=args.dask_address, **common)
         return run_flow([], args.out, rerun_failed=True, dask_address=args.dask_address, **common)
     if args.command == "run":
-        return run(args.inputs, args.out, keep_removed=args.keep_removed, force=args.force, **common)
+        return run(args.inputs, args.out, keep_removed=args.keep_removed, force=args.force,
+                   reread_older=args.reread_older, **common)
     return rerun_failed(args.out, **common)
 
 
 def _run_command(args: argparse.Namespace, err: Console) -> int:
-    if args.command == "run":
-        missing = [str(p) for p in args.inputs if not p.exists()]
-        if missing:
-            err.print(f"jixiao: no such input: {', '.join(missing)}", markup=False)
-            return EXIT_USAGE
+    inputs = args.inputs if args.command == "run" else []
+    missing = [shown(p) for p in inputs if not p.exists()]
+    if missing:
+        err.print(f"jixiao: no such input: {', '.join(missing)}", markup=False)
+        return EXIT_USAGE
     if args.prefect or args.dask_address:
         option = "--dask-address" if args.dask_address else "--prefect"
         problem = _needs_flows(option, ("prefect", "prefect_dask") if args.dask_address else ("prefect",), err)
@@ -285,7 +303,7 @@ def _run_command(args: argparse.Namespace, err: Console) -> int:
         except NoServer as exc:
             err.print(f"jixiao: {exc}", markup=False)
             return EXIT_USAGE
-    problem = _check_out(args.out, err, create=args.command == "run")
+    problem = _check_out(args.out, err, create=args.command == "run", inputs=inputs)
     if problem is not None:
         return problem
     show_progress = not (args.no_progress or args.quiet) and err.is_terminal
@@ -302,43 +320,82 @@ def _run_command(args: argparse.Namespace, err: Console) -> int:
         return EXIT_LOCKED
     except OutputError as exc:
         return _output_failed(exc, err)
+    except Refused as exc:
+        err.print(f"jixiao: {exc}", markup=False)
+        return EXIT_USAGE
+    except Damaged as exc:
+        err.print(f"jixiao: {exc}", markup=False)
+        return EXIT_OUTPUT
     finally:
         signal.signal(signal.SIGTERM, previous)
 
+    for note in summary.notes:  # a migration: told even with --quiet
+        err.print(f"jixiao: {note}", markup=False)
     if not args.quiet:
         print_summary(summary, Console(soft_wrap=True))
-    elif summary.failures:
+    else:
+        for line in summary.damaged:
+            err.print(f"damaged: {line}", markup=False, soft_wrap=True)
         for path, reason in summary.failures:
             err.print(f"failed: {path}: {reason}", markup=False, soft_wrap=True)
     return summary.exit_code
 
 
 def _status_command(args: argparse.Namespace, console: Console, err: Console) -> int:
-    states = load_state(args.out)
+    health = Store(args.out).health()
+    if health.fatal:
+        err.print(f"jixiao: {health.fatal}", markup=False)
+        return EXIT_OUTPUT
     writer = running(args.out)
-    if not states:
+    if not health.states and not health.problems:
         now = f"; a run is writing it now ({writer}) and has committed nothing yet" if writer else ""
-        err.print(f"jixiao: no run has written {args.out} yet{now}", markup=False)
+        err.print(f"jixiao: no run has written {shown(args.out)} yet{now}", markup=False)
         return EXIT_USAGE
-    last_run = max(s.run_id for s in states.values())
+    lines = _status_lines(args, health)
+    if writer:
+        lines.insert(1, f"a run is writing it now ({writer}): this is what it has committed so far")
+    for line in lines:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    failing = any(s.status == "failed" for s in health.states.values())
+    return 1 if failing or health.problems or any(line.startswith("damaged:") for line in lines) else 0
+
+
+def state_older(version: str) -> bool:
+    return version != "never read" and is_older(version)
+
+
+def _status_lines(args: argparse.Namespace, health: Health) -> list[str]:
+    states = {key: state for key, state in health.states.items() if not state.is_folder}
+    folders = {key: state for key, state in health.states.items() if state.is_folder}
+    last_run = max((s.run_id for s in health.states.values()), default="-")
     by_status: dict[str, list[tuple[str, str | None]]] = {status: [] for status in FILE_STATUSES}
     for key in sorted(states):
         by_status.setdefault(states[key].status, []).append((key, states[key].error))
     counts = ", ".join(f"{s} {len(by_status[s])}" for s in FILE_STATUSES if by_status[s])
-    lines = [f"{args.out}: {len(states)} files; last run {last_run}", f"last status: {counts}"]
-    if writer:
-        lines.insert(1, f"a run is writing it now ({writer}): this is what it has committed so far")
+    lines = [f"{shown(args.out)}: {len(states)} files; last run {last_run}", f"last status: {counts or 'none'}"]
+    readings = Counter(state.reader_version or "never read" for state in states.values())
+    counted = ", ".join(f"{version} {count}" + (" (older: read again by the next run)" if state_older(version) else "")
+                        for version, count in sorted(readings.items()))
+    lines.append(f"readings: {counted or 'none'}; this release reads as {READER_VERSION}")
     categories = Counter(error.split(":", 1)[0] for _, error in by_status["failed"] if error)
     if categories:
         lines.append("failed by stage/category: " + ", ".join(f"{k} {n}" for k, n in sorted(categories.items())))
-    shown = args.status or [s for s in FILE_STATUSES if s != "ok"]
-    for status in shown:
+    lines += [f"damaged: {problem}; {health.recovery}" for problem in health.problems]
+    store = Store(args.out)
+    if health.current is not None and health.current == store.current():
+        lines += [f"damaged: {key}: {why}; the next run over it reads it again"
+                  for key, why in sorted(store.damaged_parts(states).items())]
+        lines += [f"damaged: {dataset}/{name} is {why}; the next run leaves it out"
+                  for dataset, name, why in store.damaged_files()]
+    if folders:
+        lines.append(f"not listed ({len(folders)}):")
+        lines += [f"  {key}: {state.error}" for key, state in sorted(folders.items())]
+    shown_statuses = args.status or [s for s in FILE_STATUSES if s != "ok"]
+    for status in shown_statuses:
         if by_status[status]:
             lines.append(f"{status} ({len(by_status[status])}):")
             lines += [f"  {path}" + (f": {reason}" if reason else "") for path, reason in by_status[status]]
-    for line in lines:
-        console.print(line, markup=False, highlight=False, soft_wrap=True)
-    return 1 if by_status["failed"] else 0
+    return lines
 
 
 def _serve_command(args: argparse.Namespace, err: Console) -> int:
@@ -360,7 +417,17 @@ def _serve_command(args: argparse.Namespace, err: Console) -> int:
     return 0
 
 
+def _utf8_streams() -> None:
+    """Messages name files in UTF-8 whatever the locale (a cron job's POSIX locale, PYTHONUTF8=0):
+    names are escaped to printable text (names.py), and printed as UTF-8 rather than failing."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding != "utf8" and isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _utf8_streams()
     args = _parser().parse_args(argv)
     err = Console(stderr=True, soft_wrap=True)
     if args.command == "status":

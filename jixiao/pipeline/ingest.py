@@ -76,6 +76,7 @@ class Outcome:
     parts_written: bool = False  # the parts now hold this content (sha256)
     attempts: int = 1
     finished_at: dt.datetime | None = None  # None for files settled without reading: the commit's time
+    reader_version: str | None = None  # the reading that read it; None for files not read in this run
 
 
 def _outcome(job: Job, result: FileResult, attempts: int) -> Outcome:
@@ -87,7 +88,7 @@ def _outcome(job: Job, result: FileResult, attempts: int) -> Outcome:
     return Outcome(job.source_path, job.path, result.status, result.error, result.source_sha256,
                    result.source_format, result.seconds, len(result.forms),
                    sum(len(form.indicators) for form in result.forms), flags, list(result.unmapped_headers),
-                   result.traceback, attempts=attempts)
+                   result.traceback, attempts=attempts, reader_version=result.reader_version)
 
 
 def ingest_file(job: Job, writer: StagingWriter, options: ExtractOptions, policy: RetryPolicy) -> Outcome:
