@@ -31,6 +31,7 @@ class RunSummary:
     statuses: Counter[str] = field(default_factory=Counter)
     forms: int = 0  # read this run; skipped files are not re-read
     indicators: int = 0
+    form_keys: set[str] = field(default_factory=set)  # the same form printed twice counts once
     flags: Counter[str] = field(default_factory=Counter)
     unmapped_headers: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str]] = field(default_factory=list)
@@ -54,6 +55,7 @@ class RunSummary:
         if outcome.status != "skipped_unchanged":
             self.forms += outcome.forms
             self.indicators += outcome.indicators
+            self.form_keys.update(outcome.form_keys)
         if outcome.flags:
             self.flags.update(outcome.flags)
         if outcome.unmapped_headers:
@@ -65,7 +67,7 @@ class RunSummary:
         kind = " (rerun-failed)" if self.rerun_failed else ""
         lines = [
             f"run {self.run_id}{kind}: {_files(self.files)} ({counts or 'none'})",
-            f"forms {self.forms}, indicators {self.indicators}",
+            f"forms {self.forms}, {len(self.form_keys)} distinct, indicators {self.indicators}",
             "flags: " + (", ".join(f"{k} {v}" for k, v in sorted(self.flags.items())) or "none"),
             "unmapped headers: "
             + (", ".join(f"{k!r} ×{v}" for k, v in self.unmapped_headers.most_common()) or "none"),
