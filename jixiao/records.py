@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 @dataclass(slots=True)
 class Indicator:
     seq: int
-    level1: str | None
+    level1: str
     level1_raw: str | None
     level1_weight: float | None
-    level2: str | None
+    level2: str
     level2_raw: str | None
     name: str
     target_raw: str | None

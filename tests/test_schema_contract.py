@@ -18,8 +18,6 @@ _TYPES = {
     "list<string>": pa.list_(pa.string()),
 }
 _SECTIONS = {"projects": "projects", "indicators": "indicators", "cells": "cells (where each value was printed)"}
-# Columns SCHEMA.md types as never null but which the form may leave unread.
-_NULL_WHERE_UNREAD = {("indicators", "level1"), ("indicators", "level2")}
 
 
 def promised(schema_md: str, section: str) -> dict[str, tuple[pa.DataType, bool, str]]:
@@ -42,7 +40,7 @@ def test_columns_types_and_meanings_follow_schema_md(shared: Path, seeds_out: Pa
     assert {f.name: f.type for f in schema} == {name: t for name, (t, _, _) in expected.items()}
     for f in schema:
         _, nullable, meaning = expected[f.name]
-        assert f.nullable == (nullable or (dataset, f.name) in _NULL_WHERE_UNREAD), f.name
+        assert f.nullable == nullable, f.name
         if meaning:
             assert schemas.description(f) == meaning, f.name
         assert schemas.description(f), f"{f.name} has no meaning"

@@ -33,6 +33,9 @@ _BLOCKS = {
     "header", "footer", "main", "nav", "aside", "blockquote", "pre", "address", "center", "form", "fieldset",
     "figure", "figcaption", "caption", "hr", "tr", "body", "html",
 }
+# A table's own parts; anything else it holds is shown above it.
+_ROW_GROUPS = {"thead", "tbody", "tfoot"}
+_TABLE_PARTS = {"tr", "caption", "colgroup", "col", *_ROW_GROUPS}
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
@@ -166,6 +169,7 @@ class _Flow:
                 self.walk(_cells(row)[0])
                 self._break()
             return
+        self._fostered(table)
         for caption in (child for child in table if _tag(child) == "caption"):
             self._break()
             self.lines[-1] += caption.text or ""
@@ -186,6 +190,24 @@ class _Flow:
             start = row + 1
         self.tables.append(Table([c for c in cells if c.row >= start]))
         self.tables = [t for t in self.tables if t.cells]
+
+    def _fostered(self, table: lxml.etree._Element) -> None:
+        """What a table holds outside its rows and cells (a title paragraph typed between
+        <table> and its first <tr>): browsers show it above the table, and so it is read."""
+        for part in [table, *(child for child in table if _tag(child) in _ROW_GROUPS)]:
+            self._break()
+            self.lines[-1] += part.text or ""
+            for child in part:
+                tag = _tag(child)
+                if tag == "table":
+                    self._table(child)
+                elif tag not in _TABLE_PARTS and tag not in _SKIPPED and tag and not _hidden(child):
+                    self._break()
+                    self.lines[-1] += child.text or ""
+                    self.walk(child)
+                    self._break()
+                self.lines[-1] += child.tail or ""
+            self._break()
 
     def finish(self) -> list[Table]:
         self._flush()

@@ -1,6 +1,7 @@
 """Data-quality flags (SCHEMA.md § Issue flags): computed from the printed numbers, never fixing them."""
 from __future__ import annotations
 
+from jixiao.normalizers.rating import band
 from jixiao.records import Form, Indicator
 
 WEIGHT_TOLERANCE = 0.01
@@ -11,7 +12,14 @@ FULL_SCORE_TOLERANCE = 0.005
 # `=` targets: met when the actual value is within this share of the target.
 EQUAL_TOLERANCE = 0.005
 COST_LEVELS = frozenset({"成本指标", "经济成本指标", "社会成本指标", "生态环境成本指标"})
-_HIGHER_IS_BETTER = {"≥": True, ">": True, "≤": False, "<": False}
+# Printed figures are decimals and floats are not: 10 - 9.995 is 0.00500000000000078. A
+# difference counts as beyond a tolerance only past this much of the figures' size.
+_FLOAT_SLACK = 1e-9
+
+
+def within(a: float, b: float, tolerance: float) -> bool:
+    """|a - b| ≤ tolerance, for figures as printed."""
+    return abs(a - b) <= tolerance + _FLOAT_SLACK * max(1.0, abs(a), abs(b))
 
 
 def target_met(indicator: Indicator) -> bool | None:
@@ -22,7 +30,7 @@ def target_met(indicator: Indicator) -> bool | None:
         return None
     op = indicator.target_op
     if op == "=":
-        return abs(actual - target) <= EQUAL_TOLERANCE * abs(target)
+        return within(actual, target, EQUAL_TOLERANCE * abs(target))
     if op is None:
         op = "≤" if {indicator.level1, indicator.level2} & COST_LEVELS else "≥"
     if op == "≥":
@@ -40,11 +48,12 @@ def indicator_flags(indicator: Indicator) -> list[str]:
     weight, score = indicator.weight, indicator.score
     if weight is not None and score is not None and score > weight:
         flags.append("score_exceeds_weight")
-    short_of_weight = weight is not None and score is not None and score < weight - FULL_SCORE_TOLERANCE
+    short_of_weight = weight is not None and score is not None and score < weight and not within(
+        score, weight, FULL_SCORE_TOLERANCE)
     if (short_of_weight or indicator.target_met is False) and indicator.deviation_note is None:
         flags.append("missing_deviation_note")
-    if indicator.target_met is False and weight is not None and score is not None and \
-            abs(score - weight) <= FULL_SCORE_TOLERANCE:
+    if indicator.target_met is False and weight is not None and score is not None and within(
+            score, weight, FULL_SCORE_TOLERANCE):
         flags.append("unmet_target_full_score")
     return flags
 
@@ -62,19 +71,19 @@ def project_flags(form: Form, has_budget: bool) -> list[str]:
     flags: list[str] = []
     if p.total_weight is None and p.total_score is None:
         flags.append("missing_total")
-    if p.total_weight is not None and abs(weight_sum(form) - p.total_weight) > WEIGHT_TOLERANCE:
+    if p.total_weight is not None and not within(weight_sum(form), p.total_weight, WEIGHT_TOLERANCE):
         flags.append("weights_sum_mismatch")
-    if p.total_score is not None and abs(score_sum(form) - p.total_score) > SCORE_TOLERANCE:
+    if p.total_score is not None and not within(score_sum(form), p.total_score, SCORE_TOLERANCE):
         flags.append("scores_sum_mismatch")
     rate = p.execution_rate
-    if rate is not None and p.budget_executed is not None and p.budget_annual:
-        executed_share = p.budget_executed / p.budget_annual
-        if abs(executed_share - rate) > RATE_TOLERANCE:
-            flags.append("execution_rate_mismatch")
-    if rate is not None and p.budget_weight is not None and p.budget_score is not None:
-        expected_score = min(rate, 1.0) * p.budget_weight
-        if abs(expected_score - p.budget_score) > SCORE_TOLERANCE:
-            flags.append("budget_score_mismatch")
+    if rate is not None and p.budget_executed is not None and p.budget_annual and not within(
+            p.budget_executed / p.budget_annual, rate, RATE_TOLERANCE):
+        flags.append("execution_rate_mismatch")
+    if rate is not None and p.budget_weight is not None and p.budget_score is not None and not within(
+            min(rate, 1.0) * p.budget_weight, p.budget_score, SCORE_TOLERANCE):
+        flags.append("budget_score_mismatch")
     if not has_budget:
         flags.append("missing_budget")
+    if p.self_rating is not None and p.total_score is not None and band(p.total_score) != p.self_rating:
+        flags.append("rating_mismatch")
     return flags

@@ -9,12 +9,13 @@ belongs to (see `attach_stray_totals`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import fmean
 
 from jixiao.normalizers.budget import BudgetRow, budget_header, budget_label, read_budget
 from jixiao.normalizers.cleaning import or_none
-from jixiao.normalizers.flags import SCORE_TOLERANCE, WEIGHT_TOLERANCE, project_flags, score_sum, weight_sum
+from jixiao.normalizers.flags import SCORE_TOLERANCE, WEIGHT_TOLERANCE, project_flags, score_sum, weight_sum, within
+from jixiao.normalizers.furniture import running_headers
 from jixiao.normalizers.indicators import (
     DEFAULT_HEADER,
     Header,
@@ -22,9 +23,10 @@ from jixiao.normalizers.indicators import (
     header_continuation,
     indicator_header,
 )
+from jixiao.normalizers.rating import rating_row
 from jixiao.normalizers.rows import RCell, Row
 from jixiao.normalizers.values import is_unreadable, parse_number, parse_year, split_code
-from jixiao.normalizers.vocab import BLOCKS, level1_weight
+from jixiao.normalizers.vocab import BLOCKS, L1, L2, level1_weight
 from jixiao.records import Form, Project
 
 KV_LABELS = ("project_name", "department", "implementing_unit", "project_lead", "contact_phone")
@@ -132,18 +134,65 @@ def _is_other_title(row: Row) -> bool:
     return text is not None and bool(_TITLE.match(text)) and "项目" not in text
 
 
+def _anchors(row: Row) -> bool:
+    """The row opens a form: it prints 项目名称, and not as one column header among others (a
+    list of projects in a 部门决算 report: 项目名称 | 年初预算数 | 全年预算数 | …)."""
+    return _has_project_name(row) and budget_header(row) is None and indicator_header(row) is None
+
+
 def find_forms(rows: list[Row]) -> list[FormSpan]:
-    anchors = [i for i, row in enumerate(rows) if _has_project_name(row)]
+    anchors = [i for i, row in enumerate(rows) if _anchors(row)]
+    headers = running_headers(rows)
     spans: list[FormSpan] = []
     previous_end = 0
     for k, anchor in enumerate(anchors):
         end = anchors[k + 1] if k + 1 < len(anchors) else len(rows)
         if k + 1 < len(anchors):
             end = _preamble_start(rows, anchor, end)
-        end = next((i for i in range(anchor + 1, end) if _is_other_title(rows[i])), end)
-        spans.append(FormSpan(preamble=rows[previous_end:anchor], body=rows[anchor:end]))
+        furniture = _furniture(rows, anchor, end, headers)
+        end = next((i for i in range(anchor + 1, end) if i not in furniture and _is_other_title(rows[i])), end)
+        body = [row for i, row in enumerate(rows[anchor:end], anchor) if i not in furniture]
+        spans.append(FormSpan(preamble=rows[previous_end:anchor], body=_right_of_left_edge(body)))
         previous_end = end
     return spans
+
+
+def _right_of_left_edge(body: list[Row]) -> list[Row]:
+    """A sheet may print notes (填表说明) in columns left of the form. The form's left edge is
+    its 项目名称 label: cells of its table wholly left of that, which name no part of the
+    form, are not the form's."""
+    anchor = body[0]
+    edge = next(c.col for c in anchor.printed() if cell_label(c)[0] == "project_name")
+    if edge == 0:
+        return body
+    kept_rows = []
+    for row in body:
+        kept = tuple(c for c in row.cells if row.table != anchor.table or c.col + c.span > edge or _names_a_part(c))
+        if any(not c.blank for c in kept):
+            kept_rows.append(row if len(kept) == len(row.cells) else replace(row, cells=kept))
+    return kept_rows
+
+
+def _names_a_part(cell: RCell) -> bool:
+    return any(vocabulary.match(cell.text) is not None for vocabulary in (BLOCKS, L1, L2))
+
+
+def _furniture(rows: list[Row], anchor: int, end: int, headers: set[int]) -> set[int]:
+    """The running headers printed inside the form, before its grid's 总分 row: after it, a
+    line that opens pages may be the title of what follows."""
+    found: set[int] = set()
+    if not headers:
+        return found
+    grid = False
+    for i in range(anchor + 1, end):
+        if i in headers:
+            found.add(i)
+            continue
+        printed = rows[i].printed()
+        grid = grid or indicator_header(rows[i]) is not None
+        if grid and printed and BLOCKS.match(printed[0].text) == "total":
+            break
+    return found
 
 
 @dataclass(slots=True)
@@ -283,6 +332,7 @@ _SLOT_LABELS = ("goal_expected", "goal_actual")
 def parse_form(span: FormSpan) -> ParsedForm:
     kv: dict[str, str] = {}
     budget_hdr = None
+    budget_hdr_table: int | None = None
     budget_rows: list[tuple[str, RCell, Row]] = []
     goals = _Goals()
     reader: IndicatorReader | None = None
@@ -291,8 +341,18 @@ def parse_form(span: FormSpan) -> ParsedForm:
     unmapped: list[str] = []
     used_rows: list[Row] = []
     unsure_head = False  # a cell of the head (name, units, budget, goals) read unsure
+    rating: str | None = None
 
     for row in span.body:
+        is_rating, grade = rating_row(row, exact=reader is not None and total is None)
+        if is_rating:
+            # Never an indicator nor goal text; a 总分 row may print the grade after its figures.
+            rating = rating or grade
+            goals.open = goals.awaiting_texts = False
+            if total_row(row, DEFAULT_HEADER) is None:
+                if total is None:
+                    used_rows.append(row)
+                continue
         if total is not None:
             # After the total: a total printed for an earlier form, or a goal block
             # that this template prints last; anything else (signatures, notes) is not read.
@@ -322,7 +382,7 @@ def parse_form(span: FormSpan) -> ParsedForm:
             continue
         found_budget_header = budget_header(row)
         if found_budget_header is not None:
-            budget_hdr = found_budget_header
+            budget_hdr, budget_hdr_table = found_budget_header, row.table
             unmapped.extend(c.text for c in row.printed() if _unmapped_budget_header(c, found_budget_header))
             continue
         label = budget_label(row, total_row_open=budget_hdr is not None and not any(
@@ -336,8 +396,9 @@ def parse_form(span: FormSpan) -> ParsedForm:
             continue
         _read_labels(row, kv, goals)
 
-    budget = read_budget(budget_hdr, budget_rows) if budget_rows else []
+    budget = read_budget(budget_hdr, budget_rows, budget_hdr_table) if budget_rows else []
     project = _project(kv, budget, goals, total, span.preamble)
+    project.self_rating = rating
     form = Form(project=project, indicators=reader.indicators if reader else [])
     pages = [p for row in used_rows for p in row.pages]
     if pages:
@@ -436,9 +497,9 @@ def attach_stray_totals(parsed: list[ParsedForm]) -> None:
                 p, form = candidate.form.project, candidate.form
                 if p.total_weight is not None or p.total_score is not None:
                     continue
-                if abs(score_sum(form) - stray.score) > SCORE_TOLERANCE:
+                if not within(score_sum(form), stray.score, SCORE_TOLERANCE):
                     continue
-                if stray.weight is not None and abs(weight_sum(form) - stray.weight) > WEIGHT_TOLERANCE:
+                if stray.weight is not None and not within(weight_sum(form), stray.weight, WEIGHT_TOLERANCE):
                     continue
                 p.total_weight, p.total_score = stray.weight, stray.score
                 break

@@ -270,10 +270,10 @@ class IndicatorReader:
         actual = parse_measure(texts.get("actual"))
         indicator = Indicator(
             seq=len(self.indicators),
-            level1=level1 if level1 is not None else (l1.raw if l1 else None),
+            level1=_level(level1, l1),
             level1_raw=l1.raw if l1 else None,
             level1_weight=l1.weight if l1 else None,
-            level2=l2.canonical if l2 and l2.canonical else (l2.raw if l2 else None),
+            level2=_level(l2.canonical if l2 else None, l2),
             level2_raw=l2.raw if l2 else None,
             name=name.text,
             target_raw=texts.get("target"),
@@ -291,6 +291,14 @@ class IndicatorReader:
         indicator.target_met = target_met(indicator)
         issues.extend(indicator_flags(indicator))
         return indicator
+
+
+def _level(canonical: str | None, printed: _Level | None) -> str:
+    """The level's canonical name; a label outside the vocabulary as printed; "" where the
+    form prints no level for the row (SCHEMA.md types both levels as never null)."""
+    if canonical is not None:
+        return canonical
+    return (printed.raw or "") if printed else ""
 
 
 def _is_subtotal(text: str) -> bool:

@@ -32,6 +32,8 @@ class Row:
     index: int
     cells: tuple[RCell, ...]
     loose: bool = False  # a line printed outside any table
+    # Which table of the grid it belongs to: column numbers compare only within one table.
+    table: int = 0
 
     def printed(self) -> list[RCell]:
         return [c for c in self.cells if not c.blank]
@@ -47,14 +49,14 @@ class Row:
 
 def row_stream(grid: Grid) -> list[Row]:
     rows: list[Row] = []
-    for table in grid.tables:
+    for number, table in enumerate(grid.tables):
         for cells in table.rows():
             rcells = tuple(
                 RCell(col=c.col, span=max(1, c.colspan), text=clean_text(c.text),
                       confidence=c.confidence, page=c.page, unsure=c.confidence < grid.min_confidence)
                 for c in cells
             )
-            rows.append(Row(index=0, cells=rcells, loose=table.loose))
+            rows.append(Row(index=0, cells=rcells, loose=table.loose, table=number))
     _join_labels_cut_by_page_breaks(rows)
     printed = [row for row in rows if any(not rc.blank for rc in row.cells)]
     return [replace(row, index=k) for k, row in enumerate(printed)]

@@ -34,6 +34,7 @@ class RunSummary:
     indicators: int = 0
     kept_forms: int = 0  # held by the files skipped unchanged
     reread: int = 0  # unchanged files read again because an older reading produced their rows
+    form_keys: set[str] = field(default_factory=set)  # the same form printed twice counts once
     flags: Counter[str] = field(default_factory=Counter)
     unmapped_headers: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str]] = field(default_factory=list)
@@ -69,6 +70,7 @@ class RunSummary:
             return
         self.forms += outcome.forms
         self.indicators += outcome.indicators
+        self.form_keys.update(outcome.form_keys)
         if outcome.flags:
             self.flags.update(outcome.flags)
         if outcome.unmapped_headers:
@@ -86,7 +88,8 @@ class RunSummary:
         if read or not unchanged:
             again = f"; {self.reread} of them unchanged, read again: their rows came from an older reading" \
                 if self.reread else ""
-            lines.append(f"read: {_files(read)}, {self.forms} forms, {self.indicators} indicators{again}")
+            lines.append(f"read: {_files(read)}, {self.forms} forms ({len(self.form_keys)} distinct), "
+                         f"{self.indicators} indicators{again}")
         if unchanged:
             lines.append(f"unchanged: {_files(unchanged)}, {self.kept_forms} forms kept")
         if read:
