@@ -8,5 +8,5 @@ from __future__ import annotations
 
 from jixiao import __version__
 
-READER_REVISION = 1
+READER_REVISION = 2
 READER_VERSION = f"{__version__}+r{READER_REVISION}"
