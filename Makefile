@@ -16,8 +16,9 @@ setup: $(BIN)/jixiao
 
 demo: setup
 	rm -rf demo-out
-	$(BIN)/jixiao run samples --out demo-out
+	$(BIN)/jixiao run samples --out demo-out --review demo-out/review
 	$(BIN)/python examples/query.py demo-out
+	@echo "Review every value beside where it was printed: open demo-out/review/index.html in a browser"
 
 test: setup
 	JIXIAO_SHARED=$(SHARED) $(BIN)/python -m pytest -q

@@ -35,6 +35,7 @@ class RunSummary:
     unmapped_headers: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # source_paths whose rows were deleted
+    read: list[str] = field(default_factory=list)  # source_paths read in this run (not skipped unchanged)
     kept_removed: list[str] = field(default_factory=list)
     manifest: Path | None = None
     log: Path | None = None
@@ -52,6 +53,7 @@ class RunSummary:
         if outcome.status == "failed":
             self.failures.append((outcome.source_path, outcome.error or ""))
         if outcome.status != "skipped_unchanged":
+            self.read.append(outcome.source_path)
             self.forms += outcome.forms
             self.indicators += outcome.indicators
         if outcome.flags:
