@@ -205,7 +205,7 @@ def _progress(show: bool, err: Console, what: str = "reading") -> Iterator[Hooks
                   TimeRemainingColumn(), console=err, transient=True) as progress:
         task = progress.add_task(what, total=None)
         yield (lambda n: progress.update(task, total=n),
-               lambda o: progress.update(task, advance=1, description=getattr(o, "source_path", o)[-40:]))
+               lambda o: progress.update(task, advance=1, description=str(getattr(o, "source_path", o))[-40:]))
 
 
 def _check_out(out: Path, err: Console, create: bool) -> int | None:

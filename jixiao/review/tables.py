@@ -54,8 +54,8 @@ def draw_table(grid: Grid, index: int, marked: Marked, caption: str) -> str:
     # Rows numbered as the source counts them: a sheet's own rows, a text export's lines, a table's rows.
     numbers: dict[int, int] = {}
     if table.origin is not None and table.origin.kind == LINES:
-        for cell in sorted(shown, key=lambda c: c.col):
-            numbers.setdefault(cell.row, cell.at[0])
+        for leftmost in sorted(shown, key=lambda c: c.col):
+            numbers.setdefault(leftmost.row, leftmost.at[0])
     head = "".join(f"<th>{column_letters(c) if sheet else c + 1}</th>" for c in range(left, right + 1))
     lines = [f'<table class="grid"><caption>{escape(caption)}</caption><thead><tr><th></th>{head}</tr></thead><tbody>']
     for r in range(first, last + 1):
