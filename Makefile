@@ -26,8 +26,9 @@ setup: $(VENV)/.test-deps
 # Reads samples/ into demo-out/ and queries it; the review report of demo-out (HTML) belongs after the query.
 demo: $(VENV)/.demo-deps
 	rm -rf demo-out
-	$(BIN)/jixiao run samples --out demo-out
+	$(BIN)/jixiao run samples --out demo-out --review demo-out/review
 	$(BIN)/python examples/query.py demo-out
+	@echo "Review every value beside where it was printed: open demo-out/review/index.html in a browser"
 
 # Everything but the suites marked slow; CI runs `make test-all`.
 test: $(VENV)/.test-deps

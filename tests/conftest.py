@@ -1,8 +1,10 @@
-"""Shared fixtures: where ../shared is, the scorer, and one run over the seed exports."""
+"""Shared fixtures: where ../shared is, the scorer, one run over the seed exports, and one over every format."""
 from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -129,3 +131,39 @@ def run_on(tmp_path: Path, name: str, data: bytes, code: int = 0) -> Path:
     out = tmp_path / f"out_{name}"
     assert main(["run", str(folder), "--out", str(out), "--quiet"]) == code
     return out
+
+
+@dataclass(frozen=True)
+class ProvenanceRun:
+    """One run over real documents of every format: the input folder and OUT."""
+
+    folder: Path
+    out: Path
+
+
+# A scan made here from a text PDF's first page, upright: its boxes can be checked against the text layer.
+MADE_SCAN = "made_scan_of_a_pdf_04_page_1.pdf"
+MADE_SCAN_OF = ("a_pdf_04", 1)
+
+
+@pytest.fixture(scope="session")
+def provenance_run(shared: Path, corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> ProvenanceRun:
+    """The seeds (text exports), the corpus's Word, Excel and HTML files, two of its PDFs, one of its scans, and
+    a scan made here: through `jixiao run`, which writes `cells`."""
+    import numpy as np
+    from scanlib import render, scan, to_pdf
+
+    folder = tmp_path_factory.mktemp("provenance") / "in"
+    folder.mkdir()
+    documents = [*sorted((shared / "seeds").iterdir()), *(p for kind in ("docx", "xlsx", "html")
+                                                         for p in sorted((corpus / kind).iterdir())),
+                 corpus / "pdf" / "a_pdf_01.pdf", corpus / "pdf" / "a_pdf_04.pdf",
+                 corpus / "pdf_scanned" / "a_scan_05.pdf"]
+    for document in documents:
+        shutil.copy(document, folder / document.name)
+    name, page = MADE_SCAN_OF
+    first = render((corpus / "pdf" / f"{name}.pdf").read_bytes(), 200)[page - 1]
+    (folder / MADE_SCAN).write_bytes(to_pdf([scan(first, 0.0, np.random.default_rng(1))], 200))
+    out = folder.parent / "out"
+    assert main(["run", str(folder), "--out", str(out), "--quiet"]) == 0
+    return ProvenanceRun(folder, out)

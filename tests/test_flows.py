@@ -65,6 +65,14 @@ def task_states(flow_run_id: Any) -> dict[str, str]:
     return {run.name: run.state_type.value for run in runs}
 
 
+def failed_files_artifacts() -> list[Any]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        return client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["jixiao-failed-files"])))
+
+
 def test_the_nightly_cycle_under_prefect(flows: Any, corpus: tuple[Path, dict[str, CorpusFile]]) -> None:
     inbox, files = corpus
     seeds = [name for name in files if name.endswith(".txt")]
@@ -86,11 +94,16 @@ def test_the_nightly_cycle_under_prefect(flows: Any, corpus: tuple[Path, dict[st
     landed = rows(out, "projects")
     assert landed.groupby("source_path").size().to_dict() == {n: d.forms for n, d in files.items() if n != corrupt}
 
-    # 2. Unchanged input: no file is read again (the corrupt one, unchanged, is tried again); from the CLI.
-    assert main(["run", str(inbox), "--out", str(out), "--prefect", "--quiet"]) == 1
+    # 2. Unchanged input: no file is read again (the corrupt one, unchanged, is tried again); from the CLI,
+    # with the review of the files read, which the failed-files artifact links to.
+    review = inbox.parent / "review"
+    assert main(["run", str(inbox), "--out", str(out), "--prefect", "--quiet", "--review", str(review)]) == 1
     second = max((out / "files").glob("*.parquet")).stem
     assert statuses(out, second) == {name: "failed" if name == corrupt else "skipped_unchanged" for name in files}
     pd.testing.assert_frame_equal(rows(out, "projects"), landed)
+    index = (review / "index.html").read_text(encoding="utf-8")
+    assert corrupt in index and 'data-status="failed"' in index and index.count("<tr data-status") == 1
+    assert any((review / "index.html").resolve().as_uri() in (a.description or "") for a in failed_files_artifacts())
 
     # 3. A modified file is read again and only its rows change.
     before = {p.name: p.read_bytes() for p in (out / "indicators").glob("*.parquet")}

@@ -18,7 +18,7 @@ import lxml.html
 
 from jixiao.extractors.errors import ExtractError
 from jixiao.extractors.guard import declares_entities
-from jixiao.extractors.layout import DeclaredCell, place_cells, text_table
+from jixiao.extractors.layout import DeclaredCell, mark_loose_text, place_cells, table_origin, text_table
 from jixiao.grid import Grid, Table
 
 _DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
@@ -126,10 +126,11 @@ class _Flow:
 
     `in_cell`: walking a table cell, whose block tables the cell's table places itself."""
 
-    def __init__(self, in_cell: bool = False) -> None:
+    def __init__(self, in_cell: bool = False, numbers: dict[object, int] | None = None) -> None:
         self.tables: list[Table] = []
         self.lines: list[str] = [""]
         self.in_cell = in_cell
+        self.numbers = numbers if numbers is not None else {}  # every <table>'s number, in document order
 
     def _break(self) -> None:
         if self.lines[-1].strip():
@@ -181,14 +182,16 @@ class _Flow:
             declared.append([DeclaredCell(_cell_text(c), _span(c, "rowspan"), _span(c, "colspan"))
                              for c in _cells(row)])
             blocks.extend((r, t) for c in _cells(row) for t in _nested_tables(c) if _is_block(t))
+        # Rows and columns as the HTML table model counts them (rows shown, spans placed).
         cells = place_cells(declared).cells
+        origin = table_origin(self.numbers, table)
         # Cut after each row whose cell holds a block table, which comes next.
         start = 0
         for row, block in blocks:
-            self.tables.append(Table([c for c in cells if start <= c.row <= row]))
+            self.tables.append(Table([c for c in cells if start <= c.row <= row], origin=origin))
             self._table(block)
             start = row + 1
-        self.tables.append(Table([c for c in cells if c.row >= start]))
+        self.tables.append(Table([c for c in cells if c.row >= start], origin=origin))
         self.tables = [t for t in self.tables if t.cells]
 
     def _fostered(self, table: lxml.etree._Element) -> None:
@@ -234,6 +237,8 @@ def extract_html(data: bytes) -> Grid:
         root = lxml.html.document_fromstring(text)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ExtractError(f"unreadable HTML: {exc}") from exc
-    flow = _Flow()
+    flow = _Flow(numbers={table: k for k, table in enumerate(root.iter("table"), 1)})
     flow.walk(root)
-    return Grid(source_format="html", extractor="html", tables=flow.finish())
+    tables = flow.finish()
+    mark_loose_text(tables)
+    return Grid(source_format="html", extractor="html", tables=tables)

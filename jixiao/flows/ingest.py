@@ -110,19 +110,35 @@ def ingest_files(batch: list[Job], stage: str, options: ExtractOptions | None, p
 
 
 @task(name="finish", **_TASK_OPTIONS)
-def finish(plan: Plan, commit: RunCommit) -> RunSummary:
-    """The run's last commit: manifest rows, parts, OUT's state, removed files' rows dropped; sum up."""
+def finish(plan: Plan, commit: RunCommit, review: str | None = None, workers: int = 1) -> RunSummary:
+    """The run's last commit: manifest rows, parts, OUT's state, removed files' rows dropped; sum up; and the
+    review report of the files read, when asked for."""
     summary = commit.finish()
     logger = get_run_logger()
     for line in summary.lines():
         logger.info(line)
+    index = _review(plan, summary, review, workers) if review else None
     if summary.failures:
+        link = f" Review them: [{index}]({index.as_uri()})." if index else ""
         create_table_artifact(
             [{"source_path": path, "error": reason} for path, reason in summary.failures],
             key="jixiao-failed-files",
             description=f"Files that failed in run {summary.run_id}; `jixiao rerun-failed --out {plan.out}` "
-            "reads just these again.")
+            f"reads just these again.{link}")
     return summary
+
+
+def _review(plan: Plan, summary: RunSummary, review: str, workers: int) -> Path | None:
+    """The review of the run's files; a review that cannot be written is logged, and the run stands."""
+    from jixiao.review import NotAReviewFolder, write_review
+
+    try:
+        written = write_review(plan.out, Path(review), only=set(summary.read), workers=workers)
+    except (NotAReviewFolder, OSError) as exc:
+        get_run_logger().error("the review could not be written: %s", exc)
+        return None
+    get_run_logger().info("review: %d files, %d pages: %s", written.files, written.pages, written.index.as_uri())
+    return written.index.resolve()
 
 
 @contextlib.contextmanager
@@ -162,9 +178,10 @@ def _outcomes(future: PrefectFuture[Any], batch: list[Job]) -> list[Outcome]:
 def ingest(inputs: list[str], out: str, rerun_failed: bool = False, keep_removed: bool = False,
            force: bool = False, reread_older: str = "all", workers: int = 1, dask_address: str | None = None,
            batch_size: int | None = None, options: ExtractOptions | None = None,
-           commit_interval_s: float = COMMIT_INTERVAL_S) -> RunSummary:
+           commit_interval_s: float = COMMIT_INTERVAL_S, review: str | None = None) -> RunSummary:
     """Read every new or changed file under `inputs` (or, with `rerun_failed`, only the files whose last
-    status is failed) into the datasets under `out`."""
+    status is failed) into the datasets under `out`; with `review`, write the review report of the files
+    read into that folder."""
     on_start, on_file = _hooks
     policy = RetryPolicy()
     check_inputs([Path(p) for p in inputs], Path(out))
@@ -195,7 +212,7 @@ def ingest(inputs: list[str], out: str, rerun_failed: bool = False, keep_removed
                         for outcome in done:
                             on_file(outcome)
             # quote(): Prefect would otherwise walk every object of these large collections.
-            return finish(quote(plan), quote(commit))  # type: ignore[call-overload]  # Prefect unwraps quote()
+            return finish(quote(plan), quote(commit), review, workers)  # type: ignore[call-overload]  # Prefect unwraps quote()
 
 
 def _label(index: int, total: int, batch: list[Job]) -> str:
@@ -206,7 +223,7 @@ def _label(index: int, total: int, batch: list[Job]) -> str:
 def run_flow(inputs: list[Path], out: Path, *, rerun_failed: bool = False, keep_removed: bool = False,
              force: bool = False, reread_older: str = "all", workers: int = 1, dask_address: str | None = None, batch_size: int | None = None,
              options: ExtractOptions | None = None, commit_interval_s: float = COMMIT_INTERVAL_S,
-             on_start: Callable[[int], None] | None = None,
+             review: Path | None = None, on_start: Callable[[int], None] | None = None,
              on_file: Callable[[Outcome], None] | None = None) -> RunSummary:
     """Run the flow in this process, against PREFECT_API_URL or else a temporary local server."""
     global _hooks
@@ -216,7 +233,7 @@ def run_flow(inputs: list[Path], out: Path, *, rerun_failed: bool = False, keep_
                       rerun_failed=rerun_failed, keep_removed=keep_removed, force=force,
                       reread_older=reread_older, workers=workers,
                       dask_address=dask_address, batch_size=batch_size, options=options,
-                      commit_interval_s=commit_interval_s)
+                      commit_interval_s=commit_interval_s, review=os.path.abspath(review) if review else None)
     finally:
         _hooks = (None, None)
 
@@ -236,11 +253,13 @@ def show_logs_on(console: Console, level: int) -> None:
 
 
 def serve(inputs: list[Path], out: Path, *, cron: str, timezone: str | None = None, name: str = "nightly",
-          keep_removed: bool = False, workers: int = 1, dask_address: str | None = None) -> None:
+          keep_removed: bool = False, workers: int = 1, dask_address: str | None = None,
+          review: Path | None = None) -> None:
     """Serve a scheduled deployment of the flow until stopped (Ctrl-C)."""
     require_server(SCHEDULE_NEEDS_SERVER)
     from prefect.schedules import Cron
 
     ingest.serve(name=name, schedules=[Cron(cron, timezone=timezone)],
                  parameters={"inputs": [os.path.abspath(p) for p in inputs], "out": os.path.abspath(out),
-                             "keep_removed": keep_removed, "workers": workers, "dask_address": dask_address})
+                             "keep_removed": keep_removed, "workers": workers, "dask_address": dask_address,
+                             "review": os.path.abspath(review) if review else None})

@@ -25,6 +25,7 @@ class BudgetRow:
     label: str
     values: dict[str, float | None] = field(default_factory=dict)
     unreadable: bool = False
+    cells: dict[str, RCell] = field(default_factory=dict)  # the cell each value was read from
 
 
 def budget_header(row: Row) -> list[tuple[str, RCell]] | None:
@@ -129,6 +130,7 @@ def read_budget(header: list[tuple[str, RCell]] | None, rows: list[tuple[str, RC
                 continue
             budget_row.unreadable |= cell.unsure
             budget_row.values[slot] = parse_rate(cell.text) if slot == "rate" else parse_number(cell.text)
+            budget_row.cells[slot] = cell
         result.append(budget_row)
     return result
 

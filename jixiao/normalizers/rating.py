@@ -96,18 +96,18 @@ def _rating_label(cell: RCell, exact: bool) -> tuple[bool, str | None]:
     return False, None
 
 
-def rating_row(row: Row, exact: bool = False) -> tuple[bool, str | None]:
-    """Whether the row is a rating row, and the grade it states. The label opens the row, or
+def rating_row(row: Row, exact: bool = False) -> tuple[bool, str | None, RCell | None]:
+    """Whether the row is a rating row, the grade it states and the cell it is printed in. The label opens the row, or
     follows a 总分 row's label and figures ("总分 | 100 | 95 | 自评等级 | 优"). `exact`: inside an
     indicator grid the label must be printed exactly, as an indicator may be named alike (考评等级)."""
     printed = row.printed()
     for k, cell in enumerate(printed):
         is_label, inline = _rating_label(cell, exact)
         if is_label:
-            texts = ([inline] if inline else []) + [c.text for c in printed[k + 1:]]
-            return True, next((g for g in map(parse_grade, texts) if g is not None), None)
+            texts = ([(inline, cell)] if inline else []) + [(c.text, c) for c in printed[k + 1:]]
+            return True, *next(((g, c) for t, c in texts if (g := parse_grade(t)) is not None), (None, None))
         if k == 0 and BLOCKS.match(cell.text) == "total":
             continue
         if k == 0 or BLOCKS.match(printed[0].text) != "total":
-            return False, None
-    return False, None
+            return False, None, None
+    return False, None, None

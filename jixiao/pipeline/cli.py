@@ -159,6 +159,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="all (default): read again the unchanged files whose rows an older reading of jixiao "
                          "produced (see `jixiao status`), after the new and changed files, the most recently "
                          "modified first; none: keep their rows as they are")
+    run_cmd.add_argument("--review", type=Path, metavar="DIR",
+                         help="then write the review report of the files this run read into DIR (see review)")
     _add_execution(run_cmd)
 
     rerun_cmd = commands.add_parser(
@@ -179,6 +181,26 @@ def _parser() -> argparse.ArgumentParser:
                             help="list only files with this status: ok, failed or no_forms (repeatable; ok "
                             "files are listed only when asked for)")
 
+    review_cmd = commands.add_parser(
+        "review", help="write a static report that shows every value beside where it was printed",
+        description="Write a static report into DIR, opened from disk in a browser (nothing is loaded from "
+        "elsewhere): an index of OUT's files, sortable and filterable, and a page per file with its forms' "
+        "flags first, then every value beside the crop of the page (PDFs, scans, images) or the marked cell of "
+        "the source table (Office, HTML, text) where it was printed. Sources are read where the run last found "
+        "them, or under --source; one whose content changed since is said so, never shown. Exit 0, 2 when OUT "
+        "holds no run or DIR cannot be used.")
+    review_cmd.add_argument("--out", required=True, type=Path, metavar="OUT", help="output folder of a run")
+    review_cmd.add_argument("--html", required=True, type=Path, metavar="DIR",
+                            help="folder for the report (new, empty, or a report written before, which is replaced)")
+    review_cmd.add_argument("--source", action="append", type=Path, default=[], metavar="ROOT",
+                            help="look for sources under ROOT too, by their source_path (repeatable)")
+    review_cmd.add_argument("--flagged", action="store_true",
+                            help="only files with a flag, a value read below confidence, or a failure")
+    review_cmd.add_argument("--files", metavar="GLOB", help="only files whose source_path matches GLOB, e.g. '2024/*'")
+    review_cmd.add_argument("--workers", type=_workers, default=1, metavar="N",
+                            help="render files in N worker processes (default 1)")
+    review_cmd.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
+
     schema_cmd = commands.add_parser(
         "schema", help="print the datasets' columns, types and meanings (the data dictionary)",
         description="Print the columns, types and meanings of projects, indicators, cells and files, as "
@@ -198,19 +220,22 @@ def _parser() -> argparse.ArgumentParser:
                            help="keep the rows of files no longer in the input")
     serve_cmd.add_argument("--workers", type=_workers, default=1, metavar="N", help="worker processes per run")
     serve_cmd.add_argument("--dask-address", metavar="tcp://HOST:PORT", help="run batches on this Dask cluster")
+    serve_cmd.add_argument("--review", type=Path, metavar="DIR",
+                           help="after each run, write the review report of the files it read into DIR")
     return parser
 
 
 @contextlib.contextmanager
-def _progress(show: bool, err: Console) -> Iterator[Hooks]:
+def _progress(show: bool, err: Console, what: str = "reading") -> Iterator[Hooks]:
+    """A progress bar's hooks: the number of files, and each file (an outcome, or a path) as it is done."""
     if not show:
         yield None, None
         return
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=err, transient=True) as progress:
-        task = progress.add_task("reading", total=None)
+        task = progress.add_task(what, total=None)
         yield (lambda n: progress.update(task, total=n),
-               lambda o: progress.update(task, advance=1, description=o.source_path[-40:]))
+               lambda o: progress.update(task, advance=1, description=str(getattr(o, "source_path", o))[-40:]))
 
 
 def _check_out(out: Path, err: Console, create: bool, inputs: list[Path]) -> int | None:
@@ -271,7 +296,8 @@ def _execute(args: argparse.Namespace, options: ExtractOptions, hooks: Hooks, er
 
         if args.command == "run":
             return run_flow(args.inputs, args.out, keep_removed=args.keep_removed, force=args.force,
-                            reread_older=args.reread_older, dask_address=args.dask_address, **common)
+                            reread_older=args.reread_older, dask_address=args.dask_address, review=args.review,
+                            **common)
         return run_flow([], args.out, rerun_failed=True, dask_address=args.dask_address, **common)
     if args.command == "run":
         return run(args.inputs, args.out, keep_removed=args.keep_removed, force=args.force,
@@ -338,7 +364,38 @@ def _run_command(args: argparse.Namespace, err: Console) -> int:
             err.print(f"damaged: {line}", markup=False, soft_wrap=True)
         for path, reason in summary.failures:
             err.print(f"failed: {path}: {reason}", markup=False, soft_wrap=True)
+    # Under Prefect the flow writes the review itself (and links it from its artifact).
+    if getattr(args, "review", None) is not None and not (args.prefect or args.dask_address):
+        code = _write_review(args.out, args.review, err, show_progress, only=set(summary.read), quiet=args.quiet)
+        if code:
+            return code
     return summary.exit_code
+
+
+def _write_review(out: Path, html: Path, err: Console, show_progress: bool, *, quiet: bool = False,
+                  **options: object) -> int:
+    from jixiao.review import NoOutput, NotAReviewFolder, write_review  # Pillow and the pages only when asked
+
+    try:
+        with _progress(show_progress, err, "reviewing") as (on_start, on_file):
+            summary = write_review(out, html, on_start=on_start, on_file=on_file, **options)  # type: ignore[arg-type]
+    except (NoOutput, NotAReviewFolder, OSError) as exc:
+        err.print(f"jixiao: cannot write the review: {exc}", markup=False)
+        return EXIT_USAGE
+    if not quiet:
+        Console(soft_wrap=True).print(
+            f"review: {summary.files} files ({summary.attention} needing attention), {summary.pages} pages; open "
+            f"{summary.index.resolve().as_uri()}", markup=False, highlight=False)
+    return 0
+
+
+def _review_command(args: argparse.Namespace, err: Console) -> int:
+    if not (args.out / "files").is_dir():
+        err.print(f"jixiao: no jixiao output at {args.out}", markup=False)
+        return EXIT_USAGE
+    show_progress = not args.no_progress and err.is_terminal
+    return _write_review(args.out, args.html, err, show_progress, sources=args.source, flagged=args.flagged,
+                         files=args.files, workers=args.workers)
 
 
 def _status_command(args: argparse.Namespace, console: Console, err: Console) -> int:
@@ -410,7 +467,8 @@ def _serve_command(args: argparse.Namespace, err: Console) -> int:
 
     try:
         serve(args.inputs, args.out, cron=args.cron, timezone=args.timezone, name=args.name,
-              keep_removed=args.keep_removed, workers=args.workers, dask_address=args.dask_address)
+              keep_removed=args.keep_removed, workers=args.workers, dask_address=args.dask_address,
+              review=args.review)
     except NoServer as exc:
         err.print(f"jixiao: {exc}", markup=False)
         return EXIT_USAGE
@@ -434,6 +492,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _status_command(args, Console(soft_wrap=True), err)
     if args.command == "serve":
         return _serve_command(args, err)
+    if args.command == "review":
+        return _review_command(args, err)
     if args.command == "schema":
         sys.stdout.write((dictionary.as_json() if args.json else dictionary.as_markdown()) + "\n")
         return 0

@@ -40,6 +40,7 @@ class RunSummary:
     failures: list[tuple[str, str]] = field(default_factory=list)
     unlisted: dict[str, int] = field(default_factory=dict)  # folders not listed → files OUT holds under them
     removed: list[str] = field(default_factory=list)  # source_paths whose rows were deleted
+    read: list[str] = field(default_factory=list)  # source_paths read in this run (not skipped unchanged)
     kept_removed: list[str] = field(default_factory=list)
     damaged: list[str] = field(default_factory=list)  # damage to OUT found and dealt with, one line each
     notes: list[str] = field(default_factory=list)  # what preparing OUT did besides recovering: a migration
@@ -68,6 +69,7 @@ class RunSummary:
         if outcome.status == "skipped_unchanged":
             self.kept_forms += outcome.forms
             return
+        self.read.append(outcome.source_path)
         self.forms += outcome.forms
         self.indicators += outcome.indicators
         self.form_keys.update(outcome.form_keys)
