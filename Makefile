@@ -23,7 +23,7 @@ $(VENV)/.test-deps: pyproject.toml
 
 setup: $(VENV)/.test-deps
 
-# Reads samples/ into demo-out/ and queries it; the review report of demo-out (HTML) belongs after the query.
+# Reads samples/ into demo-out/ with its review report (HTML), then queries it.
 demo: $(VENV)/.demo-deps
 	rm -rf demo-out
 	$(BIN)/jixiao run samples --out demo-out --review demo-out/review

@@ -20,10 +20,12 @@ def demo_steps() -> list[str]:
 
 def test_the_demo_reads_the_samples_and_queries_them(tmp_path: Path) -> None:
     steps = demo_steps()
-    assert "$(BIN)/jixiao run samples --out demo-out" in steps
+    assert "$(BIN)/jixiao run samples --out demo-out --review demo-out/review" in steps
     assert "$(BIN)/python examples/query.py demo-out" in steps
     out = tmp_path / "demo-out"
-    assert main(["run", str(SAMPLES), "--out", str(out), "--quiet"]) == 0
+    assert main(["run", str(SAMPLES), "--out", str(out), "--review", str(out / "review"), "--quiet"]) == 0
+    index = (out / "review" / "index.html").read_text(encoding="utf-8")
+    assert all(sample.name in index for sample in SAMPLES.iterdir())
     query = subprocess.run([sys.executable, str(REPO / "examples" / "query.py"), str(out)], capture_output=True,
                            text=True, timeout=120, check=True)
     lines = query.stdout.splitlines()

@@ -1,5 +1,5 @@
 """Every import arrow inside jixiao points down: records and grid at the bottom, extractors and normalizers
-above them (neither knowing the other), the pipeline above those, the Prefect flows on top, and the command
+above them (neither knowing the other), the pipeline above those, the review report, the Prefect flows, and the command
 line over both ways of running. Read from the source with ast, lazy imports inside functions included."""
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ LAYERS = [
     (1, "extractors", ("jixiao.extractors",)),
     (1, "normalizers", ("jixiao.normalizers",)),
     (2, "pipeline", ("jixiao.pipeline",)),
-    (3, "flows", ("jixiao.flows",)),
+    # The review report reads what the pipeline wrote; a flow can write it at the end of a run.
+    (3, "review", ("jixiao.review",)),
+    (4, "flows", ("jixiao.flows",)),
     # The CLI chooses between the plain run and the flow, so it sits over both.
-    (4, "cli", ("jixiao.pipeline.cli",)),
+    (5, "cli", ("jixiao.pipeline.cli",)),
 ]
 
 
