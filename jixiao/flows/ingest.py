@@ -4,9 +4,11 @@ Every step is a function of jixiao.pipeline that `jixiao run` calls as well; thi
 module only decides where batches run (this process, worker processes, a Dask
 cluster), logs per file, and shows the run in Prefect. Import it through
 `jixiao.flows`, which configures Prefect's environment first.
-"""
-from __future__ import annotations
 
+No `from __future__ import annotations` here: Prefect validates a run's parameters against
+the flow function's annotations, and where it runs a copy of the function (pickled by
+value, as a served flow is) string annotations name types the copy no longer holds.
+"""
 import contextlib
 import logging
 import os
@@ -233,10 +235,19 @@ def show_logs_on(console: Console, level: int) -> None:
 
 def serve(inputs: list[Path], out: Path, *, cron: str, timezone: str | None = None, name: str = "nightly",
           keep_removed: bool = False, workers: int = 1, dask_address: str | None = None) -> None:
-    """Serve a scheduled deployment of the flow until stopped (Ctrl-C)."""
-    require_server(SCHEDULE_NEEDS_SERVER)
-    from prefect.schedules import Cron
+    """Serve a scheduled deployment of the flow until stopped (Ctrl-C).
 
-    ingest.serve(name=name, schedules=[Cron(cron, timezone=timezone)],
-                 parameters={"inputs": [os.path.abspath(p) for p in inputs], "out": os.path.abspath(out),
-                             "keep_removed": keep_removed, "workers": workers, "dask_address": dask_address})
+    Each run imports this module by name in a fresh `python -m prefect.engine`, as a worker does with
+    prefect.yaml's entrypoint; `ingest.serve()` would instead run a pickled copy of the flow function."""
+    require_server(SCHEDULE_NEEDS_SERVER)
+    from prefect import serve as serve_deployments
+    from prefect.deployments.runner import RunnerDeployment
+    from prefect.schedules import Cron
+    from prefect.types.entrypoint import EntrypointType
+
+    deployment = ingest.to_deployment(
+        name=name, schedules=[Cron(cron, timezone=timezone)], entrypoint_type=EntrypointType.MODULE_PATH,
+        parameters={"inputs": [os.path.abspath(p) for p in inputs], "out": os.path.abspath(out),
+                    "keep_removed": keep_removed, "workers": workers, "dask_address": dask_address})
+    assert isinstance(deployment, RunnerDeployment)  # called outside an event loop: not a coroutine
+    serve_deployments(deployment)
