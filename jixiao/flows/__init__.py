@@ -9,6 +9,7 @@ configure_prefect_env()
 
 from jixiao.flows.ingest import (
     DASK_NEEDS_SERVER,
+    FilesFailed,
     NoServer,
     ingest,
     require_server,
@@ -17,5 +18,5 @@ from jixiao.flows.ingest import (
     show_logs_on,
 )
 
-__all__ = ["DASK_NEEDS_SERVER", "NoServer", "configure_prefect_env", "ingest", "require_server", "run_flow", "serve",
+__all__ = ["DASK_NEEDS_SERVER", "FilesFailed", "NoServer", "configure_prefect_env", "ingest", "require_server", "run_flow", "serve",
            "show_logs_on"]

@@ -61,6 +61,42 @@ def require_server(why: str) -> None:
         raise NoServer(why)
 
 
+class FilesFailed(Exception):
+    """How a run in which files failed ends: Failed, with this as its result. Every other file's rows
+    are committed; the summary says which files failed and why."""
+
+    def __init__(self, summary: RunSummary) -> None:
+        shown = ", ".join(path for path, _ in summary.failures[:5])
+        more = f" and {len(summary.failures) - 5} more" if len(summary.failures) > 5 else ""
+        landed = summary.files - len(summary.failures)
+        others = f"; the other {landed} are in {summary.out}" if landed else ""
+        super().__init__(f"{len(summary.failures)} of {summary.files} files failed ({shown}{more}){others}; "
+                         "rerun_failed=true (jixiao rerun-failed) reads the failed ones again")
+        self.summary = summary
+
+    def __reduce__(self) -> tuple[type["FilesFailed"], tuple[RunSummary]]:
+        return FilesFailed, (self.summary,)
+
+
+class _PlainFailures(logging.Filter):
+    """Prefect's log lines about failed runs, without tracebacks that say nothing.
+
+    A task that returns a Failed state (a batch with a bad file) is logged with exc_info=True while
+    no exception is being handled: a stray `NoneType: None` line. A flow run that ends FilesFailed
+    is logged by `python -m prefect.engine` (served and worker runs) as "Engine execution exited with
+    unexpected exception" with Prefect's traceback, after its final state has said what failed.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info is not None and record.exc_info[0] is None:
+            record.exc_info = None
+        return record.exc_info is None or not isinstance(record.exc_info[1], FilesFailed)
+
+
+for _name in ("prefect.task_runs", "prefect.flow_runs"):
+    logging.getLogger(_name).addFilter(_PlainFailures())
+
+
 # Results stay in memory: nothing is cached or persisted under PREFECT_HOME; the
 # datasets under OUT are the results.
 _TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
@@ -163,9 +199,12 @@ def _outcomes(future: PrefectFuture[Any], batch: list[Job]) -> list[Outcome]:
 def ingest(inputs: list[str], out: str, rerun_failed: bool = False, keep_removed: bool = False,
            force: bool = False, workers: int = 1, dask_address: str | None = None,
            batch_size: int | None = None, options: ExtractOptions | None = None,
-           commit_interval_s: float = COMMIT_INTERVAL_S) -> RunSummary:
+           commit_interval_s: float = COMMIT_INTERVAL_S) -> RunSummary | State:
     """Read every new or changed file under `inputs` (or, with `rerun_failed`, only the files whose last
-    status is failed) into the datasets under `out`."""
+    status is failed) into the datasets under `out`.
+
+    A run in which files failed ends Failed (what ops alert on) with FilesFailed, which carries the
+    summary: every other file's rows are committed all the same."""
     on_start, on_file = _hooks
     policy = RetryPolicy()
     with OutLock(Path(out)):
@@ -194,7 +233,11 @@ def ingest(inputs: list[str], out: str, rerun_failed: bool = False, keep_removed
                         for outcome in done:
                             on_file(outcome)
             # quote(): Prefect would otherwise walk every object of these large collections.
-            return finish(quote(plan), quote(commit))  # type: ignore[call-overload]  # Prefect unwraps quote()
+            summary: RunSummary = finish(quote(plan), quote(commit))  # type: ignore[call-overload]
+    if summary.failures:
+        failed = FilesFailed(summary)
+        return Failed(message=str(failed), data=failed)
+    return summary
 
 
 def _label(index: int, total: int, batch: list[Job]) -> str:
@@ -211,12 +254,20 @@ def run_flow(inputs: list[Path], out: Path, *, rerun_failed: bool = False, keep_
     global _hooks
     _hooks = (on_start, on_file)
     try:
-        return ingest(inputs=[os.path.abspath(p) for p in inputs], out=os.path.abspath(out),
-                      rerun_failed=rerun_failed, keep_removed=keep_removed, force=force, workers=workers,
-                      dask_address=dask_address, batch_size=batch_size, options=options,
-                      commit_interval_s=commit_interval_s)
+        state = ingest(inputs=[os.path.abspath(p) for p in inputs], out=os.path.abspath(out),
+                       rerun_failed=rerun_failed, keep_removed=keep_removed, force=force, workers=workers,
+                       dask_address=dask_address, batch_size=batch_size, options=options,
+                       commit_interval_s=commit_interval_s, return_state=True)
     finally:
         _hooks = (None, None)
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, FilesFailed):
+        return result.summary  # the CLI tells it by its exit code
+    if isinstance(result, RunSummary):
+        return result
+    if isinstance(result, BaseException):
+        raise result
+    raise RuntimeError(f"the flow ended {state.name}: {state.message}")
 
 
 def show_logs_on(console: Console, level: int) -> None:
