@@ -21,7 +21,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 from prefect.logging.handlers import PrefectConsoleHandler
-from prefect.settings import PREFECT_API_URL
+from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, get_current_settings
 from prefect.states import Failed, State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
@@ -29,6 +29,7 @@ from rich.console import Console
 
 from jixiao.extractors import ExtractOptions
 from jixiao.extractors.errors import EXTRACT, INTERNAL
+from jixiao.flows.server import use_temporary_server
 from jixiao.pipeline.errors import OutputError
 from jixiao.pipeline.finish import COMMIT_INTERVAL_S, RunCommit, RunSummary
 from jixiao.pipeline.ingest import Job, Outcome, RetryPolicy, ingest_batch
@@ -250,8 +251,12 @@ def run_flow(inputs: list[Path], out: Path, *, rerun_failed: bool = False, keep_
              options: ExtractOptions | None = None, commit_interval_s: float = COMMIT_INTERVAL_S,
              on_start: Callable[[int], None] | None = None,
              on_file: Callable[[Outcome], None] | None = None) -> RunSummary:
-    """Run the flow in this process, against PREFECT_API_URL or else a temporary local server."""
+    """Run the flow in this process, against PREFECT_API_URL or else a temporary server of this process.
+
+    Raises ServerUnavailable when that server cannot start."""
     global _hooks
+    if not PREFECT_API_URL.value():
+        use_temporary_server(get_current_settings().home, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
     _hooks = (on_start, on_file)
     try:
         state = ingest(inputs=[os.path.abspath(p) for p in inputs], out=os.path.abspath(out),

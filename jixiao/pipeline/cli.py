@@ -123,7 +123,8 @@ def _parser() -> argparse.ArgumentParser:
         "already hold as it is now, and write the projects, indicators and files datasets under OUT. "
         "Exit 0 when every file is ok, unchanged or holds no form, 1 when some failed (all others are "
         "still written), 2 on a usage error, 3 when another run is writing OUT, 4 when OUT cannot be "
-        "written (a full disk; what earlier runs wrote stays intact).",
+        "written (a full disk; what earlier runs wrote stays intact) or the temporary Prefect server of "
+        "--prefect cannot start (a full TMPDIR or PREFECT_HOME).",
     )
     run_cmd.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="a file or a folder")
     run_cmd.add_argument("--out", required=True, type=Path, metavar="OUT", help="output folder")
@@ -206,6 +207,10 @@ def _check_out(out: Path, err: Console, create: bool) -> int | None:
     return None
 
 
+class NoPrefect(Exception):
+    """--prefect without PREFECT_API_URL, and the temporary Prefect server cannot start."""
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, handled as Ctrl-C is: the run commits what it has read and stops."""
 
@@ -225,7 +230,7 @@ def _execute(args: argparse.Namespace, options: ExtractOptions, hooks: Hooks, er
     common = {"workers": args.workers, "batch_size": args.batch_size, "on_start": on_start, "on_file": on_file,
               "options": options, "commit_interval_s": args.commit_interval}
     if args.prefect or args.dask_address:
-        from jixiao.flows import run_flow, show_logs_on  # Prefect is imported only on this path
+        from jixiao.flows import ServerUnavailable, run_flow, show_logs_on  # Prefect is imported only here
 
         # Per-file lines go to Prefect's server either way; on the terminal a progress
         # bar replaces them, and --quiet leaves only errors.
@@ -234,10 +239,13 @@ def _execute(args: argparse.Namespace, options: ExtractOptions, hooks: Hooks, er
         elif on_start is not None:
             show_logs_on(err, logging.WARNING)
 
-        if args.command == "run":
-            return run_flow(args.inputs, args.out, keep_removed=args.keep_removed, force=args.force,
-                            dask_address=args.dask_address, **common)
-        return run_flow([], args.out, rerun_failed=True, dask_address=args.dask_address, **common)
+        try:
+            if args.command == "run":
+                return run_flow(args.inputs, args.out, keep_removed=args.keep_removed, force=args.force,
+                                dask_address=args.dask_address, **common)
+            return run_flow([], args.out, rerun_failed=True, dask_address=args.dask_address, **common)
+        except ServerUnavailable as exc:
+            raise NoPrefect(str(exc)) from None
     if args.command == "run":
         return run(args.inputs, args.out, keep_removed=args.keep_removed, force=args.force, **common)
     return rerun_failed(args.out, **common)
@@ -279,6 +287,9 @@ def _run_command(args: argparse.Namespace, err: Console) -> int:
         return EXIT_LOCKED
     except OutputError as exc:
         return _output_failed(exc, err)
+    except NoPrefect as exc:
+        err.print(f"jixiao: {exc}", markup=False)
+        return EXIT_OUTPUT
     finally:
         signal.signal(signal.SIGTERM, previous)
 
