@@ -147,7 +147,8 @@ def _parser() -> argparse.ArgumentParser:
         "Exit 0 when every file is ok, unchanged or holds no form, 1 when some failed or a folder could "
         "not be listed (all others are still written), 2 on a usage error or an OUT holding what jixiao did "
         "not write where it writes, 3 when another run is writing OUT, 4 when OUT cannot be written (a full "
-        "disk; what earlier runs wrote stays intact) or its records are damaged beyond recovery.",
+        "disk; what earlier runs wrote stays intact) or its records are damaged beyond recovery, or the temporary Prefect server of --prefect cannot start (a "
+        "full TMPDIR or PREFECT_HOME).",
     )
     run_cmd.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="a file or a folder")
     run_cmd.add_argument("--out", required=True, type=Path, metavar="OUT", help="output folder")
@@ -266,6 +267,10 @@ def _check_out(out: Path, err: Console, create: bool, inputs: list[Path]) -> int
     return None
 
 
+class NoPrefect(Exception):
+    """--prefect without PREFECT_API_URL, and the temporary Prefect server cannot start."""
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, handled as Ctrl-C is: the run commits what it has read and stops."""
 
@@ -285,7 +290,7 @@ def _execute(args: argparse.Namespace, options: ExtractOptions, hooks: Hooks, er
     common = {"workers": args.workers, "batch_size": args.batch_size, "on_start": on_start, "on_file": on_file,
               "options": options, "commit_interval_s": args.commit_interval}
     if args.prefect or args.dask_address:
-        from jixiao.flows import run_flow, show_logs_on  # Prefect is imported only on this path
+        from jixiao.flows import ServerUnavailable, run_flow, show_logs_on  # Prefect is imported only here
 
         # Per-file lines go to Prefect's server either way; on the terminal a progress
         # bar replaces them, and --quiet leaves only errors.
@@ -294,11 +299,14 @@ def _execute(args: argparse.Namespace, options: ExtractOptions, hooks: Hooks, er
         elif on_start is not None:
             show_logs_on(err, logging.WARNING)
 
-        if args.command == "run":
-            return run_flow(args.inputs, args.out, keep_removed=args.keep_removed, force=args.force,
-                            reread_older=args.reread_older, dask_address=args.dask_address, review=args.review,
-                            **common)
-        return run_flow([], args.out, rerun_failed=True, dask_address=args.dask_address, **common)
+        try:
+            if args.command == "run":
+                return run_flow(args.inputs, args.out, keep_removed=args.keep_removed, force=args.force,
+                                reread_older=args.reread_older, dask_address=args.dask_address, review=args.review,
+                                **common)
+            return run_flow([], args.out, rerun_failed=True, dask_address=args.dask_address, **common)
+        except ServerUnavailable as exc:
+            raise NoPrefect(str(exc)) from None
     if args.command == "run":
         return run(args.inputs, args.out, keep_removed=args.keep_removed, force=args.force,
                    reread_older=args.reread_older, **common)
@@ -349,7 +357,7 @@ def _run_command(args: argparse.Namespace, err: Console) -> int:
     except Refused as exc:
         err.print(f"jixiao: {exc}", markup=False)
         return EXIT_USAGE
-    except Damaged as exc:
+    except (Damaged, NoPrefect) as exc:
         err.print(f"jixiao: {exc}", markup=False)
         return EXIT_OUTPUT
     finally:
