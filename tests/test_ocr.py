@@ -309,6 +309,31 @@ def test_lines_are_read_in_batches_of_similar_width() -> None:
         assert len(batch) <= 32 and max(padded) * len(batch) - sum(padded) <= 0.1 * max(padded) * len(batch)
 
 
+def test_a_run_imports_only_what_it_reads(scan01: bytes, tmp_path: Path) -> None:
+    """Neither the run's process nor a reading process imports a format's libraries before it reads that
+    format; reading a scan loads no office library and none of RapidOCR's code."""
+    import subprocess
+    import sys
+
+    import pypdfium2 as pdfium
+
+    one = pdfium.PdfDocument.new()
+    one.import_pages(pdfium.PdfDocument(scan01), [2])
+    one.save(tmp_path / "one.pdf")
+    code = """if True:
+        import sys
+        import jixiao.pipeline.cli, jixiao.pipeline.sandbox
+        from jixiao.extractors import extract
+        heavy = ("cv2", "openvino", "onnxruntime", "pdfplumber", "openpyxl", "docx", "rapidocr")
+        print([m for m in heavy if m in sys.modules])
+        tables = extract("pdf", open(sys.argv[1], "rb").read()).tables
+        print([m for m in heavy if m in sys.modules], "计划生育避孕药具经费" in [c.text for t in tables for c in t.cells])
+    """
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "one.pdf")], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out == ["[]", "['cv2', 'openvino', 'pdfplumber'] True"]
+
+
 def test_paddleocr_reads_a_model_folder_the_user_gives(tmp_path: Path, scan01: bytes) -> None:
     from jixiao.extractors.ocr.engines.base import package_dir
 

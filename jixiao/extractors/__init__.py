@@ -1,39 +1,44 @@
-"""One extractor per format, each ending at a Grid; chosen by content, not by file name."""
+"""One extractor per format, each ending at a Grid; chosen by content, not by file name.
+
+Each format's extractor module (and the libraries it needs: pdfplumber, openpyxl,
+OpenCV, …) is imported on its first use, so a process pays at start only for what
+it reads: the run's own process reads nothing, and a scan's reader needs no openpyxl.
+"""
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
-from jixiao.extractors.docx import extract_docx
 from jixiao.extractors.errors import BAD_INPUT, UNSUPPORTED, ExtractError
-from jixiao.extractors.html import extract_html
-from jixiao.extractors.legacy import extract_doc, extract_rtf
-from jixiao.extractors.mht import extract_mht
-from jixiao.extractors.ocr import extract_image, ocr_pdf_pages
 from jixiao.extractors.options import ExtractOptions
-from jixiao.extractors.pdf import extract_pdf
 from jixiao.extractors.sniff import sniff_format
-from jixiao.extractors.spreadsheetml import extract_spreadsheetml
-from jixiao.extractors.text import extract_text
-from jixiao.extractors.xls import extract_xls
-from jixiao.extractors.xlsx import extract_xlsx
 from jixiao.grid import Grid
 
 Extractor = Callable[[bytes, ExtractOptions], Grid]
 
+
+def _call(name: str, *args: Any, **kwargs: Any) -> Any:
+    """Call `jixiao.extractors.<module>.<function>`, importing its module on the first call."""
+    module, function = name.rsplit(".", 1)
+    return getattr(importlib.import_module(f"jixiao.extractors.{module}"), function)(*args, **kwargs)
+
+
 EXTRACTORS: dict[str, Extractor] = {
-    "txt": lambda data, _: extract_text(data),
-    "html": lambda data, _: extract_html(data),
-    "mht": lambda data, _: extract_mht(data),
-    "docx": lambda data, options: extract_docx(data, limits=options.limits),
-    "doc": lambda data, options: extract_doc(data, options.limits),
-    "rtf": lambda data, options: extract_rtf(data, options.limits),
-    "xlsx": lambda data, options: extract_xlsx(data, options.limits),
-    "xls": lambda data, _: extract_xls(data),
-    "spreadsheetml": lambda data, _: extract_spreadsheetml(data),
+    "txt": lambda data, _: _call("text.extract_text", data),
+    "html": lambda data, _: _call("html.extract_html", data),
+    "mht": lambda data, _: _call("mht.extract_mht", data),
+    "docx": lambda data, options: _call("docx.extract_docx", data, limits=options.limits),
+    "doc": lambda data, options: _call("legacy.extract_doc", data, options.limits),
+    "rtf": lambda data, options: _call("legacy.extract_rtf", data, options.limits),
+    "xlsx": lambda data, options: _call("xlsx.extract_xlsx", data, options.limits),
+    "xls": lambda data, _: _call("xls.extract_xls", data),
+    "spreadsheetml": lambda data, _: _call("spreadsheetml.extract_spreadsheetml", data),
     # Pages whose text layer cannot be trusted go to OCR with the run's options.
-    "pdf": lambda data, options: extract_pdf(data, partial(ocr_pdf_pages, options=options), options.limits),
-    "image": extract_image,
+    "pdf": lambda data, options: _call("pdf.extract_pdf", data, partial(_call, "ocr.ocr_pdf_pages", options=options),
+                                       options.limits),
+    "image": lambda data, options: _call("ocr.extract_image", data, options),
 }
 
 # Formats the sniffer recognises that no extractor reads, and why.

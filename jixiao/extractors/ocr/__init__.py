@@ -12,13 +12,17 @@ top-left origin, on the page as given (before deskewing).
 
 Pages are rendered and read one at a time, with one engine per process, so
 memory stays flat over thousands of pages. The heavy libraries load on first use:
-without the `ocr` extra installed, a scan fails with a one-line reason.
+without the `ocr` extra installed, a scan fails with a one-line reason. The engine
+is made in a thread while the first page is prepared, so its loading mostly hides
+behind that work.
 """
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from types import ModuleType
+from typing import Any
 
 from jixiao.extractors.errors import ExtractError
 from jixiao.extractors.options import ExtractOptions
@@ -55,11 +59,25 @@ def _read(pages: Callable[[ModuleType], Iterable[object]], options: ExtractOptio
     first = next(rendered, None)
     if first is None:
         return []
-    engine = get_engine(options.ocr_engine, options.ocr_models)
+    engine = _Loading(_LOADER.submit(get_engine, options.ocr_engine, options.ocr_models, options.ocr_runtime))
     tables: list[Table] = []
     for page in itertools.chain([first], rendered):
         tables.extend(read_page(page, engine))  # type: ignore[arg-type]
     return tables
+
+
+class _Loading:
+    """An engine being made in a thread: reading waits for it (and raises what making it raised)."""
+
+    def __init__(self, future: Future[Any]) -> None:
+        self._future = future
+
+    def read_lines(self, images: Sequence[Any]) -> list[Any]:
+        return self._future.result().read_lines(images)  # type: ignore[no-any-return]
+
+
+# One thread (started on first use), so that engines are made one after the other: get_engine keeps one.
+_LOADER = ThreadPoolExecutor(1, thread_name_prefix="ocr-engine")
 
 
 __all__ = ["extract_image", "extract_scanned_pdf", "ocr_pdf_pages"]
