@@ -29,6 +29,7 @@ _MAX_PADDING = 0.1
 # ... and the batch under these many lines and pixels (memory, and the output's size).
 _MAX_LINES = 32
 _MAX_PIXELS = 32 * HEIGHT * 320
+_IN_FLIGHT = 16
 
 
 class CtcRecognizer:
@@ -47,10 +48,15 @@ class CtcRecognizer:
     def read_lines(self, images: Sequence[np.ndarray]) -> list[Reading]:
         readings: list[Reading] = [Reading("", 0.0)] * len(images)
         widths = [_width(im) for im in images]
-        for batch in _batches(widths):
-            best, probs = self._run(_tensor([images[k] for k in batch], [widths[k] for k in batch]))
-            for k, classes, p in zip(batch, best, probs, strict=True):
-                readings[k] = self._decode(classes, p)
+        batches = list(_batches(widths))
+        # A few batches at a time go to the runtime, which runs them side by side; the
+        # tensors of a page with thousands of lines are never all in memory at once.
+        for start in range(0, len(batches), _IN_FLIGHT):
+            group = batches[start:start + _IN_FLIGHT]
+            tensors = [_tensor([images[k] for k in batch], [widths[k] for k in batch]) for batch in group]
+            for batch, (best, probs) in zip(group, self._run(tensors), strict=True):
+                for k, classes, p in zip(batch, best, probs, strict=True):
+                    readings[k] = self._decode(classes, p)
         return readings
 
     def _decode(self, classes: np.ndarray, probs: np.ndarray) -> Reading:

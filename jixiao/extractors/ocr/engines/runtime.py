@@ -1,10 +1,12 @@
 """The inference runtimes a recognition model can run on: OpenVINO (default) or onnxruntime.
 
-Both read the same ONNX file from a wheel, by path. A loaded model takes a batch
-of normalised line images (N, 3, 48, W) and gives, per image and per time step,
-the most likely class and its probability: the CTC decoder needs nothing else,
-and reducing the (N, T, classes) output to them inside the runtime (OpenVINO) saves
-copying it out. Each runtime uses every core of the machine for one batch.
+Both read the same ONNX file from a wheel, by path. A loaded model takes batches of
+normalised line images (N, 3, 48, W) and gives, per image and per time step, the
+most likely class and its probability: the CTC decoder needs nothing else, and
+reducing the (N, T, classes) output to them inside the runtime (OpenVINO) saves
+copying it out. Several batches run at once, one per core, each on one thread:
+on 2 cores that took 40% less time than one batch at a time on both threads, whose
+small convolutions spend much of their time waiting on each other.
 
 OpenVINO computes in bfloat16 where the processor does so natively (AVX512-BF16,
 AMX) and in float32 elsewhere, its own default: on the scanned corpus bfloat16 read
@@ -12,7 +14,9 @@ every field as float32 and onnxruntime did, in about half the time of float32.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +24,8 @@ import numpy as np
 from jixiao.extractors.errors import ExtractError
 from jixiao.extractors.options import OCR_RUNTIMES
 
-# (best class, its probability), each (N, T), for a batch of line images.
-Model = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+# Batches of line images in; for each, in order, the best class and its probability, each (N, T).
+Model = Callable[[list[np.ndarray]], list[tuple[np.ndarray, np.ndarray]]]
 
 
 def load_model(path: Path, runtime: str) -> tuple[Model, list[str] | None]:
@@ -41,16 +45,18 @@ def _onnxruntime(path: Path) -> tuple[Model, list[str] | None]:
                            "unsupported") from exc
     options = ort.SessionOptions()
     options.log_severity_level = 3
-    # Threads that spin while waiting for work take CPU from the page preparation and from
-    # other processes; on 2 cores that costs more than it saves.
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.intra_op_num_threads = 1
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     characters = session.get_modelmeta().custom_metadata_map.get("character")
+    threads = ThreadPoolExecutor(_cores(), thread_name_prefix="ocr-onnxruntime")
 
-    def run(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def one(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         probs = session.run(None, {name: batch})[0]
         return probs.argmax(axis=2), probs.max(axis=2)
+
+    def run(batches: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+        return list(threads.map(one, batches))
 
     return run, characters.splitlines() if characters else None
 
@@ -70,11 +76,27 @@ def _openvino(path: Path) -> tuple[Model, list[str] | None]:
     best = opset13.topk(probs, k=1, axis=2, mode="max", sort="none", index_element_type="i32")
     reduced = ov.Model([best.output(0), best.output(1)], model.get_parameters(), "recognition")
     # Unpinned threads: on a machine shared with other processes a pinned thread waits for its core.
-    compiled = core.compile_model(reduced, "CPU", {"PERFORMANCE_HINT": "LATENCY", "ENABLE_CPU_PINNING": False})
-    request = compiled.create_infer_request()
+    compiled = core.compile_model(reduced, "CPU", {"PERFORMANCE_HINT": "THROUGHPUT", "ENABLE_CPU_PINNING": False})
+    requests = ov.AsyncInferQueue(compiled, compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS"))
 
-    def run(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        out = request.infer([batch])
-        return out[1][..., 0].copy(), out[0][..., 0].copy()
+    def run(batches: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+        done: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+        def keep(request: ov.InferRequest, k: int) -> None:
+            top, classes = request.get_output_tensor(0).data, request.get_output_tensor(1).data
+            done[k] = (classes[..., 0].copy(), top[..., 0].copy())
+
+        requests.set_callback(keep)
+        for k, batch in enumerate(batches):
+            requests.start_async([batch], k)
+        requests.wait_all()
+        return [done[k] for k in range(len(batches))]
 
     return run, characters
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
