@@ -215,13 +215,13 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
 
-@pytest.mark.parametrize("engine", ["rapidocr", "rapidocr/onnxruntime", "small", "fast", "paddleocr"])
+@pytest.mark.parametrize("engine", ["rapidocr", "rapidocr/openvino", "small", "fast", "paddleocr"])
 def test_every_engine_reads_offline_from_bundled_models(engine: str, scan01: bytes, no_network: None) -> None:
     with pytest.raises(OSError):
         socket.create_connection(("example.org", 80))
     get_engine.cache_clear()
     name, _, runtime = engine.partition("/")
-    options = ExtractOptions(ocr_engine=name, ocr_runtime=runtime or "openvino")
+    options = ExtractOptions(ocr_engine=name, ocr_runtime=runtime or "onnxruntime")
     tables = ocr_pdf_pages(scan01, [3], options)
     texts = [c.text for t in tables for c in t.cells]
     assert "计划生育避孕药具经费" in texts
@@ -235,7 +235,7 @@ def test_the_default_engine_reads_again_with_small_only_the_lines_tiny_is_unsure
     from jixiao.extractors.ocr.page import read_page
     from jixiao.extractors.ocr.render import pdf_pages
 
-    engine = default_engine("openvino")
+    engine = default_engine("onnxruntime")
     first, second = engine.first, engine.second
     counts = {"first": 0, "second": 0}
 
@@ -290,7 +290,7 @@ def test_jixiao_reads_lines_as_rapidocr_does_on_either_runtime(scan01: bytes) ->
         "Rec.rec_keys_path": str(models / "ppocrv6_tiny_dict.txt"), "Rec.rec_img_shape": [3, 48, 96],
         "Rec.rec_batch_num": 16}).recognize_txt([cv2.cvtColor(im, cv2.COLOR_GRAY2BGR) for im in lines])
     assert len(lines) > 100 and "计划生育避孕药具经费" in reference.txts
-    for runtime in ("openvino", "onnxruntime"):
+    for runtime in ("onnxruntime", "openvino"):
         ours = fast_engine(runtime).read_lines(lines)
         assert sum(r.text == text for r, text in zip(ours, reference.txts, strict=True)) >= 0.99 * len(lines)
         gaps = sorted(abs(r.confidence - score) for r, score in zip(ours, reference.scores, strict=True))
@@ -331,7 +331,7 @@ def test_a_run_imports_only_what_it_reads(scan01: bytes, tmp_path: Path) -> None
     """
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "one.pdf")], capture_output=True, text=True,
                          check=True).stdout.splitlines()
-    assert out == ["[]", "['cv2', 'openvino', 'pdfplumber'] True"]
+    assert out == ["[]", "['cv2', 'onnxruntime', 'pdfplumber'] True"]
 
 
 def test_paddleocr_reads_a_model_folder_the_user_gives(tmp_path: Path, scan01: bytes) -> None:
@@ -382,13 +382,13 @@ def test_ocr_options_on_the_command_line_and_in_the_environment(tmp_path: Path,
     from jixiao.pipeline.cli import _parser, extract_options
 
     args = _parser().parse_args(["run", "x", "--out", "o", "--ocr-engine", "fast", "--ocr-min-confidence", "0.5",
-                                 "--ocr-runtime", "onnxruntime"])
-    assert extract_options(args) == ExtractOptions(ocr_engine="fast", ocr_min_confidence=0.5, ocr_runtime="onnxruntime")
+                                 "--ocr-runtime", "openvino"])
+    assert extract_options(args) == ExtractOptions(ocr_engine="fast", ocr_min_confidence=0.5, ocr_runtime="openvino")
     monkeypatch.setenv("JIXIAO_OCR_ENGINE", "paddleocr")
     monkeypatch.setenv("JIXIAO_OCR_MODELS", "/models")
-    monkeypatch.setenv("JIXIAO_OCR_RUNTIME", "onnxruntime")
+    monkeypatch.setenv("JIXIAO_OCR_RUNTIME", "openvino")
     assert extract_options(_parser().parse_args(["run", "x", "--out", "o"])) == ExtractOptions(
-        ocr_engine="paddleocr", ocr_models=Path("/models"), ocr_runtime="onnxruntime")
+        ocr_engine="paddleocr", ocr_models=Path("/models"), ocr_runtime="openvino")
     monkeypatch.setenv("JIXIAO_OCR_MIN_CONFIDENCE", "2")
     assert main(["run", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     with pytest.raises(SystemExit):

@@ -9,8 +9,8 @@ from pathlib import Path
 OCR_ENGINES = ("rapidocr", "small", "fast", "paddleocr")
 DEFAULT_OCR_ENGINE = "rapidocr"
 # Where the recognition models run (engines/runtime.py); paddleocr runs on its own.
-OCR_RUNTIMES = ("openvino", "onnxruntime")
-DEFAULT_OCR_RUNTIME = "openvino"
+OCR_RUNTIMES = ("onnxruntime", "openvino")
+DEFAULT_OCR_RUNTIME = "onnxruntime"
 # Below this a cell's OCR text is flagged `unreadable_cell` (see SCHEMA.md).
 DEFAULT_OCR_MIN_CONFIDENCE = 0.8
 

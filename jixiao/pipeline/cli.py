@@ -82,8 +82,8 @@ def _add_execution(cmd: argparse.ArgumentParser) -> None:
     ocr = cmd.add_argument_group("OCR (scanned PDFs and images)")
     ocr.add_argument("--ocr-engine", choices=OCR_ENGINES, help="rapidocr (default): PP-OCRv6 tiny, small where tiny is unsure; small: PP-OCRv6 small for every line; fast: "
                      "PP-OCRv6 tiny; paddleocr: PaddleOCR 3.x [env JIXIAO_OCR_ENGINE]")
-    ocr.add_argument("--ocr-runtime", choices=OCR_RUNTIMES, help="where the PP-OCR models run: openvino "
-                     "(default) or onnxruntime [env JIXIAO_OCR_RUNTIME]")
+    ocr.add_argument("--ocr-runtime", choices=OCR_RUNTIMES, help="where the PP-OCR models run: onnxruntime "
+                     "(default) or openvino (the openvino extra) [env JIXIAO_OCR_RUNTIME]")
     ocr.add_argument("--ocr-models", type=Path, metavar="DIR", help="PaddleX recognition model folder for "
                      "--ocr-engine paddleocr (inference.yml + inference.onnx or Paddle files, or DIR/rec "
                      "holding them) [env JIXIAO_OCR_MODELS]")

@@ -1,4 +1,4 @@
-"""The inference runtimes a recognition model can run on: OpenVINO (default) or onnxruntime.
+"""The inference runtimes a recognition model can run on: onnxruntime (default) or OpenVINO.
 
 Both read the same ONNX file from a wheel, by path. A loaded model takes batches of
 normalised line images (N, 3, 48, W) and gives, per image and per time step, the
@@ -9,8 +9,10 @@ on 2 cores that took 40% less time than one batch at a time on both threads, who
 small convolutions spend much of their time waiting on each other.
 
 OpenVINO computes in bfloat16 where the processor does so natively (AVX512-BF16,
-AMX) and in float32 elsewhere, its own default: on the scanned corpus bfloat16 read
-every field as float32 and onnxruntime did, in about half the time of float32.
+AMX) and in float32 elsewhere, its own default; on the scanned corpus it read every
+field as onnxruntime did. It is not the default: on real pages, where every batch
+has a shape not seen before, it was no faster than onnxruntime, and it needed about
+three times the memory.
 """
 from __future__ import annotations
 
@@ -66,7 +68,7 @@ def _openvino(path: Path) -> tuple[Model, list[str] | None]:
         import openvino as ov
         from openvino import opset13
     except ImportError as exc:
-        raise ExtractError("the openvino OCR runtime needs OpenVINO: pip install 'jixiao[ocr]'",
+        raise ExtractError("the openvino OCR runtime needs OpenVINO: pip install 'jixiao[openvino]'",
                            "unsupported") from exc
     core = ov.Core()
     model = core.read_model(str(path))
