@@ -1,4 +1,9 @@
-"""One extractor per format, each ending at a Grid; chosen by content, not by file name."""
+"""One extractor per format, each ending at a Grid; chosen by content, not by file name.
+
+Each format's extractor module (and the libraries it needs: pdfplumber, openpyxl,
+OpenCV, …) is imported on its first use, so a process pays at start only for what
+it reads: the run's own process reads nothing, and a scan's reader needs no openpyxl.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from jixiao import __version__
-from jixiao.extractors.options import OCR_ENGINES, ExtractOptions, Limits
+from jixiao.extractors.options import OCR_ENGINES, OCR_RUNTIMES, ExtractOptions, Limits
 from jixiao.pipeline import dictionary
 from jixiao.pipeline.errors import Damaged, OutputError, Refused
 from jixiao.pipeline.finish import COMMIT_INTERVAL_S, RunSummary
@@ -105,6 +105,8 @@ def _add_execution(cmd: argparse.ArgumentParser) -> None:
     ocr = cmd.add_argument_group("OCR (scanned PDFs and images)")
     ocr.add_argument("--ocr-engine", choices=OCR_ENGINES, help="rapidocr (default): PP-OCRv6 tiny, small where tiny is unsure; small: PP-OCRv6 small for every line; fast: "
                      "PP-OCRv6 tiny; paddleocr: PaddleOCR 3.x [env JIXIAO_OCR_ENGINE]")
+    ocr.add_argument("--ocr-runtime", choices=OCR_RUNTIMES, help="where the PP-OCR models run: onnxruntime "
+                     "(default) or openvino (the openvino extra) [env JIXIAO_OCR_RUNTIME]")
     ocr.add_argument("--ocr-models", type=Path, metavar="DIR", help="PaddleX recognition model folder for "
                      "--ocr-engine paddleocr (inference.yml + inference.onnx or Paddle files, or DIR/rec "
                      "holding them) [env JIXIAO_OCR_MODELS]")
@@ -129,6 +131,7 @@ def extract_options(args: argparse.Namespace) -> ExtractOptions:
              "max_pages": args.max_pages}
     return ExtractOptions(
         ocr_engine=args.ocr_engine or env.ocr_engine,
+        ocr_runtime=args.ocr_runtime or env.ocr_runtime,
         ocr_models=args.ocr_models or env.ocr_models,
         ocr_min_confidence=env.ocr_min_confidence if args.ocr_min_confidence is None else args.ocr_min_confidence,
         limits=dataclasses.replace(env.limits, **{k: v for k, v in given.items() if v is not None}),

@@ -15,6 +15,7 @@ from jixiao.pipeline.ingest import Outcome, RetryPolicy, ingest_batch
 from jixiao.pipeline.lock import OutLock
 from jixiao.pipeline.parallel import BatchPool
 from jixiao.pipeline.plan import Plan, make_batches, plan_rerun_failed, plan_run
+from jixiao.pipeline.sandbox import prestart
 from jixiao.pipeline.store import Store
 from jixiao.pipeline.territory import check_inputs
 
@@ -48,6 +49,8 @@ def _run(plan_of: Callable[[], Plan], out: Path, *, options: ExtractOptions | No
          batch_size: int | None, keep_removed: bool, policy: RetryPolicy | None, commit_interval_s: float,
          on_start: Callable[[int], None] | None, on_file: Callable[[Outcome], None] | None) -> RunSummary:
     with OutLock(out):
+        if workers <= 1:
+            prestart(options or ExtractOptions.from_env())
         prepared = Store(out).prepare()
         plan = plan_of()
         plan.prepared = prepared

@@ -224,13 +224,23 @@ class Reader:
 _reader: Reader | None = None
 
 
-def read_isolated(path: Path, source_path: str, options: ExtractOptions) -> FileResult:
-    """Read one file in this process's reading child, started on first use and kept."""
+def _own_reader() -> Reader:
     global _reader
     if _reader is None:
         _reader = Reader()
         atexit.register(_reader.close)
-    return _reader.read(path, source_path, options)
+    return _reader
+
+
+def read_isolated(path: Path, source_path: str, options: ExtractOptions) -> FileResult:
+    """Read one file in this process's reading child, started on first use and kept."""
+    return _own_reader().read(path, source_path, options)
+
+
+def prestart(options: ExtractOptions) -> None:
+    """Start this process's reading child now: its interpreter and imports then overlap with the
+    run's own start (preparing OUT, planning) instead of following it."""
+    _own_reader()._start(options.limits.memory_mb)
 
 
 def die_with_parent(parent: int) -> None:

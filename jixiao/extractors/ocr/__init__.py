@@ -12,13 +12,17 @@ top-left origin, on the page as given (before deskewing).
 
 Pages are rendered and read one at a time, with one engine per process, so
 memory stays flat over thousands of pages. The heavy libraries load on first use:
-without the `ocr` extra installed, a scan fails with a one-line reason.
+without the `ocr` extra installed, a scan fails with a one-line reason. The engine
+is made in a thread while the first page is prepared, so its loading mostly hides
+behind that work.
 """
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from types import ModuleType
+from typing import Any
 
 from jixiao.extractors.errors import ExtractError
 from jixiao.extractors.options import ExtractOptions
@@ -54,10 +58,7 @@ def _read(what: str, pages: Callable[[ModuleType], Iterable[object]], options: E
     first = next(rendered, None)
     if first is None:
         return []
-    try:
-        engine = get_engine(options.ocr_engine, options.ocr_models)
-    except ImportError as exc:
-        raise _not_installed(what, exc) from exc
+    engine = _Loading(_LOADER.submit(get_engine, options.ocr_engine, options.ocr_models, options.ocr_runtime), what)
     tables: list[Table] = []
     for page in itertools.chain([first], rendered):
         tables.extend(read_page(page, engine))  # type: ignore[arg-type]
@@ -68,6 +69,25 @@ def _not_installed(what: str, exc: ImportError) -> ExtractError:
     """The reason a file fails without the `ocr` extra: what needs it and how to install it."""
     return ExtractError(f"{what} need OCR, which is not installed ({exc.name} missing): pip install 'jixiao[ocr]'",
                         "unsupported")
+
+
+class _Loading:
+    """An engine being made in a thread: reading waits for it (and raises what making it raised)."""
+
+    def __init__(self, future: Future[Any], what: str) -> None:
+        self._future = future
+        self._what = what
+
+    def read_lines(self, images: Sequence[Any]) -> list[Any]:
+        try:
+            engine = self._future.result()
+        except ImportError as exc:
+            raise _not_installed(self._what, exc) from exc
+        return engine.read_lines(images)  # type: ignore[no-any-return]
+
+
+# One thread (started on first use), so that engines are made one after the other: get_engine keeps one.
+_LOADER = ThreadPoolExecutor(1, thread_name_prefix="ocr-engine")
 
 
 __all__ = ["extract_image", "extract_scanned_pdf", "ocr_pdf_pages"]
