@@ -10,7 +10,7 @@ PYTEST := JIXIAO_SHARED=$(SHARED) $(BIN)/python -m pytest --durations=15
 
 .PHONY: setup demo test test-all bench bench-pdf bench-ocr bench-flows clean
 
-# The demo needs the core and what examples/query.py uses (pandas, DuckDB); the tests need every extra.
+# The demo needs the core and what examples/query.py uses (DuckDB); the tests need every extra.
 $(VENV)/.demo-deps: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) -e '.[demo]'
