@@ -3,9 +3,14 @@
 Nothing here knows what a 项目支出绩效自评表 is, and nothing after it knows the
 file format. Text outside tables (titles, year lines) is kept as tables of one
 cell per row, in document order, so forms can be found across them.
+
+A file too big to hold (a text dump of thousands of forms, a sheet of half a
+million rows) is read as a `GridStream`: the same tables, given one row at a
+time, so that nothing downstream holds more than a form.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 BBox = tuple[float, float, float, float]
@@ -47,4 +52,26 @@ class Grid:
     source_format: str
     extractor: str
     tables: list[Table] = field(default_factory=list)
+    min_confidence: float = 0.0
+
+
+@dataclass(slots=True)
+class TableRows:
+    """A table given row by row, as `Table.rows()` would give it (each row's cells sorted by column,
+    rows in order); the rows can be walked once."""
+
+    row_iter: Iterator[list[Cell]]
+    loose: bool = False
+
+    def rows(self) -> Iterator[list[Cell]]:
+        return self.row_iter
+
+
+@dataclass(slots=True)
+class GridStream:
+    """A Grid whose tables (and their rows) are read as they are walked, once."""
+
+    source_format: str
+    extractor: str
+    tables: Iterable[Table | TableRows]
     min_confidence: float = 0.0
