@@ -1,8 +1,14 @@
-"""One extractor per format, each ending at a Grid; chosen by content, not by file name."""
+"""One extractor per format, each ending at a Grid; chosen by content, not by file name.
+
+Text exports and Excel workbooks (.xlsx, and Excel 2003's XML), the formats that
+come in hundreds of megabytes, are read from the open file as a stream
+(`STREAM_EXTRACTORS`, giving a GridStream); the others from the file's bytes.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import BinaryIO
 
 from jixiao.extractors.docx import extract_docx
 from jixiao.extractors.errors import BAD_INPUT, UNSUPPORTED, ExtractError
@@ -12,14 +18,15 @@ from jixiao.extractors.mht import extract_mht
 from jixiao.extractors.ocr import extract_image, ocr_pdf_pages
 from jixiao.extractors.options import ExtractOptions
 from jixiao.extractors.pdf import extract_pdf
-from jixiao.extractors.sniff import sniff_format
-from jixiao.extractors.spreadsheetml import extract_spreadsheetml
-from jixiao.extractors.text import extract_text
+from jixiao.extractors.sniff import SNIFF_BYTES, sniff_file, sniff_format
+from jixiao.extractors.spreadsheetml import extract_spreadsheetml, stream_spreadsheetml
+from jixiao.extractors.text import extract_text, stream_text
 from jixiao.extractors.xls import extract_xls
-from jixiao.extractors.xlsx import extract_xlsx
-from jixiao.grid import Grid
+from jixiao.extractors.xlsx import extract_xlsx, stream_xlsx
+from jixiao.grid import Grid, GridStream
 
 Extractor = Callable[[bytes, ExtractOptions], Grid]
+StreamExtractor = Callable[[BinaryIO, ExtractOptions], Grid | GridStream]
 
 EXTRACTORS: dict[str, Extractor] = {
     "txt": lambda data, _: extract_text(data),
@@ -34,6 +41,13 @@ EXTRACTORS: dict[str, Extractor] = {
     # Pages whose text layer cannot be trusted go to OCR with the run's options.
     "pdf": lambda data, options: extract_pdf(data, partial(ocr_pdf_pages, options=options), options.limits),
     "image": extract_image,
+}
+
+# Formats read from a seekable open file, in the memory of a few rows whatever its size.
+STREAM_EXTRACTORS: dict[str, StreamExtractor] = {
+    "txt": lambda handle, _: stream_text(handle),
+    "xlsx": lambda handle, options: stream_xlsx(handle, options.limits),
+    "spreadsheetml": lambda handle, _: stream_spreadsheetml(handle),
 }
 
 # Formats the sniffer recognises that no extractor reads, and why.
@@ -60,4 +74,18 @@ def extract(fmt: str, data: bytes, options: ExtractOptions | None = None) -> Gri
     return grid
 
 
-__all__ = ["EXTRACTORS", "UNREAD_FORMATS", "ExtractError", "ExtractOptions", "extract", "sniff_format"]
+def extract_file(fmt: str, handle: BinaryIO, options: ExtractOptions | None = None) -> Grid | GridStream:
+    """`extract` from an open file: read as a stream where the format has a stream extractor (its
+    rows then come as they are walked, and may still raise), else whole."""
+    options = options or ExtractOptions.from_env()
+    streamer = STREAM_EXTRACTORS.get(fmt)
+    handle.seek(0)
+    if streamer is None:
+        return extract(fmt, handle.read(), options)
+    grid = streamer(handle, options)
+    grid.min_confidence = options.ocr_min_confidence
+    return grid
+
+
+__all__ = ["EXTRACTORS", "SNIFF_BYTES", "STREAM_EXTRACTORS", "UNREAD_FORMATS", "ExtractError", "ExtractOptions",
+           "extract", "extract_file", "sniff_file", "sniff_format"]
