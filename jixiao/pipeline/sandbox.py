@@ -7,6 +7,10 @@ run, a process-pool worker, a daemonic Dask worker), kept for many files and
 replaced after a kill. The parent watches the clock and the child's resident
 memory while it waits; the child also runs under a data-size limit, so an
 allocation too sudden for the parent to see fails inside it as a MemoryError.
+
+Given somewhere to put forms (`sink`), the child sends a file's forms back in
+batches as it reads them, so that neither process ever holds the forms of a big
+file; the parent writes them while the child reads on.
 """
 from __future__ import annotations
 
@@ -20,35 +24,47 @@ import struct
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 from jixiao.extractors import ExtractOptions
 from jixiao.extractors.errors import EXTRACT, INTERNAL, LIMIT, TRANSIENT
 from jixiao.pipeline.process import FileResult, failure_line, process_file
+from jixiao.records import Form
 
 _HEADER = struct.Struct("!Q")
 _POLL_S = 0.05
 # The data limit inside the child, as a multiple of the memory ceiling the parent enforces on its
 # resident size: a backstop for allocations faster than the parent's polling.
 _DATA_LIMIT_FACTOR = 2
+# Forms sent back in one message.
+_BATCH = 200
 
 
 def _send(stream: IO[bytes], obj: object) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEADER.pack(len(data)) + data)
+    pickled = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    data = memoryview(_HEADER.pack(len(pickled)) + pickled)
+    while data:
+        # The run's ends of the pipes are unbuffered (see Reader._start): a write may take part.
+        written = stream.write(data)
+        data = data[written if written is not None else len(data):]
     stream.flush()
 
 
+def _read(stream: IO[bytes], size: int) -> bytes:
+    parts, left = [], size
+    while left and (part := stream.read(left)):
+        parts.append(part)
+        left -= len(part)
+    if left:
+        raise EOFError
+    return b"".join(parts)
+
+
 def _recv(stream: IO[bytes]) -> object:
-    header = stream.read(_HEADER.size)
-    if len(header) < _HEADER.size:
-        raise EOFError
-    (size,) = _HEADER.unpack(header)
-    data = stream.read(size)
-    if len(data) < size:
-        raise EOFError
-    return pickle.loads(data)  # our own child process, over our own pipe
+    (size,) = _HEADER.unpack(_read(stream, _HEADER.size))
+    return pickle.loads(_read(stream, size))  # our own child process, over our own pipe
 
 
 def _rss_mb(pid: int) -> float:
@@ -82,12 +98,16 @@ class Reader:
         self.close()
         env = dict(os.environ, JIXIAO_SANDBOX_DATA_MB=str(memory_mb * _DATA_LIMIT_FACTOR),
                    JIXIAO_SANDBOX_PARENT=str(os.getpid()))
+        # Unbuffered: a reply read must leave nothing of the next one in a buffer `select` cannot see.
         self._child = subprocess.Popen([sys.executable, "-m", "jixiao.pipeline.sandbox"], stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE, env=env, start_new_session=True)
+                                       stdout=subprocess.PIPE, env=env, start_new_session=True, bufsize=0)
         self._memory_mb = memory_mb
         return self._child
 
-    def read(self, path: Path, source_path: str, options: ExtractOptions) -> FileResult:
+    def read(self, path: Path, source_path: str, options: ExtractOptions,
+             sink: Callable[[Form], None] | None = None) -> FileResult:
+        """With `sink`, each form is given to it (in this process) as the child reads it; what the
+        sink raises stops the child and is raised here."""
         limits = options.limits
         started = time.perf_counter()
 
@@ -98,33 +118,47 @@ class Reader:
         child = self._start(limits.memory_mb)
         assert child.stdin is not None and child.stdout is not None
         try:
-            _send(child.stdin, (str(path), source_path, options))
+            _send(child.stdin, (str(path), source_path, options, sink is not None))
         except (BrokenPipeError, OSError):
             self.close()
             return failed(TRANSIENT, "the reading process could not be started")
         deadline = time.monotonic() + limits.time_limit_s
         while True:
             ready, _, _ = select.select([child.stdout], [], [], _POLL_S)
-            if ready:
-                break
-            if time.monotonic() > deadline:
-                self.close()
-                return failed(LIMIT, f"took longer than the time limit of {limits.time_limit_s:g} s")
-            if _rss_mb(child.pid) > limits.memory_mb:
-                self.close()
-                return failed(LIMIT, f"needed more than the memory limit of {limits.memory_mb} MB")
-        try:
-            result = _recv(child.stdout)
-        except (EOFError, pickle.UnpicklingError, OSError):
-            code = child.wait()
-            self._child = None
-            if code < 0 and signal.Signals(-code) == signal.SIGKILL:
-                # Only the kernel's OOM killer (or a person) kills it this way.
-                return failed(LIMIT, "the reading process was killed (SIGKILL), most likely out of memory")
-            how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
-            return failed(TRANSIENT if code < 0 else INTERNAL, f"the reading process died ({how})")
-        assert isinstance(result, FileResult)
-        return result
+            if not ready:
+                if time.monotonic() > deadline:
+                    self.close()
+                    return failed(LIMIT, f"took longer than the time limit of {limits.time_limit_s:g} s")
+                if _rss_mb(child.pid) > limits.memory_mb:
+                    self.close()
+                    return failed(LIMIT, f"needed more than the memory limit of {limits.memory_mb} MB")
+                continue
+            try:
+                message = _recv(child.stdout)
+            except (EOFError, pickle.UnpicklingError, OSError):
+                return self._died(failed)
+            assert isinstance(message, tuple)
+            kind, payload = message
+            if kind == "done":
+                assert isinstance(payload, FileResult)
+                return payload
+            assert sink is not None
+            try:
+                for form in payload:
+                    sink(form)
+            except BaseException:
+                self.close()  # it is in the middle of the file
+                raise
+
+    def _died(self, failed: Callable[[str, str], FileResult]) -> FileResult:
+        assert self._child is not None
+        code = self._child.wait()
+        self._child = None
+        if code < 0 and signal.Signals(-code) == signal.SIGKILL:
+            # Only the kernel's OOM killer (or a person) kills it this way.
+            return failed(LIMIT, "the reading process was killed (SIGKILL), most likely out of memory")
+        how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+        return failed(TRANSIENT if code < 0 else INTERNAL, f"the reading process died ({how})")
 
     def close(self) -> None:
         child, self._child = self._child, None
@@ -145,13 +179,15 @@ class Reader:
 _reader: Reader | None = None
 
 
-def read_isolated(path: Path, source_path: str, options: ExtractOptions) -> FileResult:
-    """Read one file in this process's reading child, started on first use and kept."""
+def read_isolated(path: Path, source_path: str, options: ExtractOptions,
+                  sink: Callable[[Form], None] | None = None) -> FileResult:
+    """Read one file in this process's reading child, started on first use and kept; with `sink`, the
+    forms are given to it as they are read (see `Reader.read`) rather than returned."""
     global _reader
     if _reader is None:
         _reader = Reader()
         atexit.register(_reader.close)
-    return _reader.read(path, source_path, options)
+    return _reader.read(path, source_path, options, sink)
 
 
 def die_with_parent(parent: int) -> None:
@@ -169,6 +205,24 @@ def die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
+class _FormSender:
+    """Sends forms back to the run a batch at a time."""
+
+    def __init__(self, replies: IO[bytes]) -> None:
+        self.replies = replies
+        self.batch: list[Form] = []
+
+    def add(self, form: Form) -> None:
+        self.batch.append(form)
+        if len(self.batch) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.batch:
+            _send(self.replies, ("forms", self.batch))
+            self.batch = []
+
+
 def _serve() -> None:
     die_with_parent(int(os.environ.get("JIXIAO_SANDBOX_PARENT", os.getppid())))
     data_mb = int(os.environ.get("JIXIAO_SANDBOX_DATA_MB", "0"))
@@ -184,14 +238,18 @@ def _serve() -> None:
         except EOFError:
             return
         assert isinstance(request, tuple)
-        path, source_path, options = request
+        path, source_path, options, streamed = request
+        sender = _FormSender(replies)
         try:
-            result = process_file(Path(path), source_path, options)
+            result = process_file(Path(path), source_path, options, sender.add if streamed else None)
+            sender.flush()
         except MemoryError:
             result = FileResult(source_path, None, None, "failed",
                                 failure_line(EXTRACT, LIMIT, "ran out of memory reading it"), 0.0)
+        except BrokenPipeError:
+            return  # the run is gone, or stopped reading this file
         try:
-            _send(replies, result)
+            _send(replies, ("done", result))
         except BrokenPipeError:
             return  # the run is gone
 
