@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHARED ?= ../shared
 
-.PHONY: setup demo test bench bench-pdf bench-ocr bench-flows clean
+.PHONY: setup demo test bench bench-pdf bench-ocr bench-flows bench-memory clean
 
 $(BIN)/jixiao: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench-ocr: setup
 # Incremental re-runs, --workers 2 and Prefect's overhead per file (about 20 minutes on 2 cores).
 bench-flows: setup
 	$(BIN)/python bench/bench_flows.py --files 2000 --seeds $(SHARED)/seeds
+
+# Peak memory reading a 200 MB text dump and a 500,000-row sheet of repeated forms (about 30 minutes on 2 cores).
+bench-memory: setup
+	$(BIN)/python bench/bench_memory.py --seeds $(SHARED)/seeds --workbook $(SHARED)/corpus/xlsx/a_xlsx_01.xlsx
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache *.egg-info
