@@ -8,9 +8,9 @@ replaced after a kill. The parent watches the clock and the child's resident
 memory while it waits; the child also runs under a data-size limit, so an
 allocation too sudden for the parent to see fails inside it as a MemoryError.
 
-Given somewhere to put forms (`sink`), the child sends a file's forms back in
-batches as it reads them, so that neither process ever holds the forms of a big
-file; the parent writes them while the child reads on.
+The child sends a file's forms back in batches as it reads them, so that neither
+process ever holds the forms of a big file; the parent gives them to its `sink`
+(which writes them) while the child reads on.
 """
 from __future__ import annotations
 
@@ -104,10 +104,9 @@ class Reader:
         self._memory_mb = memory_mb
         return self._child
 
-    def read(self, path: Path, source_path: str, options: ExtractOptions,
-             sink: Callable[[Form], None] | None = None) -> FileResult:
-        """With `sink`, each form is given to it (in this process) as the child reads it; what the
-        sink raises stops the child and is raised here."""
+    def read(self, path: Path, source_path: str, options: ExtractOptions, sink: Callable[[Form], None]) -> FileResult:
+        """Each form is given to `sink` (in this process) as the child reads it; what the sink raises
+        stops the child and is raised here."""
         limits = options.limits
         started = time.perf_counter()
 
@@ -118,7 +117,7 @@ class Reader:
         child = self._start(limits.memory_mb)
         assert child.stdin is not None and child.stdout is not None
         try:
-            _send(child.stdin, (str(path), source_path, options, sink is not None))
+            _send(child.stdin, (str(path), source_path, options))
         except (BrokenPipeError, OSError):
             self.close()
             return failed(TRANSIENT, "the reading process could not be started")
@@ -142,7 +141,6 @@ class Reader:
             if kind == "done":
                 assert isinstance(payload, FileResult)
                 return payload
-            assert sink is not None
             try:
                 for form in payload:
                     sink(form)
@@ -179,10 +177,9 @@ class Reader:
 _reader: Reader | None = None
 
 
-def read_isolated(path: Path, source_path: str, options: ExtractOptions,
-                  sink: Callable[[Form], None] | None = None) -> FileResult:
-    """Read one file in this process's reading child, started on first use and kept; with `sink`, the
-    forms are given to it as they are read (see `Reader.read`) rather than returned."""
+def read_isolated(path: Path, source_path: str, options: ExtractOptions, sink: Callable[[Form], None]) -> FileResult:
+    """Read one file in this process's reading child, started on first use and kept; its forms are given
+    to `sink` as they are read (see `Reader.read`)."""
     global _reader
     if _reader is None:
         _reader = Reader()
@@ -238,10 +235,10 @@ def _serve() -> None:
         except EOFError:
             return
         assert isinstance(request, tuple)
-        path, source_path, options, streamed = request
+        path, source_path, options = request
         sender = _FormSender(replies)
         try:
-            result = process_file(Path(path), source_path, options, sender.add if streamed else None)
+            result = process_file(Path(path), source_path, options, sender.add)
             sender.flush()
         except MemoryError:
             result = FileResult(source_path, None, None, "failed",
