@@ -5,9 +5,9 @@ sheet read as a stream, knowing its merged ranges and hidden rows beforehand.
 """
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_right
-from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from jixiao.grid import Cell, Table
@@ -75,42 +75,33 @@ def visible_part(merged: Range, hidden_rows: set[int], hidden_cols: set[int]) ->
 class SheetRows:
     """`Sheet.table()` row by row: the rows of a sheet are given one at a time, in order, each as the
     (column, text) pairs read from it; the merged ranges and hidden lines are known beforehand.
-    Holds the merged ranges, the text of their top-left cells until shown, and one row."""
+    Holds the merged ranges (a few numbers each), the text of the top-left cells of those begun
+    and not yet shown, and one row."""
 
-    def __init__(self, merged: Sequence[Range], hidden_rows: set[int], hidden_cols: set[int],
-                 covered_tops_empty: bool = False) -> None:
-        """`covered_tops_empty`: the reader of the whole sheet (openpyxl) empties every cell a merged
-        range covers, so a top-left cell that another range also covers shows no text."""
+    def __init__(self, merged: Iterable[Range], hidden_rows: set[int], hidden_cols: set[int]) -> None:
         self.hidden_rows, self.hidden_cols = hidden_rows, hidden_cols
-        self.covered_tops_empty = covered_tops_empty
-        # Merged ranges by the row they show in, in their order: (top-left, row, col, rowspan, colspan);
-        # and the top-left cells whose text they show, with how many ranges still will.
-        shown_in: defaultdict[int, list[tuple[tuple[int, int], int, int, int, int]]] = defaultdict(list)
-        wanted: defaultdict[tuple[int, int], int] = defaultdict(int)
+        # Each range's (r0, c0, r1, c1), and where it shows: (row, col, rowspan, colspan), row -1 if hidden.
+        self._ranges, self._shown = array("i"), array("i")
         for rng in merged:
-            shown = visible_part(rng, hidden_rows, hidden_cols)
-            if shown is not None:
-                shown_in[shown[0]].append(((rng[0], rng[1]), *shown))
-                wanted[(rng[0], rng[1])] += 1
-        self._shown, self._wanted = dict(shown_in), dict(wanted)
-        self._shown_rows = sorted(self._shown)
-        self._next_shown = 0
-        self._tops: dict[tuple[int, int], str] = {}
-        # Ranges by first row, and those covering the current row: a cell inside any range is not shown alone.
-        self._starts = sorted(merged)
-        self._next_start = 0
-        self._active: list[Range] = []
+            self._ranges.extend(rng)
+            self._shown.extend(visible_part(rng, hidden_rows, hidden_cols) or (-1, 0, 0, 0))
+        count = len(self._ranges) // 4
+        # The ranges by the row they show in (in their order where they show in the same row), and by first row.
+        self._by_shown = array("i", sorted((k for k in range(count) if self._shown[4 * k] >= 0),
+                                           key=lambda k: self._shown[4 * k]))
+        self._by_start = array("i", sorted(range(count), key=lambda k: self._ranges[4 * k]))
+        self._next_shown = self._next_start = 0
+        self._tops: dict[int, str] = {}  # by range: the text of its top-left cell, until it shows
+        self._active: list[int] = []  # ranges covering the current row: a cell inside one is not shown alone
         self._spans: tuple[list[int], list[int]] = ([], [])  # covered columns: starts, and the furthest end so far
 
     def row(self, r: int, texts: dict[int, str]) -> Iterator[list[Cell]]:
         """Row r's cells, after those of the rows before it that show only merged ranges; rows come
-        in order. `texts`: the displayed text of each column read, empty ones included."""
+        in order. `texts`: the displayed text of each column read."""
         yield from self._merged_only(before=r)
-        self._cover(r)
-        for c, text in texts.items():
-            if (r, c) in self._wanted:
-                self._tops[(r, c)] = "" if self.covered_tops_empty and any(
-                    rng[1] <= c <= rng[3] and (rng[0], rng[1]) != (r, c) for rng in self._active) else text
+        for k in self._cover(r):
+            if self._ranges[4 * k] == r and self._shown[4 * k] >= 0:
+                self._tops[k] = texts.get(self._ranges[4 * k + 1], "")
         cells = self._anchors(r)
         if r not in self.hidden_rows:
             cells += [Cell(text=text, row=r, col=c) for c, text in texts.items()
@@ -124,39 +115,40 @@ class SheetRows:
         yield from self._merged_only(before=None)
 
     def _merged_only(self, before: int | None) -> Iterator[list[Cell]]:
-        while self._next_shown < len(self._shown_rows) and (before is None or
-                                                            self._shown_rows[self._next_shown] < before):
-            r = self._shown_rows[self._next_shown]
-            self._next_shown += 1
-            if r in self._shown:
-                yield sorted(self._anchors(r), key=lambda cell: cell.col)
+        while self._next_shown < len(self._by_shown):
+            r = self._shown[4 * self._by_shown[self._next_shown]]
+            if before is not None and r >= before:
+                return
+            yield sorted(self._anchors(r), key=lambda cell: cell.col)
 
     def _anchors(self, r: int) -> list[Cell]:
+        """The ranges that show in row r (a merged range shows its top-left value across its visible part)."""
         cells = []
-        for top, row, col, rowspan, colspan in self._shown.pop(r, ()):
-            cells.append(Cell(self._tops.get(top, ""), row, col, rowspan, colspan))
-            self._wanted[top] -= 1
-            if not self._wanted[top]:
-                del self._wanted[top]
-                self._tops.pop(top, None)
+        while self._next_shown < len(self._by_shown) and self._shown[4 * self._by_shown[self._next_shown]] == r:
+            k = self._by_shown[self._next_shown]
+            self._next_shown += 1
+            row, col, rowspan, colspan = self._shown[4 * k: 4 * k + 4]
+            cells.append(Cell(self._tops.pop(k, ""), row, col, rowspan, colspan))
         return cells
 
-    def _cover(self, r: int) -> None:
-        changed = False
-        while self._next_start < len(self._starts) and self._starts[self._next_start][0] <= r:
-            self._active.append(self._starts[self._next_start])
+    def _cover(self, r: int) -> list[int]:
+        """Bring the ranges covering row r in; returns those that begin by it and were not in yet."""
+        begun = []
+        while self._next_start < len(self._by_start) and self._ranges[4 * self._by_start[self._next_start]] <= r:
+            begun.append(self._by_start[self._next_start])
             self._next_start += 1
-            changed = True
-        if any(rng[2] < r for rng in self._active):
-            self._active = [rng for rng in self._active if rng[2] >= r]
-            changed = True
-        if changed:
-            spans = sorted((rng[1], rng[3]) for rng in self._active)
+        ended = any(self._ranges[4 * k + 2] < r for k in self._active)
+        if ended:
+            self._active = [k for k in self._active if self._ranges[4 * k + 2] >= r]
+        if begun or ended:
+            self._active += [k for k in begun if self._ranges[4 * k + 2] >= r]
+            spans = sorted((self._ranges[4 * k + 1], self._ranges[4 * k + 3]) for k in self._active)
             furthest, ends = -1, []
             for _, end in spans:
                 furthest = max(furthest, end)
                 ends.append(furthest)
             self._spans = ([start for start, _ in spans], ends)
+        return begun
 
     def _covered(self, c: int) -> bool:
         starts, ends = self._spans

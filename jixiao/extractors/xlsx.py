@@ -11,14 +11,16 @@ A workbook is read as a stream (`stream_xlsx`): openpyxl reads its styles and
 shared strings, and each visible sheet's XML is parsed twice with lxml's
 iterparse, row by row: first for its merged ranges (listed after the cells),
 hidden rows and columns, then for its cells, given as rows of the Grid as they
-are read. A sheet whose rows are out of order, or a workbook holding formulas
-saved without a value, is read whole instead, as before.
+are read. A sheet whose rows are out of order or whose merged ranges overlap (a
+damaged file), or a workbook holding formulas saved without a value, is read
+whole instead, as before.
 """
 from __future__ import annotations
 
 import re
 import struct
 import zipfile
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -50,7 +52,7 @@ from jixiao.extractors.errors import LIMIT, ExtractError
 from jixiao.extractors.guard import Archive, check_zip, open_zip
 from jixiao.extractors.numfmt import format_value
 from jixiao.extractors.options import Limits
-from jixiao.extractors.sheet import MAX_COLUMNS, Range, Sheet, SheetRows
+from jixiao.extractors.sheet import MAX_COLUMNS, Sheet, SheetRows
 from jixiao.grid import Cell, Grid, GridStream, Table, TableRows
 
 # openpyxl parses with lxml, and sheets with defusedxml, which refuses entity declarations.
@@ -240,10 +242,10 @@ def _whole(data: bytes) -> Grid:
 
 @dataclass(slots=True)
 class _Layout:
-    """What a sheet's cells are placed by, read before them: merged ranges in openpyxl's order,
-    hidden rows and columns (0-based)."""
+    """What a sheet's cells are placed by, read before them: merged ranges (r0, c0, r1, c1 after one
+    another), hidden rows and columns (0-based)."""
 
-    merged: list[Range] = field(default_factory=list)
+    merged: array[int] = field(default_factory=lambda: array("i"))
     hidden_rows: set[int] = field(default_factory=set)
     hidden_cols: set[int] = field(default_factory=set)
 
@@ -285,12 +287,10 @@ def _uncached_formula(cell: etree._Element) -> bool:
 
 def _layout(workbook: Workbook, ws: object, formulas: bool) -> _Layout | None:
     """The first pass over a sheet; None where it cannot be read as a stream: rows out of order, a
-    cell placed in another row than its own, or a formula saved without a value."""
+    cell placed in another row than its own, merged ranges that overlap (openpyxl empties a cell
+    another range covers, and keeps ranges in a set), or a formula saved without a value."""
     layout = _Layout()
     columns: dict[int, dict[str, str]] = {}
-    # openpyxl keeps the merged ranges of a sheet's (last) list of them in a set, copied once into
-    # another, of ranges hashed as these tuples are: the same order, duplicates dropped.
-    ranges: set[tuple[int, int, int, int]] = set()
     merge_list: etree._Element | None = None
     number = 0
     with workbook._archive.open(ws._worksheet_path) as source:  # type: ignore[attr-defined]
@@ -302,10 +302,10 @@ def _layout(workbook: Workbook, ws: object, formulas: bool) -> _Layout | None:
                 parent = element.getparent()
                 if parent is None or parent.tag != MERGE_TAG:
                     continue
-                if parent is not merge_list:
-                    merge_list, ranges = parent, set()
+                if parent is not merge_list:  # openpyxl reads a sheet's last list of merged ranges
+                    merge_list, layout.merged = parent, array("i")
                 bounds = CellRange(element.get("ref"))
-                ranges.add((bounds.min_row, bounds.min_col, bounds.max_row, bounds.max_col))
+                layout.merged.extend((bounds.min_row - 1, bounds.min_col - 1, bounds.max_row - 1, bounds.max_col - 1))
             else:
                 previous, number = number, _row_number(element, number)
                 if number <= previous:
@@ -320,12 +320,26 @@ def _layout(workbook: Workbook, ws: object, formulas: bool) -> _Layout | None:
                         return None
                     if formulas and _uncached_formula(cell):
                         return None
-    layout.merged = [(r0 - 1, c0 - 1, r1 - 1, c1 - 1) for r0, c0, r1, c1 in set(iter(ranges))]
+    if _overlapping(layout.merged):
+        return None
     for attrs in columns.values():
         dim = _dimension(workbook, ColumnDimension, attrs)
         if dim.hidden and dim.min is not None:
             layout.hidden_cols.update(range(max(dim.min - 1, 0), min(dim.max or dim.min, MAX_COLUMNS)))
     return layout
+
+
+def _overlapping(merged: array[int]) -> bool:
+    """Whether any two merged ranges (r0, c0, r1, c1 after one another) share a cell."""
+    by_start = sorted(range(0, len(merged), 4), key=merged.__getitem__)
+    active: list[int] = []
+    for k in by_start:
+        r0, c0, c1 = merged[k], merged[k + 1], merged[k + 3]
+        active = [j for j in active if merged[j + 2] >= r0]
+        if any(merged[j + 1] <= c1 and c0 <= merged[j + 3] for j in active):
+            return True
+        active.append(k)
+    return False
 
 
 MERGE_CELL_TAG = MERGE_TAG[:-1]  # mergeCell, in mergeCells
@@ -355,7 +369,9 @@ def _sheet_rows(workbook: Workbook, ws: object, layout: _Layout) -> Iterator[lis
     """The second pass: the sheet's rows of displayed texts, placed as `Sheet.table()` places them."""
     parser = WorkSheetParser(None, workbook.shared_strings, data_only=True, epoch=workbook.epoch,
                              date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)
-    placed = SheetRows(layout.merged, layout.hidden_rows, layout.hidden_cols, covered_tops_empty=True)
+    merged = layout.merged
+    placed = SheetRows(((merged[k], merged[k + 1], merged[k + 2], merged[k + 3]) for k in range(0, len(merged), 4)),
+                       layout.hidden_rows, layout.hidden_cols)
     formats: dict[object, str | None] = {}
     number = 0
     try:
