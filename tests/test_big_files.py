@@ -71,6 +71,12 @@ def test_a_text_dump_of_repeated_forms(shared: Path, tmp_path: Path) -> None:
     big_mb = _run(big, tmp_path / "out-big")
     _assert_read_as_copies(tmp_path / "out-small", tmp_path / "out-big", "single.txt", "dump.txt", copies)
     assert big_mb - small_mb < _GROWTH_MB, (small_mb, big_mb)
+    # A reading process that keeps sending forms back is still held to the time limit.
+    timed = measure(REPO, ["run", str(big), "--out", str(tmp_path / "out-timed"), "--quiet", "--time-limit", "1"])
+    assert timed.exit == 1
+    files = pd.read_parquet(tmp_path / "out-timed" / "files")
+    assert files.error.tolist() == ["extract/limit: took longer than the time limit of 1 s"]
+    assert not (tmp_path / "out-timed" / "projects").exists() or pd.read_parquet(tmp_path / "out-timed" / "projects").empty
 
 
 def test_a_sheet_of_repeated_forms(shared: Path, tmp_path: Path) -> None:

@@ -122,15 +122,20 @@ class Reader:
             self.close()
             return failed(TRANSIENT, "the reading process could not be started")
         deadline = time.monotonic() + limits.time_limit_s
+        looked = 0.0
         while True:
             ready, _, _ = select.select([child.stdout], [], [], _POLL_S)
-            if not ready:
-                if time.monotonic() > deadline:
-                    self.close()
-                    return failed(LIMIT, f"took longer than the time limit of {limits.time_limit_s:g} s")
+            # Looked at between batches of forms too: a child that keeps sending is still watched.
+            now = time.monotonic()
+            if now > deadline:
+                self.close()
+                return failed(LIMIT, f"took longer than the time limit of {limits.time_limit_s:g} s")
+            if now - looked >= _POLL_S:
+                looked = now
                 if _rss_mb(child.pid) > limits.memory_mb:
                     self.close()
                     return failed(LIMIT, f"needed more than the memory limit of {limits.memory_mb} MB")
+            if not ready:
                 continue
             try:
                 message = _recv(child.stdout)
@@ -141,12 +146,15 @@ class Reader:
             if kind == "done":
                 assert isinstance(payload, FileResult)
                 return payload
+            writing = time.monotonic()
             try:
                 for form in payload:
                     sink(form)
             except BaseException:
                 self.close()  # it is in the middle of the file
                 raise
+            # The time limit is the reading's: what this process spends writing is not counted.
+            deadline += time.monotonic() - writing
 
     def _died(self, failed: Callable[[str, str], FileResult]) -> FileResult:
         assert self._child is not None
