@@ -1,5 +1,9 @@
 """One extractor per format, each ending at a Grid; chosen by content, not by file name.
 
+Each format's extractor module (and the libraries it needs: pdfplumber, openpyxl,
+OpenCV, …) is imported on its first use, so a process pays at start only for what
+it reads: the run's own process reads nothing, and a scan's reader needs no openpyxl.
+
 Text exports and Excel workbooks (.xlsx, and Excel 2003's XML), the formats that
 come in hundreds of megabytes, are read from the open file as a stream
 (`STREAM_EXTRACTORS`, giving a GridStream); the others from the file's bytes.
@@ -10,44 +14,113 @@ from collections.abc import Callable
 from functools import partial
 from typing import BinaryIO
 
-from jixiao.extractors.docx import extract_docx
 from jixiao.extractors.errors import BAD_INPUT, UNSUPPORTED, ExtractError
-from jixiao.extractors.html import extract_html
-from jixiao.extractors.legacy import extract_doc, extract_rtf
-from jixiao.extractors.mht import extract_mht
-from jixiao.extractors.ocr import extract_image, ocr_pdf_pages
 from jixiao.extractors.options import ExtractOptions
-from jixiao.extractors.pdf import extract_pdf
 from jixiao.extractors.sniff import SNIFF_BYTES, sniff_file, sniff_format
-from jixiao.extractors.spreadsheetml import extract_spreadsheetml, stream_spreadsheetml
-from jixiao.extractors.text import extract_text, stream_text
-from jixiao.extractors.xls import extract_xls
-from jixiao.extractors.xlsx import extract_xlsx, stream_xlsx
 from jixiao.grid import Grid, GridStream
 
 Extractor = Callable[[bytes, ExtractOptions], Grid]
 StreamExtractor = Callable[[BinaryIO, ExtractOptions], Grid | GridStream]
 
-EXTRACTORS: dict[str, Extractor] = {
-    "txt": lambda data, _: extract_text(data),
-    "html": lambda data, _: extract_html(data),
-    "mht": lambda data, _: extract_mht(data),
-    "docx": lambda data, options: extract_docx(data, limits=options.limits),
-    "doc": lambda data, options: extract_doc(data, options.limits),
-    "rtf": lambda data, options: extract_rtf(data, options.limits),
-    "xlsx": lambda data, options: extract_xlsx(data, options.limits),
-    "xls": lambda data, _: extract_xls(data),
-    "spreadsheetml": lambda data, _: extract_spreadsheetml(data),
+
+# Each format's reader is imported when a file of that format first comes, so the command line
+# starts without loading every parser library, and a process reads with only those it needs.
+def _text(data: bytes, _: ExtractOptions) -> Grid:
+    from jixiao.extractors.text import extract_text
+
+    return extract_text(data)
+
+
+def _html(data: bytes, _: ExtractOptions) -> Grid:
+    from jixiao.extractors.html import extract_html
+
+    return extract_html(data)
+
+
+def _mht(data: bytes, _: ExtractOptions) -> Grid:
+    from jixiao.extractors.mht import extract_mht
+
+    return extract_mht(data)
+
+
+def _docx(data: bytes, options: ExtractOptions) -> Grid:
+    from jixiao.extractors.docx import extract_docx
+
+    return extract_docx(data, limits=options.limits)
+
+
+def _doc(data: bytes, options: ExtractOptions) -> Grid:
+    from jixiao.extractors.legacy import extract_doc
+
+    return extract_doc(data, options.limits)
+
+
+def _rtf(data: bytes, options: ExtractOptions) -> Grid:
+    from jixiao.extractors.legacy import extract_rtf
+
+    return extract_rtf(data, options.limits)
+
+
+def _xlsx(data: bytes, options: ExtractOptions) -> Grid:
+    from jixiao.extractors.xlsx import extract_xlsx
+
+    return extract_xlsx(data, options.limits)
+
+
+def _xls(data: bytes, _: ExtractOptions) -> Grid:
+    from jixiao.extractors.xls import extract_xls
+
+    return extract_xls(data)
+
+
+def _spreadsheetml(data: bytes, _: ExtractOptions) -> Grid:
+    from jixiao.extractors.spreadsheetml import extract_spreadsheetml
+
+    return extract_spreadsheetml(data)
+
+
+def _pdf(data: bytes, options: ExtractOptions) -> Grid:
+    from jixiao.extractors.ocr import ocr_pdf_pages
+    from jixiao.extractors.pdf import extract_pdf
+
     # Pages whose text layer cannot be trusted go to OCR with the run's options.
-    "pdf": lambda data, options: extract_pdf(data, partial(ocr_pdf_pages, options=options), options.limits),
-    "image": extract_image,
+    return extract_pdf(data, partial(ocr_pdf_pages, options=options), options.limits)
+
+
+def _image(data: bytes, options: ExtractOptions) -> Grid:
+    from jixiao.extractors.ocr import extract_image
+
+    return extract_image(data, options)
+
+
+EXTRACTORS: dict[str, Extractor] = {
+    "txt": _text, "html": _html, "mht": _mht, "docx": _docx, "doc": _doc, "rtf": _rtf, "xlsx": _xlsx, "xls": _xls,
+    "spreadsheetml": _spreadsheetml, "pdf": _pdf, "image": _image,
 }
+
+
+
+def _text_stream(handle: BinaryIO, _: ExtractOptions) -> GridStream:
+    from jixiao.extractors.text import stream_text
+
+    return stream_text(handle)
+
+
+def _xlsx_stream(handle: BinaryIO, options: ExtractOptions) -> Grid | GridStream:
+    from jixiao.extractors.xlsx import stream_xlsx
+
+    return stream_xlsx(handle, options.limits)
+
+
+def _spreadsheetml_stream(handle: BinaryIO, _: ExtractOptions) -> Grid | GridStream:
+    from jixiao.extractors.spreadsheetml import stream_spreadsheetml
+
+    return stream_spreadsheetml(handle)
+
 
 # Formats read from a seekable open file, in the memory of a few rows whatever its size.
 STREAM_EXTRACTORS: dict[str, StreamExtractor] = {
-    "txt": lambda handle, _: stream_text(handle),
-    "xlsx": lambda handle, options: stream_xlsx(handle, options.limits),
-    "spreadsheetml": lambda handle, _: stream_spreadsheetml(handle),
+    "txt": _text_stream, "xlsx": _xlsx_stream, "spreadsheetml": _spreadsheetml_stream,
 }
 
 # Formats the sniffer recognises that no extractor reads, and why.

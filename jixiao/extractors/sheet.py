@@ -1,4 +1,5 @@
-"""A worksheet as a Table, the same for .xlsx and .xls: merged ranges become spans, hidden rows and columns are skipped.
+"""A worksheet as a Table, the same for .xlsx and .xls: merged ranges become spans, hidden rows and columns are
+skipped; cells keep the sheet's own row and column numbers, so a locator counts the hidden ones.
 
 `Sheet` holds a whole sheet; `SheetRows` gives the same cells row by row from a
 sheet read as a stream, knowing its merged ranges and hidden rows beforehand.
@@ -10,7 +11,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from jixiao.grid import Cell, Table
+from jixiao.grid import SHEET, Cell, Origin, Table
 
 # Excel's widest sheet: a hidden column range declared wider is damaged, not enormous.
 MAX_COLUMNS = 16384
@@ -28,7 +29,8 @@ class Sheet:
     hidden_rows: set[int] = field(default_factory=set)
     hidden_cols: set[int] = field(default_factory=set)
 
-    def table(self) -> Table:
+    def table(self, name: str) -> Table:
+        """The sheet named `name` as a table."""
         cells: list[Cell] = []
         covered: set[tuple[int, int]] = set()
         for r0, c0, r1, c1 in self.merged:
@@ -41,13 +43,13 @@ class Sheet:
             shown = visible_part((r0, c0, r1, c1), self.hidden_rows, self.hidden_cols)
             if shown is not None:
                 # A merged range shows its top-left value across its visible part.
-                cells.append(Cell(self.texts.get((r0, c0), ""), *shown))
+                cells.append(Cell(self.texts.get((r0, c0), ""), *shown, source=(r0, c0)))
         for (r, c), text in self.texts.items():
             if (r, c) in covered or r in self.hidden_rows or c in self.hidden_cols or not text:
                 continue
             cells.append(Cell(text=text, row=r, col=c))
         cells.sort(key=lambda cell: (cell.row, cell.col))
-        return Table(cells)
+        return Table(cells, origin=Origin(SHEET, name=name))
 
 
 def _area(r0: int, c0: int, r1: int, c1: int) -> list[tuple[int, int]]:
@@ -128,7 +130,8 @@ class SheetRows:
             k = self._by_shown[self._next_shown]
             self._next_shown += 1
             row, col, rowspan, colspan = self._shown[4 * k: 4 * k + 4]
-            cells.append(Cell(self._tops.pop(k, ""), row, col, rowspan, colspan))
+            cells.append(Cell(self._tops.pop(k, ""), row, col, rowspan, colspan,
+                              source=(self._ranges[4 * k], self._ranges[4 * k + 1])))
         return cells
 
     def _cover(self, r: int) -> list[int]:

@@ -22,7 +22,7 @@ from jixiao.extractors.errors import ExtractError
 from jixiao.extractors.guard import declares_entities
 from jixiao.extractors.numfmt import format_value
 from jixiao.extractors.sheet import MAX_COLUMNS, Range, Sheet, SheetRows
-from jixiao.grid import Cell, Grid, GridStream, Table, TableRows
+from jixiao.grid import SHEET, Cell, Grid, GridStream, Origin, Table, TableRows
 
 SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
 _X = "{urn:schemas-microsoft-com:office:excel}"
@@ -113,7 +113,7 @@ def extract_spreadsheetml(data: bytes) -> Grid:
     grid = stream_spreadsheetml(BytesIO(data))
     if isinstance(grid, Grid):
         return grid
-    tables = [Table([c for row in table.rows() for c in row]) for table in grid.tables]
+    tables = [Table([c for row in table.rows() for c in row], origin=table.origin) for table in grid.tables]
     return Grid(source_format="xls", extractor="spreadsheetml", tables=[t for t in tables if t.cells])
 
 
@@ -138,7 +138,8 @@ def _whole(data: bytes) -> Grid:
     except etree.XMLSyntaxError as exc:
         raise ExtractError(f"unreadable Excel 2003 XML workbook: {exc}") from exc
     formats = _formats(root)
-    tables = [_sheet(ws, formats).table() for ws in root.iterfind(SS + "Worksheet") if _visible(ws)]
+    tables = [_sheet(ws, formats).table(ws.get(SS + "Name", "")) for ws in root.iterfind(SS + "Worksheet")
+              if _visible(ws)]
     return Grid(source_format="xls", extractor="spreadsheetml", tables=[t for t in tables if t.cells])
 
 
@@ -147,6 +148,7 @@ class _Layout:
     """What places a sheet's cells, read before them."""
 
     visible: bool = True
+    name: str = ""
     merged: list[Range] = field(default_factory=list)
     hidden_rows: set[int] = field(default_factory=set)
     hidden_cols: set[int] = field(default_factory=set)
@@ -210,7 +212,7 @@ def _survey(handle: BinaryIO) -> _Survey | None:
                 fmt = number.get(SS + "Format", "")
                 survey.formats[element.get(SS + "ID", "")] = _NAMED_FORMATS.get(fmt.lower(), fmt)
         elif kind == "end":
-            layout.visible = _visible(element)
+            layout.visible, layout.name = _visible(element), element.get(SS + "Name", "")
             survey.sheets.append(layout)
             layout, col, r = _Layout(), -1, -1
         elif kind == "column":
@@ -270,7 +272,7 @@ def _tables(handle: BinaryIO, survey: _Survey) -> Iterator[TableRows]:
     formats = survey.formats
     for k, layout in enumerate(survey.sheets):
         if layout.visible:
-            table = TableRows(sheet_rows(k, layout))
+            table = TableRows(sheet_rows(k, layout), origin=Origin(SHEET, name=layout.name))
             yield table
             for _ in table.rows():  # what the reader left of this sheet
                 pass

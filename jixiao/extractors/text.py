@@ -9,6 +9,10 @@ Three layouts occur, told apart by content:
 - CSV: comma-separated rows with quoted fields ("1,200.00", line breaks), as
   spreadsheets save them.
 
+Rows are numbered by the line they start on, and a cell that starts on a later line (one cell
+per line, or after a cell holding a line break) keeps its own (`Cell.source`), so a value can be
+found again.
+
 The file is read as a stream, twice: a first pass decides the encoding, whether
 it is binary, whether cells are quoted and the layout of each stretch; the second
 gives the rows one by one. Neither holds more than a few lines, so a dump of
@@ -23,12 +27,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import groupby
+from itertools import chain, groupby
 from operator import itemgetter
 from typing import BinaryIO
 
 from jixiao.extractors.errors import ExtractError
-from jixiao.grid import Cell, Grid, GridStream, Table, TableRows
+from jixiao.grid import LINES, Cell, Grid, GridStream, Origin, Table, TableRows
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -58,35 +62,53 @@ _CSV_SHARE = 0.8
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
 _MAX_CONTROL_SHARE = 0.01
 
+# A row of cells and the 0-based line it starts on (in its segment, or in the file).
+Row = tuple[int, list[str]]
+
 
 def extract_text(data: bytes) -> Grid:
     """A text export held in memory: the rows `stream_text` gives, as one table."""
     (table,) = stream_text(io.BytesIO(data)).tables
-    return Grid(source_format="txt", extractor="txt", tables=[Table([c for row in table.rows() for c in row])])
+    cells = [c for row in table.rows() for c in row]
+    return Grid(source_format="txt", extractor="txt", tables=[Table(cells, origin=Origin(LINES))])
 
 
 def stream_text(handle: BinaryIO) -> GridStream:
     """A text export read from a seekable binary file, as one table whose rows are read as they are walked."""
     survey = _survey(handle)
-    return GridStream(source_format="txt", extractor="txt", tables=[TableRows(_cells(handle, survey))])
+    return GridStream(source_format="txt", extractor="txt", tables=[TableRows(_cells(handle, survey), origin=Origin(LINES))])
 
 
 def _cells(handle: BinaryIO, survey: _Survey) -> Iterator[list[Cell]]:
-    for r, row in enumerate(_rows(handle, survey)):
-        yield [Cell(text=value, row=r, col=c) for c, value in enumerate(row)]
+    """Each row's cells, the row numbered by the line it starts on: a cell starts `stride` lines
+    after the one before it, plus the line breaks that one holds, and says so where that is not
+    its row's line."""
+    for start, row, stride in _rows(handle, survey):
+        cells = []
+        line = start
+        for c, value in enumerate(row):
+            cells.append(Cell(value, start, c) if line == start else Cell(value, start, c, source=(line, c)))
+            line += stride + value.count("\n") if "\n" in value else stride
+        yield cells
 
 
-def _rows(handle: BinaryIO, survey: _Survey) -> Iterator[list[str]]:
+def _rows(handle: BinaryIO, survey: _Survey) -> Iterator[tuple[int, list[str], int]]:
+    """The rows, each with the line it starts on and how many lines each cell starts after the one
+    before besides the line breaks it holds (1 where each cell has a line of its own)."""
     lines = _lines(_decoded(handle, survey.encoding, survey.skip))
     if survey.quoted:
-        yield from (row for row in csv.reader(_as_file(lines), delimiter="\t", quotechar='"')
-                    if any(cell.strip() for cell in row))
+        yield from ((start, row, 0) for start, row in _csv_rows(csv.reader(_as_file(lines), delimiter="\t",
+                                                                           quotechar='"')))
         return
     for number, numbered in groupby(_numbered(lines), key=itemgetter(0)):
-        segment = (line for _, line in numbered)
+        first = next(numbered)
+        offset = first[1]
+        segment = (line for _, _, line in chain([first], numbered))
         layout = survey.layouts[number]
-        yield from (_cells_layout(segment) if layout == _CELLS else _csv_layout(segment) if layout == _CSV
-                    else _rows_layout(segment))
+        rows = (_cells_layout(segment) if layout == _CELLS else _csv_layout(segment) if layout == _CSV
+                else _rows_layout(segment))
+        stride = 1 if layout == _CELLS else 0
+        yield from ((offset + start, row, stride) for start, row in rows)
 
 
 # --- reading: bytes to lines ---------------------------------------------------------------------
@@ -136,15 +158,16 @@ def _as_file(lines: Iterable[str]) -> Iterator[str]:
         yield previous
 
 
-def _numbered(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
-    """Each line with the number of its segment: stretches between runs of blank lines (a file
-    pasted together from several exports can change layout from one to the next)."""
+def _numbered(lines: Iterable[str]) -> Iterator[tuple[int, int, str]]:
+    """Each line with the number of its segment and its own: segments are stretches between runs
+    of blank lines (a file pasted together from several exports can change layout from one to the
+    next)."""
     segment = blanks = 0
-    for line in lines:
+    for number, line in enumerate(lines):
         blanks = blanks + 1 if line == "" else 0
         if blanks == _SEGMENT_BREAK:
             segment += 1
-        yield segment, line
+        yield segment, number, line
 
 
 # --- the first pass: encoding, binary content, quoting and layouts -------------------------------
@@ -198,7 +221,7 @@ def _survey_as(handle: BinaryIO, encoding: str, skip: int) -> _Survey:
 
     for _, numbered in groupby(_numbered(watched(_lines(counted(_decoded(handle, encoding, skip))))),
                                key=itemgetter(0)):
-        survey.layouts.append(_segment_layout(line for _, line in numbered))
+        survey.layouts.append(_segment_layout(line for _, _, line in numbered))
     survey.quoted = quotes.end()
     if counts[0] and counts[1] > _MAX_CONTROL_SHARE * counts[0]:
         raise ExtractError("binary content, not a text export", "unsupported")
@@ -323,11 +346,20 @@ def _segment_layout(lines: Iterator[str]) -> int:
     return counts.layout()
 
 
-def _csv_layout(lines: Iterable[str]) -> Iterator[list[str]]:
-    return (row for row in csv.reader(_as_file(lines)) if any(cell.strip() for cell in row))
+def _csv_rows(reader: Iterator[list[str]]) -> Iterator[Row]:
+    """The reader's rows that print something, each with the line it starts on."""
+    start = 0
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            yield start, row
+        start = reader.line_num  # type: ignore[attr-defined]  # csv readers count the lines they read
 
 
-def _rows_layout(lines: Iterable[str]) -> Iterator[list[str]]:
+def _csv_layout(lines: Iterable[str]) -> Iterator[Row]:
+    return _csv_rows(csv.reader(_as_file(lines)))
+
+
+def _rows_layout(lines: Iterable[str]) -> Iterator[Row]:
     return _join_broken_lines(line.split("\t") if line.strip() else None for line in lines)
 
 
@@ -361,7 +393,7 @@ class _Window:
             self._first = i
 
 
-def _join_broken_lines(lines: Iterable[list[str] | None]) -> Iterator[list[str]]:
+def _join_broken_lines(lines: Iterable[list[str] | None]) -> Iterator[Row]:
     """An unquoted line break inside a cell splits its row over two lines (text copied
     out of a Word table does this). Neighbouring short lines whose cells add up to the
     width of the rows around them, with text on both sides of the break, are one row."""
@@ -379,10 +411,10 @@ def _join_broken_lines(lines: Iterable[list[str] | None]) -> Iterator[list[str]]
             merged = merged[:-1] + [merged[-1] + "\n" + nxt[0]] + nxt[1:]
             j += 1
         if j > i + 1 and len(merged) == width:
-            yield merged
+            yield i, merged
             i = j
         else:
-            yield row
+            yield i, row
             i += 1
         window.forget_before(i - _WIDTH_WINDOW)
 
@@ -398,18 +430,21 @@ def _width_around(window: _Window, i: int) -> int:
     return width if count >= _REGULAR_SHARE * len(near) else 0
 
 
-def _cells_layout(lines: Iterable[str]) -> Iterator[list[str]]:
+def _cells_layout(lines: Iterable[str]) -> Iterator[Row]:
     current: list[str] = []
-    for ln in lines:
+    start = 0
+    for number, ln in enumerate(lines):
+        if not current:
+            start = number
         if ln.startswith("\t"):
             current.append(ln[1:])
         elif ln == "":
             if current:
-                yield current
+                yield start, current
             current = []
         elif current:
             current[-1] += "\n" + ln
         else:
             current.append(ln)
     if current:
-        yield current
+        yield start, current

@@ -53,7 +53,7 @@ from jixiao.extractors.guard import Archive, check_zip, open_zip
 from jixiao.extractors.numfmt import format_value
 from jixiao.extractors.options import Limits
 from jixiao.extractors.sheet import MAX_COLUMNS, Sheet, SheetRows
-from jixiao.grid import Cell, Grid, GridStream, Table, TableRows
+from jixiao.grid import SHEET, Cell, Grid, GridStream, Origin, Table, TableRows
 
 # openpyxl parses with lxml, and sheets with defusedxml, which refuses entity declarations.
 # IndexError: a cell's or named style's index past the workbook's list of styles.
@@ -203,7 +203,7 @@ def extract_xlsx(data: bytes, limits: Limits | None = None) -> Grid:
     grid = stream_xlsx(BytesIO(data), limits)
     if isinstance(grid, Grid):
         return grid
-    tables = [Table([c for row in table.rows() for c in row]) for table in grid.tables]
+    tables = [Table([c for row in table.rows() for c in row], origin=table.origin) for table in grid.tables]
     return Grid(source_format="xlsx", extractor="xlsx", tables=[t for t in tables if t.cells])
 
 
@@ -236,7 +236,8 @@ def _whole(data: bytes) -> Grid:
         fills = _fills(data, workbook)
     except _READ_ERRORS as exc:
         raise _unreadable(exc) from exc
-    tables = [_sheet(ws, fills.get(ws.title, {})).table() for ws in workbook.worksheets if ws.sheet_state == "visible"]
+    tables = [_sheet(ws, fills.get(ws.title, {})).table(ws.title) for ws in workbook.worksheets
+              if ws.sheet_state == "visible"]
     return Grid(source_format="xlsx", extractor="xlsx", tables=[t for t in tables if t.cells])
 
 
@@ -360,7 +361,8 @@ def _tables(workbook: Workbook, sheets: list[tuple[object, _Layout | None]]) -> 
     try:
         for ws, layout in sheets:
             assert layout is not None
-            yield TableRows(_sheet_rows(workbook, ws, layout))
+            name = ws.title  # type: ignore[attr-defined]
+            yield TableRows(_sheet_rows(workbook, ws, layout), origin=Origin(SHEET, name=name))
     finally:
         workbook.close()
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from jixiao.grid import Grid, GridStream
-from jixiao.normalizers.forms import ParsedForm, StrayTotals, Total, finish, read_forms
+from jixiao.normalizers.forms import ParsedForm, StrayTotals, Total, finish, read_forms, record_cells
 from jixiao.normalizers.keys import form_key
-from jixiao.normalizers.rows import iter_rows
+from jixiao.normalizers.rows import RCell, iter_rows
 from jixiao.records import Form
 
 # Forms held in memory while an earlier one waits; later ones wait on disk.
@@ -56,20 +56,25 @@ class _Years:
 
     def __init__(self) -> None:
         self.first: int | None = None
+        self.first_cells: list[RCell] = []  # where the first form's year is printed
         self.first_has_year = False
         self.own = 0
         self.previous: int | None = None
+        self.previous_cells: list[RCell] = []
 
-    def read(self, index: int, year: int | None) -> None:
+    def read(self, index: int, item: ParsedForm) -> None:
+        year = item.form.project.year
         if index == 0:
             self.first, self.first_has_year = year, year is not None
+            self.first_cells = item.sources.get("year", [])
         self.own += year is not None
 
     def shared_known(self, ended: bool) -> bool:
         return ended or not self.first_has_year or self.own >= 2
 
-    def shared(self) -> int | None:
-        return self.first if self.first_has_year and self.own == 1 else None
+    def shared(self) -> tuple[int | None, list[RCell]]:
+        """The shared year and where it is printed."""
+        return (self.first, self.first_cells) if self.first_has_year and self.own == 1 else (None, [])
 
 
 class _Queue:
@@ -127,14 +132,17 @@ def normalized_forms(grid: Grid | GridStream,
         p = item.form.project
         if w.total is not None:
             p.total_weight, p.total_score = w.total.weight, w.total.score
+            item.sources.update(w.total.sources())
         form = finish(item)
         form.project.extractor = grid.extractor
         if p.year is None:
-            p.year = years.shared() if item.titled else years.previous
+            # Where the year it takes over was printed, too.
+            p.year, item.sources["year"] = years.shared() if item.titled else (years.previous, years.previous_cells)
         if p.year is None and item.unsure_preamble and "unreadable_cell" not in p.issues:
             p.issues.append("unreadable_cell")  # the year may be in the line that could not be read
-        years.previous = p.year
+        years.previous, years.previous_cells = p.year, item.sources.get("year", [])
         p.form_key = form_key(p)
+        record_cells(item)
         return form
 
     def drain(ended: bool) -> Iterator[Form]:
@@ -152,7 +160,7 @@ def normalized_forms(grid: Grid | GridStream,
             p.table_index = index
             if unmapped_headers is not None:
                 unmapped_headers.extend(item.unmapped_headers)
-            years.read(index, p.year)
+            years.read(index, item)
             w = _Waiting(index, p.year is not None, item.titled)
             waiting.append(w)
             by_index[index] = w

@@ -15,12 +15,13 @@ from __future__ import annotations
 import re
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from fractions import Fraction
 
 from jixiao.normalizers.budget import BudgetRow, budget_header, budget_label, read_budget
 from jixiao.normalizers.cleaning import or_none
-from jixiao.normalizers.flags import SCORE_TOLERANCE, WEIGHT_TOLERANCE, project_flags, score_sum, weight_sum
+from jixiao.normalizers.flags import SCORE_TOLERANCE, WEIGHT_TOLERANCE, project_flags, score_sum, weight_sum, within
+from jixiao.normalizers.furniture import RunningHeaders
 from jixiao.normalizers.indicators import (
     DEFAULT_HEADER,
     Header,
@@ -28,10 +29,11 @@ from jixiao.normalizers.indicators import (
     header_continuation,
     indicator_header,
 )
+from jixiao.normalizers.rating import rating_row
 from jixiao.normalizers.rows import RCell, Row
 from jixiao.normalizers.values import is_unreadable, parse_number, parse_year, split_code
-from jixiao.normalizers.vocab import BLOCKS, level1_weight
-from jixiao.records import Form, Project
+from jixiao.normalizers.vocab import BLOCKS, L1, L2, level1_weight
+from jixiao.records import CellRecord, Form, Project
 
 KV_LABELS = ("project_name", "department", "implementing_unit", "project_lead", "contact_phone")
 # A title is short and no sentence: "2024年度项目支出绩效自评表（一）", "部门整体支出绩效自评表".
@@ -133,6 +135,56 @@ def _is_other_title(row: Row) -> bool:
     return text is not None and bool(_TITLE.match(text)) and "项目" not in text
 
 
+def _anchors(row: Row) -> bool:
+    """The row opens a form: it prints 项目名称, and not as one column header among others (a
+    list of projects in a 部门决算 report: 项目名称 | 年初预算数 | 全年预算数 | …)."""
+    return _has_project_name(row) and budget_header(row) is None and indicator_header(row) is None
+
+
+class _LeftEdge:
+    """A sheet may print notes (填表说明) in columns left of the form. The form's left edge is
+    its 项目名称 label: cells of its table wholly left of that, which name no part of the
+    form, are not the form's."""
+
+    def __init__(self, anchor: Row) -> None:
+        self.table = anchor.table
+        self.edge = next(c.col for c in anchor.printed() if cell_label(c)[0] == "project_name")
+
+    def clip(self, row: Row) -> Row | None:
+        """The row without the cells left of the form; None where nothing of it is printed then."""
+        if self.edge == 0:
+            return row
+        kept = tuple(c for c in row.cells if row.table != self.table or c.col + c.span > self.edge or _names_a_part(c))
+        if not any(not c.blank for c in kept):
+            return None
+        return row if len(kept) == len(row.cells) else replace(row, cells=kept)
+
+
+def _names_a_part(cell: RCell) -> bool:
+    return any(vocabulary.match(cell.text) is not None for vocabulary in (BLOCKS, L1, L2))
+
+
+class _Furniture:
+    """The running headers printed inside a form, before its grid's 总分 row, are no part of it:
+    after that row, a line that opens pages may be the title of what follows. Rows are given in
+    order from the one after the form's 项目名称 row."""
+
+    def __init__(self) -> None:
+        self.open = True
+        self.grid = False
+
+    def skips(self, row: Row, running_header: bool) -> bool:
+        if not self.open:
+            return False
+        if running_header:
+            return True
+        printed = row.printed()
+        self.grid = self.grid or indicator_header(row) is not None
+        if self.grid and printed and BLOCKS.match(printed[0].text) == "total":
+            self.open = False
+        return False
+
+
 # What gives a form its year, best first: a year line ("（2024年度）"), a dated title, a text saying
 # 年度, then any other date (填报日期：2025年3月) when nothing better is printed.
 _YEAR_TIERS: tuple[Callable[[str], object], ...] = (
@@ -145,20 +197,21 @@ class Preamble:
 
     def __init__(self) -> None:
         self.near: deque[Row] = deque(maxlen=_MAX_PREAMBLE_ROWS)
-        self._years: list[int | None] = [None] * len(_YEAR_TIERS)
+        self._years: list[tuple[int, RCell] | None] = [None] * len(_YEAR_TIERS)
 
     def add(self, row: Row) -> None:
         self.near.append(row)
-        texts = [c.text for c in row.printed() if len(c.text) <= _MAX_YEAR_LINE]
+        cells = [c for c in row.printed() if len(c.text) <= _MAX_YEAR_LINE]
         for tier, accept in enumerate(_YEAR_TIERS):
             # This line is nearer the form than any before it: its year, if any, wins its kind.
-            year = next((y for text in texts if accept(text) and (y := parse_year(text)) is not None), None)
-            if year is not None:
-                self._years[tier] = year
+            found = next(((y, c) for c in cells if accept(c.text) and (y := parse_year(c.text)) is not None), None)
+            if found is not None:
+                self._years[tier] = found
 
     @property
-    def year(self) -> int | None:
-        return next((year for year in self._years if year is not None), None)
+    def year(self) -> tuple[int | None, RCell | None]:
+        """The year, and the cell it is printed in."""
+        return next((found for found in self._years if found is not None), (None, None))
 
 
 def read_forms(rows: Iterable[Row]) -> Iterator[ParsedForm]:
@@ -167,44 +220,47 @@ def read_forms(rows: Iterable[Row]) -> Iterator[ParsedForm]:
     A form is anchored by its 项目名称 row and runs until the next form's title lines
     or 项目名称 row, or until the title of another kind of form; what lies between two
     forms is the later one's preamble. The last rows of a form are held back until the
-    next row shows they cannot be the next form's title lines."""
+    next row shows they cannot be the next form's title lines. A running header inside
+    a form (see furniture.py) neither ends it nor is read as part of it."""
     preamble = Preamble()
     form: _FormReader | None = None
-    held: deque[Row] = deque()
+    furniture = _Furniture()
+    held: deque[tuple[Row, bool]] = deque()
     ended = False  # the form's body ended at another kind of form's title
 
-    def settle(row: Row) -> None:
+    def settle(row: Row, running_header: bool) -> None:
         nonlocal ended
         assert form is not None
+        if not ended and furniture.skips(row, running_header):
+            return
         ended = ended or _is_other_title(row)
         if ended:
             preamble.add(row)
         else:
             form.add(row)
 
-    for row in rows:
-        if not _has_project_name(row):
+    for row, running_header in RunningHeaders().marked(rows):
+        if not _anchors(row):
             if form is None:
                 preamble.add(row)
             else:
-                held.append(row)
+                held.append((row, running_header))
                 if len(held) > _MAX_PREAMBLE_ROWS:
-                    settle(held.popleft())
+                    settle(*held.popleft())
             continue
         if form is not None:
-            start = _preamble_start(held)
-            for k, before in enumerate(held):
+            start = _preamble_start([before for before, _ in held])
+            for k, (before, before_header) in enumerate(held):
                 if k < start:
-                    settle(before)
+                    settle(before, before_header)
                 else:
                     preamble.add(before)
             held.clear()
             yield form.parsed()
-        form, preamble, ended = _FormReader(preamble), Preamble(), False
-        form.add(row)
+        form, preamble, furniture, ended = _FormReader(preamble, row), Preamble(), _Furniture(), False
     if form is not None:
-        for row in held:
-            settle(row)
+        for row, running_header in held:
+            settle(row, running_header)
         yield form.parsed()
 
 
@@ -213,6 +269,12 @@ class Total:
     weight: float | None
     score: float | None
     unreadable: bool = False
+    weight_cell: RCell | None = None
+    score_cell: RCell | None = None
+
+    def sources(self) -> dict[str, list[RCell]]:
+        return {column: [cell] for column, cell in (("total_weight", self.weight_cell),
+                                                     ("total_score", self.score_cell)) if cell is not None}
 
 
 def total_row(row: Row, header: Header) -> Total | None:
@@ -227,16 +289,18 @@ def total_row(row: Row, header: Header) -> Total | None:
     score_first = "score" in header.roles and "weight" in header.roles and (
         header.roles.index("score") < header.roles.index("weight"))
     label_weight = level1_weight(printed[0].text)
+    label_cell = printed[0] if label_weight is not None else None
     if len(numbers) >= 2:
-        first, second = numbers[0][1], numbers[1][1]
-        weight, score = (second, first) if score_first else (first, second)
-        return Total(weight, score, unreadable)
+        (first_cell, first), (second_cell, second) = numbers[0], numbers[1]
+        if score_first:
+            return Total(second, first, unreadable, second_cell, first_cell)
+        return Total(first, second, unreadable, first_cell, second_cell)
     if len(numbers) == 1:
         cell, number = numbers[0]
         if header.in_column("score", cell) or label_weight is not None:
-            return Total(label_weight, number, unreadable)
-        return Total(number, None, unreadable)
-    return Total(label_weight, None, unreadable)
+            return Total(label_weight, number, unreadable, label_cell, cell)
+        return Total(number, None, unreadable, cell)
+    return Total(label_weight, None, unreadable, label_cell)
 
 
 @dataclass(slots=True)
@@ -249,6 +313,10 @@ class ParsedForm:
     unsure_preamble: bool = False
     strays: list[Total] = field(default_factory=list)
     unmapped_headers: list[str] = field(default_factory=list)
+    # The cells each project value was read from, by column (several for a goal text), and
+    # the rows of `cells` for the indicators.
+    sources: dict[str, list[RCell]] = field(default_factory=dict)
+    indicator_cells: list[CellRecord] = field(default_factory=list)
 
 
 _BUDGET_FIELDS = {"budget_total": "budget", "budget_fiscal": "fiscal", "budget_carryover": "carryover",
@@ -263,8 +331,9 @@ class _Goals:
     each label followed by its text in the same row."""
 
     actual_col: int | None = None
-    expected: list[str] = field(default_factory=list)
-    actual: list[str] = field(default_factory=list)
+    # Each piece of text with the cell it was printed in.
+    expected: list[tuple[str, RCell]] = field(default_factory=list)
+    actual: list[tuple[str, RCell]] = field(default_factory=list)
     open: bool = False
     awaiting_texts: bool = False
 
@@ -288,7 +357,7 @@ class _Goals:
         if not labelled and not (self.awaiting_texts if closed else self.open):
             return
         texts: list[RCell] = []
-        slot: list[str] | None = None
+        slot: list[tuple[str, RCell]] | None = None
         taken = False
         for cell, (label, inline) in zip(printed, marked):
             if label in _GOAL_LABELS:
@@ -298,13 +367,13 @@ class _Goals:
                 elif label == "goal_actual":
                     slot, self.actual_col = self.actual, cell.col
                 if inline:  # "年度总体目标：…" / "实际完成情况：…" in one cell
-                    (self.expected if slot is None else slot).append(inline)
+                    (self.expected if slot is None else slot).append((inline, cell))
                     taken = True
                 continue
             if label is not None or cell.empty:
                 continue
             if slot is not None:
-                slot.append(cell.text)  # "预期目标 | text": the label's own text
+                slot.append((cell.text, cell))  # "预期目标 | text": the label's own text
                 taken = True
             elif not any(lab in _SLOT_LABELS for lab in labels):
                 texts.append(cell)  # a row of texts under the header (a row label before it is ignored)
@@ -315,16 +384,16 @@ class _Goals:
         # A merged cell filled into every column it covers repeats its text.
         texts = [c for k, c in enumerate(cells) if k == 0 or c.text != cells[k - 1].text]
         if len(texts) == 2:
-            self.expected.append(texts[0].text)
-            self.actual.append(texts[1].text)
+            self.expected.append((texts[0].text, texts[0]))
+            self.actual.append((texts[1].text, texts[1]))
         elif len(texts) == 1 or self.actual_col is None:
             for cell in texts[:1]:
                 to_actual = self.actual_col is not None and cell.col >= self.actual_col
-                (self.actual if to_actual else self.expected).append(cell.text)
-            self.actual.extend(c.text for c in texts[1:])
+                (self.actual if to_actual else self.expected).append((cell.text, cell))
+            self.actual.extend((c.text, c) for c in texts[1:])
         else:
-            self.expected.extend(c.text for c in texts if c.col < self.actual_col)
-            self.actual.extend(c.text for c in texts if c.col >= self.actual_col)
+            self.expected.extend((c.text, c) for c in texts if c.col < self.actual_col)
+            self.actual.extend((c.text, c) for c in texts if c.col >= self.actual_col)
 
 
 _GOAL_LABELS = ("goal", "goal_expected", "goal_actual")
@@ -343,12 +412,14 @@ _SLOT_LABELS = ("goal_expected", "goal_actual")
 
 
 class _FormReader:
-    """One form's rows, read one by one from its 项目名称 row on."""
+    """One form's rows, read one by one from its 项目名称 row (`anchor`) on."""
 
-    def __init__(self, preamble: Preamble) -> None:
+    def __init__(self, preamble: Preamble, anchor: Row) -> None:
         self.preamble = preamble
-        self.kv: dict[str, str] = {}
+        self.edge = _LeftEdge(anchor)
+        self.kv: dict[str, tuple[str, RCell]] = {}
         self.budget_hdr: list[tuple[str, RCell]] | None = None
+        self.budget_hdr_table: int | None = None
         self.budget_rows: list[tuple[str, RCell, Row]] = []
         self.goals = _Goals()
         self.reader: IndicatorReader | None = None
@@ -359,8 +430,25 @@ class _FormReader:
         # Of the rows read up to the total: the pages they are printed on and their cells' confidences.
         self.pages: tuple[int, int] | None = None
         self.confidences: Counter[float] = Counter()
+        self.rating: tuple[str, RCell] | None = None
+        self.add(anchor)
 
     def add(self, row: Row) -> None:
+        clipped = self.edge.clip(row)
+        if clipped is not None:
+            self._read(clipped)
+
+    def _read(self, row: Row) -> None:
+        is_rating, grade, grade_cell = rating_row(row, exact=self.reader is not None and self.total is None)
+        if is_rating:
+            # Never an indicator nor goal text; a 总分 row may print the grade after its figures.
+            if self.rating is None and grade is not None and grade_cell is not None:
+                self.rating = grade, grade_cell
+            self.goals.open = self.goals.awaiting_texts = False
+            if total_row(row, DEFAULT_HEADER) is None:
+                if self.total is None:
+                    self._used(row)
+                return
         if self.total is not None:
             # After the total: a total printed for an earlier form, or a goal block
             # that this template prints last; anything else (signatures, notes) is not read.
@@ -390,7 +478,7 @@ class _FormReader:
             return
         found_budget_header = budget_header(row)
         if found_budget_header is not None:
-            self.budget_hdr = found_budget_header
+            self.budget_hdr, self.budget_hdr_table = found_budget_header, row.table
             self.unmapped.extend(c.text for c in row.printed() if _unmapped_budget_header(c, found_budget_header))
             return
         label = budget_label(row, total_row_open=self.budget_hdr is not None and not any(
@@ -419,15 +507,17 @@ class _FormReader:
         return float(sum(Fraction(value) * k for value, k in self.confidences.items())) / count
 
     def parsed(self) -> ParsedForm:
-        budget = read_budget(self.budget_hdr, self.budget_rows) if self.budget_rows else []
+        budget = read_budget(self.budget_hdr, self.budget_rows, self.budget_hdr_table) if self.budget_rows else []
         total, kv = self.total, self.kv
-        project = _project(kv, budget, self.goals, total, self.preamble.year)
+        project, sources = _project(kv, budget, self.goals, total, *self.preamble.year)
+        if self.rating is not None:
+            project.self_rating, sources["self_rating"] = self.rating[0], [self.rating[1]]
         form = Form(project=project, indicators=self.reader.indicators if self.reader else [])
         if self.pages is not None:
             project.page_start, project.page_end = self.pages
         project.confidence = self._confidence()
         unreadable = self.unsure_head or (total is not None and total.unreadable) or any(
-            b.unreadable for b in budget) or any(is_unreadable(v) for v in kv.values())
+            b.unreadable for b in budget) or any(is_unreadable(v) for v, _ in kv.values())
         if unreadable:
             project.issues.append("unreadable_cell")
         has_budget = any(b.label == "budget_total" for b in budget)
@@ -437,14 +527,15 @@ class _FormReader:
         titled = any(_TITLE.match(_row_text(row)) for row in near)
         unsure_preamble = any(c.unsure for row in near if _line_text(row) is not None for c in row.printed())
         return ParsedForm(form=form, has_budget=has_budget, is_form=is_form, titled=titled,
-                          unsure_preamble=unsure_preamble, strays=self.strays, unmapped_headers=self.unmapped)
+                          unsure_preamble=unsure_preamble, strays=self.strays, unmapped_headers=self.unmapped,
+                          sources=sources, indicator_cells=self.reader.cells if self.reader else [])
 
 
 def _unmapped_budget_header(cell: RCell, header: list[tuple[str, RCell]]) -> bool:
     return all(cell is not c for _, c in header) and BLOCKS.match(cell.text) is None
 
 
-def _read_labels(row: Row, kv: dict[str, str], goals: _Goals) -> None:
+def _read_labels(row: Row, kv: dict[str, tuple[str, RCell]], goals: _Goals) -> None:
     """Label/value rows of the form's head, and the 年度总体目标 block."""
     pending: str | None = None
     found_kv = False
@@ -454,45 +545,60 @@ def _read_labels(row: Row, kv: dict[str, str], goals: _Goals) -> None:
             found_kv = True
             for inline_label, value in inline:
                 if value:
-                    kv.setdefault(inline_label, value)
+                    kv.setdefault(inline_label, (value, cell))
             pending = None if inline else label
             continue
         if pending is not None:
             if label is None and not cell.empty:
-                kv.setdefault(pending, cell.text)
+                kv.setdefault(pending, (cell.text, cell))
             pending = None
     if not found_kv:
         goals.read(row)
 
 
-def _project(kv: dict[str, str], budget: list[BudgetRow], goals: _Goals,
-             total: Total | None, year: int | None) -> Project:
-    department, department_code = split_code(or_none(kv.get("department", "")))
-    unit, unit_code = split_code(or_none(kv.get("implementing_unit", "")))
+def _project(kv: dict[str, tuple[str, RCell]], budget: list[BudgetRow], goals: _Goals, total: Total | None,
+             year: int | None, year_cell: RCell | None) -> tuple[Project, dict[str, list[RCell]]]:
+    """The project row, and the cells each of its values was read from (a code split off a
+    department or unit is recorded with it, and so is every piece of a goal text)."""
+
+    def text(label: str) -> str:
+        return kv[label][0] if label in kv else ""
+
+    department, department_code = split_code(or_none(text("department")))
+    unit, unit_code = split_code(or_none(text("implementing_unit")))
     project = Project(
         table_index=0,
         year=year,
-        project_name=kv.get("project_name", ""),
+        project_name=text("project_name"),
         department=department,
         department_code=department_code,
         implementing_unit=unit,
         implementing_unit_code=unit_code,
-        project_lead=or_none(kv.get("project_lead", "")),
-        contact_phone=or_none(kv.get("contact_phone", "")),
-        goal_expected=or_none(" ".join(goals.expected)),
-        goal_actual=or_none(" ".join(goals.actual)),
+        project_lead=or_none(text("project_lead")),
+        contact_phone=or_none(text("contact_phone")),
+        goal_expected=or_none(" ".join(t for t, _ in goals.expected)),
+        goal_actual=or_none(" ".join(t for t, _ in goals.actual)),
     )
+    sources = {label: [cell] for label, (_, cell) in kv.items()}
+    sources.update(goal_expected=[c for _, c in goals.expected], goal_actual=[c for _, c in goals.actual])
+    if year_cell is not None:
+        sources["year"] = [year_cell]
     for row in budget:
         prefix = _BUDGET_FIELDS[row.label]
         for slot, value in row.values.items():
             if slot in _AMOUNT_SLOTS:
-                setattr(project, f"{prefix}_{slot}", value)
+                column = f"{prefix}_{slot}"
             elif prefix == "budget":
                 # 分值/执行率/得分 are the total row's; sub-rows that repeat them are ignored.
-                setattr(project, _TOTAL_ONLY_SLOTS[slot], value)
+                column = _TOTAL_ONLY_SLOTS[slot]
+            else:
+                continue
+            setattr(project, column, value)
+            sources[column] = [row.cells[slot]]
     if total is not None:
         project.total_weight, project.total_score = total.weight, total.score
-    return project
+        sources.update(total.sources())
+    return project, sources
 
 
 class StrayTotals:
@@ -516,9 +622,9 @@ class StrayTotals:
                 continue
             for candidate in reversed(self.open):
                 scores, weights = self.open[candidate]
-                if abs(scores - stray.score) > SCORE_TOLERANCE:
+                if not within(scores, stray.score, SCORE_TOLERANCE):
                     continue
-                if stray.weight is not None and abs(weights - stray.weight) > WEIGHT_TOLERANCE:
+                if stray.weight is not None and not within(weights, stray.weight, WEIGHT_TOLERANCE):
                     continue
                 del self.open[candidate]
                 given.append((candidate, stray))
@@ -532,3 +638,15 @@ def finish(parsed: ParsedForm) -> Form:
     form.project.issues.extend(project_flags(form, parsed.has_budget))
     form.project.indicator_count = len(form.indicators)
     return form
+
+
+_PROJECT_COLUMNS = [f.name for f in fields(Project)]
+
+
+def record_cells(parsed: ParsedForm) -> None:
+    """`Form.cells`: a row for each project value read from a cell (in the order of the project's
+    columns; none for a value left null or empty), then the indicators' rows."""
+    project = parsed.form.project
+    rows = [cell.record(column) for column in _PROJECT_COLUMNS if column in parsed.sources
+            and getattr(project, column) not in (None, "") for cell in parsed.sources[column]]
+    parsed.form.cells = rows + parsed.indicator_cells

@@ -24,6 +24,7 @@ from jixiao.pipeline.errors import output_error
 from jixiao.pipeline.process import FileResult, failure_line
 from jixiao.pipeline.sandbox import read_isolated
 from jixiao.pipeline.writer import PartWriter, StagingWriter
+from jixiao.version import READER_VERSION
 
 Look = tuple[int, int] | None  # (size, mtime_ns) of a file, None when it is gone
 
@@ -73,23 +74,26 @@ class Outcome:
     indicators: int = 0
     flags: Counter[str] = field(default_factory=Counter)
     unmapped_headers: list[str] = field(default_factory=list)
+    form_keys: list[str] = field(default_factory=list)  # of its forms, to count distinct forms
     traceback: str | None = None
     parts_written: bool = False  # the parts now hold this content (sha256)
     attempts: int = 1
     finished_at: dt.datetime | None = None  # None for files settled without reading: the commit's time
+    reader_version: str | None = None  # the reading that read it; None for files not read in this run
 
 
 def _outcome(job: Job, result: FileResult, attempts: int) -> Outcome:
     return Outcome(job.source_path, job.path, result.status, result.error, result.source_sha256,
                    result.source_format, result.seconds, result.form_count, result.indicator_count,
-                   Counter(result.flags), list(result.unmapped_headers), result.traceback, attempts=attempts)
+                   Counter(result.flags), list(result.unmapped_headers), sorted(result.form_keys), result.traceback,
+                   attempts=attempts, reader_version=result.reader_version)
 
 
 def _write_failed(job: Job, result: FileResult, exc: Exception) -> FileResult:
     """Rows the schema refuses are this file's failure, not the run's."""
     return FileResult(job.source_path, result.source_sha256, result.source_format, "failed",
                       failure_line(WRITE, INTERNAL, f"cannot write its rows: {type(exc).__name__}: {exc}"),
-                      result.seconds, traceback=traceback.format_exc())
+                      result.seconds, traceback=traceback.format_exc(), reader_version=result.reader_version)
 
 
 def _read(job: Job, writer: StagingWriter, options: ExtractOptions) -> tuple[FileResult, PartWriter | None]:
@@ -105,7 +109,8 @@ def _read(job: Job, writer: StagingWriter, options: ExtractOptions) -> tuple[Fil
         raise output_error(exc, f"writing the parts of {job.source_path}") from exc
     except Exception as exc:  # noqa: BLE001 - rows the schema refuses are this file's failure, not the run's
         parts.discard()
-        return _write_failed(job, FileResult(job.source_path, None, None, "failed", None, 0.0), exc), None
+        read = FileResult(job.source_path, None, None, "failed", None, 0.0, reader_version=READER_VERSION)
+        return _write_failed(job, read, exc), None
 
 
 def ingest_file(job: Job, writer: StagingWriter, options: ExtractOptions, policy: RetryPolicy) -> Outcome:

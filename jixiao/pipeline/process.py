@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from jixiao.extractors import UNREAD_FORMATS, ExtractError, ExtractOptions, extract_file, sniff_file
-from jixiao.extractors.errors import EXTRACT, INTERNAL, LIMIT, NORMALISE, SNIFF, TRANSIENT
+from jixiao.extractors.errors import BAD_INPUT, EXTRACT, INTERNAL, LIMIT, NORMALISE, SNIFF, TRANSIENT, UNSUPPORTED
+from jixiao.extractors.names import unread_reason
 from jixiao.grid import Cell, Grid, GridStream, Table, TableRows
 from jixiao.normalizers import normalized_forms
+from jixiao.pipeline.names import printable
 from jixiao.records import Form
-from jixiao.version import READER_VERSION
+from jixiao.version import reader_version
 
 # Formats the sniffer recognises by signature; its fallback "txt" is only a guess
 # until the text extractor has decoded the file.
@@ -46,13 +48,15 @@ class FileResult:
     traceback: str | None = None
     # A failure that may pass on its own (an OCR worker killed): worth another try.
     retryable: bool = False
+    reader_version: str | None = None  # the reading that read it (version.reader_version)
     form_count: int = 0
     indicator_count: int = 0
     flags: Counter[str] = field(default_factory=Counter)
+    form_keys: set[str] = field(default_factory=set)  # of its forms: the same form printed twice counts once
 
 
 def one_line(message: str) -> str:
-    return " ".join(message.split())[:500]
+    return " ".join(printable(message).split())[:500]
 
 
 def failure_line(stage: str, category: str, message: str) -> str:
@@ -95,7 +99,7 @@ def _watched(grid: Grid | GridStream) -> Grid | GridStream:
                 return
             except Exception as exc:
                 raise _ReadFailed from exc
-            yield TableRows(rows(table), table.loose)
+            yield TableRows(rows(table), table.loose, table.origin)
 
     return GridStream(grid.source_format, grid.extractor, tables(), grid.min_confidence)
 
@@ -116,30 +120,35 @@ def process_file(path: Path, source_path: str, options: ExtractOptions | None = 
     options = options or ExtractOptions.from_env()
     max_bytes = int(options.limits.max_file_mb * 1024 * 1024)
     too_big = f"larger than the file size limit of {options.limits.max_file_mb:g} MB"
+
+    def failed(category: str, message: str) -> FileResult:
+        return _failed(source_path, started, options, SNIFF, category, message)
+
     try:
         handle = path.open("rb")
     except FileNotFoundError:
-        return _failed(source_path, started, SNIFF, TRANSIENT, "the file vanished before it could be read")
+        return failed(TRANSIENT, "the file vanished before it could be read")
     except OSError as exc:
-        return _failed(source_path, started, SNIFF, TRANSIENT, f"cannot read file: {exc.strerror or exc}")
+        return failed(TRANSIENT, f"cannot read file: {exc.strerror or exc}")
     with handle:
         try:
             # The size first: a file over the cap is never read.
             if os.fstat(handle.fileno()).st_size > max_bytes:
-                return _failed(source_path, started, SNIFF, LIMIT, too_big)
+                return failed(LIMIT, too_big)
             sha, size = _hash(handle, max_bytes)
             if size > max_bytes:
-                return _failed(source_path, started, SNIFF, LIMIT, too_big)
+                return failed(LIMIT, too_big)
             fmt = sniff_file(handle)
         except OSError as exc:
-            return _failed(source_path, started, SNIFF, TRANSIENT, f"cannot read file: {exc.strerror or exc}")
+            return failed(TRANSIENT, f"cannot read file: {exc.strerror or exc}")
         return _read(handle, source_path, sha, size, fmt, options, sink, started)
 
 
-def _failed(source_path: str, started: float, stage: str, category: str, message: str, sha: str | None = None,
-            fmt: str | None = None, tb: str | None = None) -> FileResult:
+def _failed(source_path: str, started: float, options: ExtractOptions, stage: str, category: str, message: str,
+            sha: str | None = None, fmt: str | None = None, tb: str | None = None) -> FileResult:
     return FileResult(source_path, sha, fmt, "failed", failure_line(stage, category, message),
-                      time.perf_counter() - started, traceback=tb, retryable=category == TRANSIENT)
+                      time.perf_counter() - started, traceback=tb and printable(tb),
+                      retryable=category == TRANSIENT, reader_version=reader_version(fmt, options.ocr_engine))
 
 
 def _read(handle: BinaryIO, source_path: str, sha: str, size: int, fmt: str, options: ExtractOptions,
@@ -148,11 +157,15 @@ def _read(handle: BinaryIO, source_path: str, sha: str, size: int, fmt: str, opt
 
     def failed(stage_name: str, category: str, message: str, source_format: str | None = manifest_fmt,
                tb: str | None = None) -> FileResult:
-        return _failed(source_path, started, stage_name, category, message, sha, source_format, tb)
+        return _failed(source_path, started, options, stage_name, category, message, sha, source_format, tb)
 
     def extract_failed(exc: BaseException) -> FileResult:
         if isinstance(exc, ExtractError):
-            return failed(EXTRACT, exc.category, str(exc))
+            # A file that is not what its name says, or of no format jixiao reads, is told so.
+            message = str(exc)
+            if exc.category in (BAD_INPUT, UNSUPPORTED):
+                message = unread_reason(source_path, fmt, message)
+            return failed(EXTRACT, exc.category, message)
         if isinstance(exc, MemoryError):
             return failed(EXTRACT, LIMIT, "ran out of memory reading it")
         if isinstance(exc, RecursionError):
@@ -162,12 +175,14 @@ def _read(handle: BinaryIO, source_path: str, sha: str, size: int, fmt: str, opt
                       tb="".join(traceback.format_exception(exc)))
 
     if fmt in UNREAD_FORMATS:
-        return failed(SNIFF, *UNREAD_FORMATS[fmt])
+        category, message = UNREAD_FORMATS[fmt]
+        return failed(SNIFF, category, unread_reason(source_path, fmt, message))
     try:
         grid = extract_file(fmt, handle, options)
     except Exception as exc:  # noqa: BLE001 - an extractor bug must not end the run
         return extract_failed(exc)
-    result = FileResult(source_path, sha, grid.source_format, "ok", None, 0.0)
+    version = reader_version(grid.source_format, options.ocr_engine)
+    result = FileResult(source_path, sha, grid.source_format, "ok", None, 0.0, reader_version=version)
     unmapped: list[str] = []
     forms = normalized_forms(_watched(grid), unmapped)
     try:
@@ -182,7 +197,7 @@ def _read(handle: BinaryIO, source_path: str, sha: str, size: int, fmt: str, opt
             except Exception as exc:  # noqa: BLE001 - a normaliser bug must not end the run
                 return failed(NORMALISE, INTERNAL, f"normaliser crashed: {type(exc).__name__}: {exc}",
                               grid.source_format, traceback.format_exc())
-            _identify(form, source_path, sha, grid.source_format)
+            _identify(form, source_path, sha, grid.source_format, version)
             _count(result, form)
             if sink is None:
                 result.forms.append(form)
@@ -198,17 +213,18 @@ def _read(handle: BinaryIO, source_path: str, sha: str, size: int, fmt: str, opt
     return result
 
 
-def _identify(form: Form, source_path: str, sha: str, source_format: str) -> None:
+def _identify(form: Form, source_path: str, sha: str, source_format: str, version: str) -> None:
     p = form.project
     p.project_id = project_id(source_path, sha, p.table_index)
     p.source_path, p.source_sha256, p.source_format = source_path, sha, source_format
-    p.reader_version = READER_VERSION
+    p.reader_version = version
     for row in (*form.indicators, *form.cells):
         row.project_id = p.project_id
 
 
 def _count(result: FileResult, form: Form) -> None:
     result.form_count += 1
+    result.form_keys.add(form.project.form_key)
     result.indicator_count += len(form.indicators)
     result.flags.update(form.project.issues)
     for indicator in form.indicators:
