@@ -1,5 +1,6 @@
 """Big but legitimate files read form by form: a text dump or a sheet of hundreds of copies of real forms,
-read through the real CLI, gives every form exactly as its single copy does, and the reading process
+read through the real CLI, gives every form exactly as its single copy does (and each value's cell where
+that copy prints it: "line N", "sheet NAME!A1" further down), and the reading process
 needs no more memory for a file four times bigger (the whole-file reader held ~30 MB per MB of text
 and ~6 KB per sheet row)."""
 from __future__ import annotations
@@ -17,29 +18,42 @@ import jixiao.normalizers
 
 # What a copy changes: where it was read from and its place in the file.
 _PLACE = ["project_id", "table_index", "source_path", "source_sha256", "page_start", "page_end"]
+# A cell's locator: where its number is, in a text export or a sheet.
+_LOCATOR = r"^(?P<place>line |sheet .+![A-Z]+)(?P<line>\d+)$"
 # How much more the reading process may need for the bigger file: allocator noise, not the file.
 _GROWTH_MB = 25
 
 
-def _forms(out: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One file's projects (in order) and indicators (by form, in order), without what places them."""
+def _forms(out: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """One file's projects (in order), indicators and cells (by form, in order), without what places the
+    forms; a cell's locator split into its place and its line or row number."""
     projects = pd.read_parquet(out / "projects")
     projects = projects[projects.source_path == name].sort_values("table_index")
-    indicators = pd.read_parquet(out / "indicators")
     order = dict(zip(projects.project_id, projects.table_index, strict=True))
+    indicators = pd.read_parquet(out / "indicators")
     indicators = indicators[indicators.project_id.isin(order)]
     indicators = indicators.assign(_form=indicators.project_id.map(order)).sort_values(["_form", "seq"])
+    cells = pd.read_parquet(out / "cells")
+    cells = cells[cells.project_id.isin(order)]
+    cells = cells.assign(_form=cells.project_id.map(order)).sort_values("_form", kind="stable")
+    located = cells.locator.str.extract(_LOCATOR)
+    assert located.notna().all().all(), cells.locator[located.place.isna()].head()
+    cells = cells.assign(place=located.place, line=located.line.astype(int)).drop(columns=["project_id", "locator"])
     return (projects.drop(columns=_PLACE).reset_index(drop=True),
-            indicators.drop(columns=["project_id", "_form"]).reset_index(drop=True))
+            indicators.drop(columns=["project_id", "_form"]).reset_index(drop=True), cells.reset_index(drop=True))
 
 
-def _repeated(frames: tuple[pd.DataFrame, pd.DataFrame], first: int, copies: int) -> tuple[pd.DataFrame, ...]:
-    """A file's forms with its first `first` forms (and their indicators) repeated `copies` times."""
-    projects, indicators = frames
+def _repeated(frames: tuple[pd.DataFrame, ...], first: int, copies: int, shift: int) -> tuple[pd.DataFrame, ...]:
+    """A file's forms with its first `first` forms (their indicators and cells) repeated `copies` times,
+    each copy's cells `shift` lines or rows further down than the one before."""
+    projects, indicators, cells = frames
     counts = projects.indicator_count.tolist()
     cut = sum(counts[:first])
+    repeated = cells[cells._form < first]
     return (pd.concat([projects[:first]] * copies + [projects[first:]], ignore_index=True),
-            pd.concat([indicators[:cut]] * copies + [indicators[cut:]], ignore_index=True))
+            pd.concat([indicators[:cut]] * copies + [indicators[cut:]], ignore_index=True),
+            pd.concat([repeated.assign(line=repeated.line + k * shift) for k in range(copies)]
+                      + [cells[cells._form >= first]], ignore_index=True).drop(columns="_form"))
 
 
 def _run(folder: Path, out: Path) -> float:
@@ -55,7 +69,11 @@ def _assert_read_as_copies(small: Path, big: Path, single: str, dump: str, copie
     # The copies of the first sheet's forms (all forms, for a text export) come first.
     first = (len(got[0]) - len(one[0])) // (copies - 1)
     assert len(got[0]) == first * copies + len(one[0]) - first and first > 0
-    for frame, expected in zip(got, _repeated(one, first, copies), strict=True):
+    cells = got[2]
+    shift = cells.line[(one[2]._form < first).sum()] - one[2].line[0]
+    assert shift > 0
+    got = (*got[:2], cells.drop(columns="_form"))
+    for frame, expected in zip(got, _repeated(one, first, copies, shift), strict=True):
         pd.testing.assert_frame_equal(frame, expected)
 
 
