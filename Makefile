@@ -8,7 +8,7 @@ PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-com
 # A line per test file as it goes, the 15 slowest tests at the end.
 PYTEST := JIXIAO_SHARED=$(SHARED) $(BIN)/python -m pytest --durations=15
 
-.PHONY: setup demo test test-all bench bench-pdf bench-ocr bench-flows clean
+.PHONY: setup demo test test-all bench bench-pdf bench-ocr bench-flows bench-memory clean
 
 # The demo needs the core and what examples/query.py uses (DuckDB); the tests need every extra.
 $(VENV)/.demo-deps: pyproject.toml
@@ -50,6 +50,10 @@ bench-ocr: setup
 # Incremental re-runs, --workers 2 and Prefect's overhead per file (about 20 minutes on 2 cores).
 bench-flows: setup
 	$(BIN)/python bench/bench_flows.py --files 2000 --seeds $(SHARED)/seeds
+
+# Peak memory reading a 200 MB text dump and a 500,000-row sheet of repeated forms (about 30 minutes on 2 cores).
+bench-memory: setup
+	$(BIN)/python bench/bench_memory.py --seeds $(SHARED)/seeds --workbook $(SHARED)/corpus/xlsx/a_xlsx_01.xlsx
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache *.egg-info

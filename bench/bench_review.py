@@ -58,7 +58,10 @@ def _copies(seed_out: Path, inbox: Path, out: Path, copies: int) -> None:
                 p.source_path, p.project_id = source_path, project_id(source_path, p.source_sha256, p.table_index)
                 for row in (*form.indicators, *form.cells):
                     row.project_id = p.project_id
-            staged.append(writer.write_forms(source_path, forms))
+            parts = writer.open(source_path)
+            for form in forms:
+                parts.add(form)
+            staged.append(writer.commit(parts.close()))
             new_states[source_path] = dataclasses.replace(state, source_path=source_path, path=str(target))
     store.commit(run_id, staged, [], records_table([], FILES), state_table(new_states))
 

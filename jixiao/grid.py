@@ -7,9 +7,14 @@ cell per row, in document order, so forms can be found across them.
 Every table and cell also says where the source printed it (`Origin`, `Cell.source`,
 and page and box for PDFs and images), so each value read from a cell can name its
 place in the source (`locator`).
+
+A file too big to hold (a text dump of thousands of forms, a sheet of half a
+million rows) is read as a `GridStream`: the same tables, given one row at a
+time, so that nothing downstream holds more than a form.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 BBox = tuple[float, float, float, float]
@@ -77,6 +82,29 @@ class Grid:
     source_format: str
     extractor: str
     tables: list[Table] = field(default_factory=list)
+    min_confidence: float = 0.0
+
+
+@dataclass(slots=True)
+class TableRows:
+    """A table given row by row, as `Table.rows()` would give it (each row's cells sorted by column,
+    rows in order); the rows can be walked once."""
+
+    row_iter: Iterator[list[Cell]]
+    loose: bool = False
+    origin: Origin | None = None
+
+    def rows(self) -> Iterator[list[Cell]]:
+        return self.row_iter
+
+
+@dataclass(slots=True)
+class GridStream:
+    """A Grid whose tables (and their rows) are read as they are walked, once."""
+
+    source_format: str
+    extractor: str
+    tables: Iterable[Table | TableRows]
     min_confidence: float = 0.0
 
 

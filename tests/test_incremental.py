@@ -8,15 +8,16 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 import pytest
 from corpus import CorpusFile, copy_corpus
 from dying_worker import ingest_or_die
 
-from jixiao.extractors import EXTRACTORS, ExtractError, ExtractOptions
+from jixiao.extractors import STREAM_EXTRACTORS, ExtractError, ExtractOptions
 from jixiao.extractors.errors import TRANSIENT
-from jixiao.grid import Grid
+from jixiao.grid import Grid, GridStream
 from jixiao.pipeline import ingest as ingest_module
 from jixiao.pipeline.cli import EXIT_LOCKED, main
 from jixiao.pipeline.ingest import RetryPolicy
@@ -211,16 +212,16 @@ def test_transient_extractor_failures_are_retried_bad_files_are_not(corpus: tupl
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     inbox, files = corpus
     (inbox / "junk.bin").write_bytes(JUNK)
-    real = EXTRACTORS["txt"]
+    real = STREAM_EXTRACTORS["txt"]
     calls: list[bool] = []
 
-    def flaky(data: bytes, options: ExtractOptions) -> Grid:
-        calls.append(data == JUNK)
+    def flaky(handle: BinaryIO, options: ExtractOptions) -> Grid | GridStream:
+        calls.append(handle.read() == JUNK)
         if len(calls) == 1:
             raise ExtractError("OCR worker killed", TRANSIENT)
-        return real(data, options)
+        return real(handle, options)
 
-    monkeypatch.setitem(EXTRACTORS, "txt", flaky)
+    monkeypatch.setitem(STREAM_EXTRACTORS, "txt", flaky)
     # Read in this process, where the flaky extractor is patched in, not in the reading child.
     monkeypatch.setattr(ingest_module, "read_isolated", process_file)
     summary = run([inbox], tmp_path / "out", policy=NO_WAIT)

@@ -3,18 +3,24 @@
 Each format's extractor module (and the libraries it needs: pdfplumber, openpyxl,
 OpenCV, …) is imported on its first use, so a process pays at start only for what
 it reads: the run's own process reads nothing, and a scan's reader needs no openpyxl.
+
+Text exports and Excel workbooks (.xlsx, and Excel 2003's XML), the formats that
+come in hundreds of megabytes, are read from the open file as a stream
+(`STREAM_EXTRACTORS`, giving a GridStream); the others from the file's bytes.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import BinaryIO
 
 from jixiao.extractors.errors import BAD_INPUT, UNSUPPORTED, ExtractError
 from jixiao.extractors.options import ExtractOptions
-from jixiao.extractors.sniff import sniff_format
-from jixiao.grid import Grid
+from jixiao.extractors.sniff import SNIFF_BYTES, sniff_file, sniff_format
+from jixiao.grid import Grid, GridStream
 
 Extractor = Callable[[bytes, ExtractOptions], Grid]
+StreamExtractor = Callable[[BinaryIO, ExtractOptions], Grid | GridStream]
 
 
 # Each format's reader is imported when a file of that format first comes, so the command line
@@ -92,6 +98,31 @@ EXTRACTORS: dict[str, Extractor] = {
     "spreadsheetml": _spreadsheetml, "pdf": _pdf, "image": _image,
 }
 
+
+
+def _text_stream(handle: BinaryIO, _: ExtractOptions) -> GridStream:
+    from jixiao.extractors.text import stream_text
+
+    return stream_text(handle)
+
+
+def _xlsx_stream(handle: BinaryIO, options: ExtractOptions) -> Grid | GridStream:
+    from jixiao.extractors.xlsx import stream_xlsx
+
+    return stream_xlsx(handle, options.limits)
+
+
+def _spreadsheetml_stream(handle: BinaryIO, _: ExtractOptions) -> Grid | GridStream:
+    from jixiao.extractors.spreadsheetml import stream_spreadsheetml
+
+    return stream_spreadsheetml(handle)
+
+
+# Formats read from a seekable open file, in the memory of a few rows whatever its size.
+STREAM_EXTRACTORS: dict[str, StreamExtractor] = {
+    "txt": _text_stream, "xlsx": _xlsx_stream, "spreadsheetml": _spreadsheetml_stream,
+}
+
 # Formats the sniffer recognises that no extractor reads, and why.
 UNREAD_FORMATS = {
     "encrypted": (UNSUPPORTED, "password-protected Office document"),
@@ -116,4 +147,18 @@ def extract(fmt: str, data: bytes, options: ExtractOptions | None = None) -> Gri
     return grid
 
 
-__all__ = ["EXTRACTORS", "UNREAD_FORMATS", "ExtractError", "ExtractOptions", "extract", "sniff_format"]
+def extract_file(fmt: str, handle: BinaryIO, options: ExtractOptions | None = None) -> Grid | GridStream:
+    """`extract` from an open file: read as a stream where the format has a stream extractor (its
+    rows then come as they are walked, and may still raise), else whole."""
+    options = options or ExtractOptions.from_env()
+    streamer = STREAM_EXTRACTORS.get(fmt)
+    handle.seek(0)
+    if streamer is None:
+        return extract(fmt, handle.read(), options)
+    grid = streamer(handle, options)
+    grid.min_confidence = options.ocr_min_confidence
+    return grid
+
+
+__all__ = ["EXTRACTORS", "SNIFF_BYTES", "STREAM_EXTRACTORS", "UNREAD_FORMATS", "ExtractError", "ExtractOptions",
+           "extract", "extract_file", "sniff_file", "sniff_format"]

@@ -5,7 +5,8 @@ gigabytes, or declaring small sizes and unpacking to more) and XML that declares
 entities (a billion-laughs expansion, an external entity reading a local file)
 are refused here, before python-docx or openpyxl open the archive. Every part is
 decompressed once as a stream, counting bytes, so the real size is known without
-ever holding more than one chunk.
+ever holding more than one chunk. The archive may be bytes in memory or an open
+file, which is then read a chunk at a time too.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from io import BytesIO
+from typing import BinaryIO
 
 from jixiao.extractors.errors import BAD_INPUT, LIMIT, ExtractError
 from jixiao.extractors.options import Limits
@@ -45,19 +47,41 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, Va
 # Where a document's DOCTYPE is looked for: it comes before the root element.
 _PROLOG = 1 << 16
 
+# An Office archive: its bytes, or a seekable binary file.
+Archive = bytes | BinaryIO
 
-def declared_members(data: bytes) -> int | None:
+
+def _read_at(archive: Archive, offset: int, size: int) -> bytes:
+    if isinstance(archive, bytes):
+        return archive[offset:offset + size]
+    archive.seek(offset)
+    return archive.read(size)
+
+
+def _length(archive: Archive) -> int:
+    return len(archive) if isinstance(archive, bytes) else archive.seek(0, 2)
+
+
+def open_zip(archive: Archive) -> zipfile.ZipFile:
+    return zipfile.ZipFile(BytesIO(archive) if isinstance(archive, bytes) else archive)
+
+
+def declared_members(archive: Archive) -> int | None:
     """The number of parts a zip's end record declares, read without parsing the directory
     (which for millions of parts would itself exhaust memory); None if there is no end record."""
-    at = data.rfind(_EOCD, max(0, len(data) - _EOCD_SIZE - 0xFFFF))
-    if at < 0 or at + _EOCD_SIZE > len(data):
+    length = _length(archive)
+    tail_at = max(0, length - _EOCD_SIZE - 0xFFFF)
+    tail = _read_at(archive, tail_at, length - tail_at)
+    at = tail.rfind(_EOCD)
+    if at < 0 or at + _EOCD_SIZE > len(tail):
         return None
-    total = struct.unpack_from("<H", data, at + 10)[0]
-    locator = at - 20
-    if total == 0xFFFF and locator >= 0 and data[locator:locator + 4] == _ZIP64_LOCATOR:
-        offset = struct.unpack_from("<Q", data, locator + 8)[0]
-        if data[offset:offset + 4] == _ZIP64_EOCD and offset + 56 <= len(data):
-            return int(struct.unpack_from("<Q", data, offset + 32)[0])
+    total = struct.unpack_from("<H", tail, at + 10)[0]
+    locator = tail_at + at - 20
+    if total == 0xFFFF and locator >= 0 and _read_at(archive, locator, 4) == _ZIP64_LOCATOR:
+        offset = struct.unpack_from("<Q", _read_at(archive, locator + 8, 8))[0]
+        record = _read_at(archive, offset, 56)
+        if record[:4] == _ZIP64_EOCD and len(record) == 56:
+            return int(struct.unpack_from("<Q", record, 32)[0])
     return int(total)
 
 
@@ -72,7 +96,7 @@ def declares_entities(xml: bytes) -> bool:
     return False
 
 
-def check_zip(data: bytes, limits: Limits, what: str) -> None:
+def check_zip(data: Archive, limits: Limits, what: str) -> None:
     """Refuse an Office archive (`what`: "Word document", "Excel workbook") that is a zip bomb
     (LIMIT) or holds XML declaring entities (BAD_INPUT); a damaged archive is BAD_INPUT."""
     cap = int(limits.max_unpacked_mb * _MB)
@@ -81,7 +105,7 @@ def check_zip(data: bytes, limits: Limits, what: str) -> None:
     if members is not None and members > MAX_MEMBERS:
         raise ExtractError(f"zip bomb: {what} holds {members} parts, more than {MAX_MEMBERS}", LIMIT)
     try:
-        with zipfile.ZipFile(BytesIO(data)) as archive:
+        with open_zip(data) as archive:
             infos = archive.infolist()
             if len(infos) > MAX_MEMBERS:
                 raise ExtractError(f"zip bomb: {what} holds {len(infos)} parts, more than {MAX_MEMBERS}", LIMIT)
@@ -99,7 +123,7 @@ def check_zip(data: bytes, limits: Limits, what: str) -> None:
                            BAD_INPUT) from exc
 
 
-def _scan_part(data: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: int, cap: int,
+def _scan_part(data: Archive, archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: int, cap: int,
                too_big: ExtractError, what: str) -> int:
     """Decompress one part as a stream, adding its real size to `total` and stopping past `cap`;
     refuse XML that declares entities."""
@@ -120,25 +144,24 @@ def _scan_part(data: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo, tot
     return total
 
 
-def _unpacked(data: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+def _unpacked(data: Archive, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
     """A part's bytes as its compressed data really unpacks, chunk by chunk: for deflate
     (what Office writes) inflated from the raw data, whatever size the headers declare."""
     if info.compress_type != zipfile.ZIP_DEFLATED:
         with archive.open(info) as part:
             yield from iter(lambda: part.read(_CHUNK), b"")
         return
-    raw = memoryview(data)
     start = info.header_offset
-    if raw[start:start + 4] != _LOCAL_HEADER:
+    header = _read_at(data, start, _LOCAL_HEADER_SIZE)
+    if header[:4] != _LOCAL_HEADER:
         raise zipfile.BadZipFile(f"part {info.filename} has no local header")
-    name_length, extra_length = struct.unpack_from("<HH", raw, start + 26)
+    name_length, extra_length = struct.unpack_from("<HH", header, 26)
     start += _LOCAL_HEADER_SIZE + name_length + extra_length
-    compressed = raw[start:start + info.compress_size]
-    if len(compressed) < info.compress_size:
+    if start + info.compress_size > _length(data):
         raise EOFError(f"part {info.filename} is cut short")
     inflate = zlib.decompressobj(-zlib.MAX_WBITS)
-    for at in range(0, len(compressed), _CHUNK):
-        pending = bytes(compressed[at:at + _CHUNK])
+    for at in range(0, info.compress_size, _CHUNK):
+        pending = _read_at(data, start + at, _CHUNK if at + _CHUNK <= info.compress_size else info.compress_size - at)
         while pending and not inflate.eof:
             chunk = inflate.decompress(pending, _CHUNK)
             pending = inflate.unconsumed_tail

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 import zipfile
-from io import BytesIO
+from typing import BinaryIO
 
-from jixiao.extractors.guard import MAX_MEMBERS, declared_members
+from jixiao.extractors.guard import MAX_MEMBERS, Archive, declared_members, open_zip
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _IMAGE_MAGIC = (
@@ -24,6 +24,9 @@ _IMAGE_MAGIC = (
 _MIME_HEADERS = re.compile(rb"(?:[a-z][a-z0-9-]*:[^\n]*\r?\n)+")
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _HTML_MARKERS = (b"<html", b"<!doctype html", b"<table", b"<body", b"<head", b"<meta")
+# The head of a file, all the sniffer needs but for containers.
+SNIFF_BYTES = 8192
+_CHUNK = 1 << 20
 
 
 def sniff_format(head: bytes, data: bytes | None = None) -> str:
@@ -64,14 +67,28 @@ def sniff_format(head: bytes, data: bytes | None = None) -> str:
     return "txt"
 
 
-def _sniff_zip(data: bytes) -> str:
+def sniff_file(handle: BinaryIO) -> str:
+    """`sniff_format` for an open file, reading only its head, a zip container's directory, or the
+    whole of an OLE2 container (whose directory may lie anywhere in it; its formats are read whole)."""
+    handle.seek(0)
+    head = handle.read(SNIFF_BYTES)
+    fmt = sniff_format(head, head)
+    if fmt in ("doc", "xls", "ole2", "encrypted"):
+        handle.seek(0)
+        return sniff_format(head, handle.read())
+    if head.startswith(b"PK\x03\x04") and fmt != "pdf":
+        return _sniff_zip(handle)
+    return fmt
+
+
+def _sniff_zip(data: Archive) -> str:
     if (declared_members(data) or 0) > MAX_MEMBERS:
         # Listing millions of parts would itself exhaust memory: the names are looked for in
         # the raw bytes, and the extractor refuses the file.
-        names = {name for name in ("word/document.xml", "xl/workbook.xml") if name.encode() in data}
+        names = {name for name in ("word/document.xml", "xl/workbook.xml") if _holds(data, name.encode())}
         return "docx" if "word/document.xml" in names else "xlsx" if names else "zip"
     try:
-        with zipfile.ZipFile(BytesIO(data)) as zf:
+        with open_zip(data) as zf:
             names = set(zf.namelist())
     except (zipfile.BadZipFile, ValueError, OSError):
         return "damaged_zip"
@@ -80,3 +97,15 @@ def _sniff_zip(data: bytes) -> str:
     if "xl/workbook.xml" in names:
         return "xlsx"
     return "zip"
+
+
+def _holds(data: Archive, needle: bytes) -> bool:
+    if isinstance(data, bytes):
+        return needle in data
+    data.seek(0)
+    tail = b""
+    while chunk := data.read(_CHUNK):
+        if needle in tail + chunk:
+            return True
+        tail = chunk[-len(needle):]
+    return False

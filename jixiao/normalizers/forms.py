@@ -4,18 +4,24 @@ A form is anchored by its 项目名称 row; the title (项目支出绩效自评�
 numbered) and the year line before it belong to it. It runs until the next
 form's title or 项目名称 row; its 总分/总计/合计 row closes its indicator grid,
 and a total row printed after that is kept aside, to be given to the form it
-belongs to (see `attach_stray_totals`).
+belongs to (see `StrayTotals`).
+
+Forms are found and read as the rows arrive (`read_forms`): a form's rows are
+known to be its own once the next form's 项目名称 row shows where its title
+lines begin, at most a few rows back, so no more than one form is held.
 """
 from __future__ import annotations
 
 import re
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
-from statistics import fmean
+from fractions import Fraction
 
 from jixiao.normalizers.budget import BudgetRow, budget_header, budget_label, read_budget
 from jixiao.normalizers.cleaning import or_none
 from jixiao.normalizers.flags import SCORE_TOLERANCE, WEIGHT_TOLERANCE, project_flags, score_sum, weight_sum, within
-from jixiao.normalizers.furniture import running_headers
+from jixiao.normalizers.furniture import RunningHeaders
 from jixiao.normalizers.indicators import (
     DEFAULT_HEADER,
     Header,
@@ -103,28 +109,23 @@ def _is_info_line(row: Row) -> bool:
                for c in row.printed()) and not _has_kv_label(row)
 
 
-def _preamble_start(rows: list[Row], previous_anchor: int, anchor: int) -> int:
-    """Where the next form's title and year lines begin, counting back from its 项目名称
-    row over short lines and note lines between them ("金额单位：万元")."""
-    start = anchor
-    i = anchor - 1
-    while i > previous_anchor and anchor - i <= _MAX_PREAMBLE_ROWS and (
-            len(rows[i].printed()) <= 2 or _is_info_line(rows[i])):
-        if _is_preamble(rows[i]):
-            start = i
-        elif BLOCKS.match(rows[i].printed()[0].text) == "total":
+def _preamble_start(rows: Sequence[Row]) -> int:
+    """Where the next form's title and year lines begin among `rows`, the last few rows before
+    its 项目名称 row (after the form before's), counting back over short lines and note lines
+    between them ("金额单位：万元")."""
+    start = len(rows)
+    for i in range(len(rows) - 1, -1, -1):
+        row = rows[i]
+        if not (len(row.printed()) <= 2 or _is_info_line(row)):
             break
-        i -= 1
+        if _is_preamble(row):
+            start = i
+        elif BLOCKS.match(row.printed()[0].text) == "total":
+            break
     return start
 
 
 _MAX_PREAMBLE_ROWS = 6
-
-
-@dataclass(slots=True)
-class FormSpan:
-    preamble: list[Row]
-    body: list[Row]
 
 
 def _is_other_title(row: Row) -> bool:
@@ -140,59 +141,127 @@ def _anchors(row: Row) -> bool:
     return _has_project_name(row) and budget_header(row) is None and indicator_header(row) is None
 
 
-def find_forms(rows: list[Row]) -> list[FormSpan]:
-    anchors = [i for i, row in enumerate(rows) if _anchors(row)]
-    headers = running_headers(rows)
-    spans: list[FormSpan] = []
-    previous_end = 0
-    for k, anchor in enumerate(anchors):
-        end = anchors[k + 1] if k + 1 < len(anchors) else len(rows)
-        if k + 1 < len(anchors):
-            end = _preamble_start(rows, anchor, end)
-        furniture = _furniture(rows, anchor, end, headers)
-        end = next((i for i in range(anchor + 1, end) if i not in furniture and _is_other_title(rows[i])), end)
-        body = [row for i, row in enumerate(rows[anchor:end], anchor) if i not in furniture]
-        spans.append(FormSpan(preamble=rows[previous_end:anchor], body=_right_of_left_edge(body)))
-        previous_end = end
-    return spans
-
-
-def _right_of_left_edge(body: list[Row]) -> list[Row]:
+class _LeftEdge:
     """A sheet may print notes (填表说明) in columns left of the form. The form's left edge is
     its 项目名称 label: cells of its table wholly left of that, which name no part of the
     form, are not the form's."""
-    anchor = body[0]
-    edge = next(c.col for c in anchor.printed() if cell_label(c)[0] == "project_name")
-    if edge == 0:
-        return body
-    kept_rows = []
-    for row in body:
-        kept = tuple(c for c in row.cells if row.table != anchor.table or c.col + c.span > edge or _names_a_part(c))
-        if any(not c.blank for c in kept):
-            kept_rows.append(row if len(kept) == len(row.cells) else replace(row, cells=kept))
-    return kept_rows
+
+    def __init__(self, anchor: Row) -> None:
+        self.table = anchor.table
+        self.edge = next(c.col for c in anchor.printed() if cell_label(c)[0] == "project_name")
+
+    def clip(self, row: Row) -> Row | None:
+        """The row without the cells left of the form; None where nothing of it is printed then."""
+        if self.edge == 0:
+            return row
+        kept = tuple(c for c in row.cells if row.table != self.table or c.col + c.span > self.edge or _names_a_part(c))
+        if not any(not c.blank for c in kept):
+            return None
+        return row if len(kept) == len(row.cells) else replace(row, cells=kept)
 
 
 def _names_a_part(cell: RCell) -> bool:
     return any(vocabulary.match(cell.text) is not None for vocabulary in (BLOCKS, L1, L2))
 
 
-def _furniture(rows: list[Row], anchor: int, end: int, headers: set[int]) -> set[int]:
-    """The running headers printed inside the form, before its grid's 总分 row: after it, a
-    line that opens pages may be the title of what follows."""
-    found: set[int] = set()
-    if not headers:
-        return found
-    grid = False
-    for i in range(anchor + 1, end):
-        if i in headers:
-            found.add(i)
+class _Furniture:
+    """The running headers printed inside a form, before its grid's 总分 row, are no part of it:
+    after that row, a line that opens pages may be the title of what follows. Rows are given in
+    order from the one after the form's 项目名称 row."""
+
+    def __init__(self) -> None:
+        self.open = True
+        self.grid = False
+
+    def skips(self, row: Row, running_header: bool) -> bool:
+        if not self.open:
+            return False
+        if running_header:
+            return True
+        printed = row.printed()
+        self.grid = self.grid or indicator_header(row) is not None
+        if self.grid and printed and BLOCKS.match(printed[0].text) == "total":
+            self.open = False
+        return False
+
+
+# What gives a form its year, best first: a year line ("（2024年度）"), a dated title, a text saying
+# 年度, then any other date (填报日期：2025年3月) when nothing better is printed.
+_YEAR_TIERS: tuple[Callable[[str], object], ...] = (
+    _YEAR_LINE.fullmatch, _TITLE.match, lambda text: "年度" in text, lambda text: True)
+
+
+class Preamble:
+    """The lines above a form (since the form before it ended), read as they arrive: the year
+    they print, nearest line first within each kind of year line, and the last few lines."""
+
+    def __init__(self) -> None:
+        self.near: deque[Row] = deque(maxlen=_MAX_PREAMBLE_ROWS)
+        self._years: list[tuple[int, RCell] | None] = [None] * len(_YEAR_TIERS)
+
+    def add(self, row: Row) -> None:
+        self.near.append(row)
+        cells = [c for c in row.printed() if len(c.text) <= _MAX_YEAR_LINE]
+        for tier, accept in enumerate(_YEAR_TIERS):
+            # This line is nearer the form than any before it: its year, if any, wins its kind.
+            found = next(((y, c) for c in cells if accept(c.text) and (y := parse_year(c.text)) is not None), None)
+            if found is not None:
+                self._years[tier] = found
+
+    @property
+    def year(self) -> tuple[int | None, RCell | None]:
+        """The year, and the cell it is printed in."""
+        return next((found for found in self._years if found is not None), (None, None))
+
+
+def read_forms(rows: Iterable[Row]) -> Iterator[ParsedForm]:
+    """Every form in the row stream, read as soon as its last row is known, in order.
+
+    A form is anchored by its 项目名称 row and runs until the next form's title lines
+    or 项目名称 row, or until the title of another kind of form; what lies between two
+    forms is the later one's preamble. The last rows of a form are held back until the
+    next row shows they cannot be the next form's title lines. A running header inside
+    a form (see furniture.py) neither ends it nor is read as part of it."""
+    preamble = Preamble()
+    form: _FormReader | None = None
+    furniture = _Furniture()
+    held: deque[tuple[Row, bool]] = deque()
+    ended = False  # the form's body ended at another kind of form's title
+
+    def settle(row: Row, running_header: bool) -> None:
+        nonlocal ended
+        assert form is not None
+        if not ended and furniture.skips(row, running_header):
+            return
+        ended = ended or _is_other_title(row)
+        if ended:
+            preamble.add(row)
+        else:
+            form.add(row)
+
+    for row, running_header in RunningHeaders().marked(rows):
+        if not _anchors(row):
+            if form is None:
+                preamble.add(row)
+            else:
+                held.append((row, running_header))
+                if len(held) > _MAX_PREAMBLE_ROWS:
+                    settle(*held.popleft())
             continue
-        printed = rows[i].printed()
-        grid = grid or indicator_header(rows[i]) is not None
-        if grid and printed and BLOCKS.match(printed[0].text) == "total":
-            break
-    return found
+        if form is not None:
+            start = _preamble_start([before for before, _ in held])
+            for k, (before, before_header) in enumerate(held):
+                if k < start:
+                    settle(before, before_header)
+                else:
+                    preamble.add(before)
+            held.clear()
+            yield form.parsed()
+        form, preamble, furniture, ended = _FormReader(preamble, row), Preamble(), _Furniture(), False
+    if form is not None:
+        for row, running_header in held:
+            settle(row, running_header)
+        yield form.parsed()
 
 
 @dataclass(slots=True)
@@ -342,97 +411,124 @@ def _goal_label(cell: RCell) -> tuple[str | None, str | None]:
 _SLOT_LABELS = ("goal_expected", "goal_actual")
 
 
-def parse_form(span: FormSpan) -> ParsedForm:
-    kv: dict[str, tuple[str, RCell]] = {}
-    budget_hdr = None
-    budget_hdr_table: int | None = None
-    budget_rows: list[tuple[str, RCell, Row]] = []
-    goals = _Goals()
-    reader: IndicatorReader | None = None
-    total: Total | None = None
-    strays: list[Total] = []
-    unmapped: list[str] = []
-    used_rows: list[Row] = []
-    unsure_head = False  # a cell of the head (name, units, budget, goals) read unsure
-    rating: tuple[str, RCell] | None = None
+class _FormReader:
+    """One form's rows, read one by one from its 项目名称 row (`anchor`) on."""
 
-    for row in span.body:
-        is_rating, grade, grade_cell = rating_row(row, exact=reader is not None and total is None)
+    def __init__(self, preamble: Preamble, anchor: Row) -> None:
+        self.preamble = preamble
+        self.edge = _LeftEdge(anchor)
+        self.kv: dict[str, tuple[str, RCell]] = {}
+        self.budget_hdr: list[tuple[str, RCell]] | None = None
+        self.budget_hdr_table: int | None = None
+        self.budget_rows: list[tuple[str, RCell, Row]] = []
+        self.goals = _Goals()
+        self.reader: IndicatorReader | None = None
+        self.total: Total | None = None
+        self.strays: list[Total] = []
+        self.unmapped: list[str] = []
+        self.unsure_head = False  # a cell of the head (name, units, budget, goals) read unsure
+        # Of the rows read up to the total: the pages they are printed on and their cells' confidences.
+        self.pages: tuple[int, int] | None = None
+        self.confidences: Counter[float] = Counter()
+        self.rating: tuple[str, RCell] | None = None
+        self.add(anchor)
+
+    def add(self, row: Row) -> None:
+        clipped = self.edge.clip(row)
+        if clipped is not None:
+            self._read(clipped)
+
+    def _read(self, row: Row) -> None:
+        is_rating, grade, grade_cell = rating_row(row, exact=self.reader is not None and self.total is None)
         if is_rating:
             # Never an indicator nor goal text; a 总分 row may print the grade after its figures.
-            if rating is None and grade is not None and grade_cell is not None:
-                rating = grade, grade_cell
-            goals.open = goals.awaiting_texts = False
+            if self.rating is None and grade is not None and grade_cell is not None:
+                self.rating = grade, grade_cell
+            self.goals.open = self.goals.awaiting_texts = False
             if total_row(row, DEFAULT_HEADER) is None:
-                if total is None:
-                    used_rows.append(row)
-                continue
-        if total is not None:
+                if self.total is None:
+                    self._used(row)
+                return
+        if self.total is not None:
             # After the total: a total printed for an earlier form, or a goal block
             # that this template prints last; anything else (signatures, notes) is not read.
-            stray = total_row(row, reader.header if reader else DEFAULT_HEADER)
+            stray = total_row(row, self.reader.header if self.reader else DEFAULT_HEADER)
             if stray is not None:
-                strays.append(stray)
+                self.strays.append(stray)
             else:
-                goals.read(row, closed=True)
-            continue
-        used_rows.append(row)
-        if reader is not None:
-            found_total = total_row(row, reader.header)
+                self.goals.read(row, closed=True)
+            return
+        self._used(row)
+        if self.reader is not None:
+            found_total = total_row(row, self.reader.header)
             if found_total is not None:
-                total = found_total
-            elif not reader.indicators and (refined := header_continuation(reader.header, row)) is not None:
-                reader.header = refined
+                self.total = found_total
+            elif not self.reader.indicators and (refined := header_continuation(self.reader.header, row)) is not None:
+                self.reader.header = refined
             elif indicator_header(row) is None and not _has_kv_label(row):
                 # Skipped: a header repeated after a page break, a signature line (填报人 … 联系电话).
-                reader.add(row)
-            continue
-        unsure_head |= any(c.unsure for c in row.printed())
+                self.reader.add(row)
+            return
+        self.unsure_head |= any(c.unsure for c in row.printed())
         header = indicator_header(row)
         if header is not None:
-            reader = IndicatorReader(header)
-            unmapped.extend(header.unmapped)
-            goals.open = False
-            continue
+            self.reader = IndicatorReader(header)
+            self.unmapped.extend(header.unmapped)
+            self.goals.open = False
+            return
         found_budget_header = budget_header(row)
         if found_budget_header is not None:
-            budget_hdr, budget_hdr_table = found_budget_header, row.table
-            unmapped.extend(c.text for c in row.printed() if _unmapped_budget_header(c, found_budget_header))
-            continue
-        label = budget_label(row, total_row_open=budget_hdr is not None and not any(
-            b[0] == "budget_total" for b in budget_rows))
+            self.budget_hdr, self.budget_hdr_table = found_budget_header, row.table
+            self.unmapped.extend(c.text for c in row.printed() if _unmapped_budget_header(c, found_budget_header))
+            return
+        label = budget_label(row, total_row_open=self.budget_hdr is not None and not any(
+            b[0] == "budget_total" for b in self.budget_rows))
         if label is not None:
-            budget_rows.append((label[0], label[1], row))
-            continue
+            self.budget_rows.append((label[0], label[1], row))
+            return
         found_total = total_row(row, DEFAULT_HEADER)
         if found_total is not None:
-            total = found_total  # a 总分 row, even where no indicator grid could be read
-            continue
-        _read_labels(row, kv, goals)
+            self.total = found_total  # a 总分 row, even where no indicator grid could be read
+            return
+        _read_labels(row, self.kv, self.goals)
 
-    budget = read_budget(budget_hdr, budget_rows, budget_hdr_table) if budget_rows else []
-    project, sources = _project(kv, budget, goals, total, span.preamble)
-    if rating is not None:
-        project.self_rating, sources["self_rating"] = rating[0], [rating[1]]
-    form = Form(project=project, indicators=reader.indicators if reader else [])
-    pages = [p for row in used_rows for p in row.pages]
-    if pages:
-        project.page_start, project.page_end = min(pages), max(pages)
-    confidences = [c.confidence for row in used_rows for c in row.printed()]
-    project.confidence = fmean(confidences) if confidences else 1.0
-    unreadable = unsure_head or (total is not None and total.unreadable) or any(
-        b.unreadable for b in budget) or any(is_unreadable(v) for v, _ in kv.values())
-    if unreadable:
-        project.issues.append("unreadable_cell")
-    has_budget = any(b.label == "budget_total" for b in budget)
-    # A 项目名称 cell in some other table (a list of projects) anchors no form.
-    is_form = reader is not None or bool(budget_rows)
-    near = span.preamble[-_MAX_PREAMBLE_ROWS:]
-    titled = any(_TITLE.match(_row_text(row)) for row in near)
-    unsure_preamble = any(c.unsure for row in near if _line_text(row) is not None for c in row.printed())
-    return ParsedForm(form=form, has_budget=has_budget, is_form=is_form, titled=titled,
-                      unsure_preamble=unsure_preamble, strays=strays, unmapped_headers=unmapped, sources=sources,
-                      indicator_cells=reader.cells if reader else [])
+    def _used(self, row: Row) -> None:
+        if row.pages:
+            low, high = min(row.pages), max(row.pages)
+            self.pages = (low, high) if self.pages is None else (min(self.pages[0], low), max(self.pages[1], high))
+        self.confidences.update(c.confidence for c in row.printed())
+
+    def _confidence(self) -> float:
+        """The mean confidence of the cells read, as `statistics.fmean` gives it (an exact sum,
+        rounded once), from the count of each value."""
+        count = self.confidences.total()
+        if not count:
+            return 1.0
+        return float(sum(Fraction(value) * k for value, k in self.confidences.items())) / count
+
+    def parsed(self) -> ParsedForm:
+        budget = read_budget(self.budget_hdr, self.budget_rows, self.budget_hdr_table) if self.budget_rows else []
+        total, kv = self.total, self.kv
+        project, sources = _project(kv, budget, self.goals, total, *self.preamble.year)
+        if self.rating is not None:
+            project.self_rating, sources["self_rating"] = self.rating[0], [self.rating[1]]
+        form = Form(project=project, indicators=self.reader.indicators if self.reader else [])
+        if self.pages is not None:
+            project.page_start, project.page_end = self.pages
+        project.confidence = self._confidence()
+        unreadable = self.unsure_head or (total is not None and total.unreadable) or any(
+            b.unreadable for b in budget) or any(is_unreadable(v) for v, _ in kv.values())
+        if unreadable:
+            project.issues.append("unreadable_cell")
+        has_budget = any(b.label == "budget_total" for b in budget)
+        # A 项目名称 cell in some other table (a list of projects) anchors no form.
+        is_form = self.reader is not None or bool(self.budget_rows)
+        near = self.preamble.near
+        titled = any(_TITLE.match(_row_text(row)) for row in near)
+        unsure_preamble = any(c.unsure for row in near if _line_text(row) is not None for c in row.printed())
+        return ParsedForm(form=form, has_budget=has_budget, is_form=is_form, titled=titled,
+                          unsure_preamble=unsure_preamble, strays=self.strays, unmapped_headers=self.unmapped,
+                          sources=sources, indicator_cells=self.reader.cells if self.reader else [])
 
 
 def _unmapped_budget_header(cell: RCell, header: list[tuple[str, RCell]]) -> bool:
@@ -460,8 +556,8 @@ def _read_labels(row: Row, kv: dict[str, tuple[str, RCell]], goals: _Goals) -> N
         goals.read(row)
 
 
-def _project(kv: dict[str, tuple[str, RCell]], budget: list[BudgetRow], goals: _Goals,
-             total: Total | None, preamble: list[Row]) -> tuple[Project, dict[str, list[RCell]]]:
+def _project(kv: dict[str, tuple[str, RCell]], budget: list[BudgetRow], goals: _Goals, total: Total | None,
+             year: int | None, year_cell: RCell | None) -> tuple[Project, dict[str, list[RCell]]]:
     """The project row, and the cells each of its values was read from (a code split off a
     department or unit is recorded with it, and so is every piece of a goal text)."""
 
@@ -470,7 +566,6 @@ def _project(kv: dict[str, tuple[str, RCell]], budget: list[BudgetRow], goals: _
 
     department, department_code = split_code(or_none(text("department")))
     unit, unit_code = split_code(or_none(text("implementing_unit")))
-    year, year_cell = _year(preamble)
     project = Project(
         table_index=0,
         year=year,
@@ -506,36 +601,35 @@ def _project(kv: dict[str, tuple[str, RCell]], budget: list[BudgetRow], goals: _
     return project, sources
 
 
-def _year(preamble: list[Row]) -> tuple[int | None, RCell | None]:
-    """The year line ("（2024年度）") or a dated title nearest the form, and its cell; other dates
-    (填报日期：2025年3月) only when nothing better is printed."""
-    cells = [c for row in reversed(preamble) for c in row.printed() if len(c.text) <= _MAX_YEAR_LINE]
-    for accept in (_YEAR_LINE.fullmatch, _TITLE.match, lambda text: "年度" in text, lambda text: True):
-        for cell in cells:
-            if accept(cell.text):
-                year = parse_year(cell.text)
-                if year is not None:
-                    return year, cell
-    return None, None
+class StrayTotals:
+    """A total row printed after a later form's goes to the nearest earlier form (or its own)
+    without a total whose sums agree. Forms are opened in order; those still without a total
+    are kept as their two sums only, so that the forms themselves can be written out."""
 
+    def __init__(self) -> None:
+        # Forms without a total, by index: (sum of scores, sum of weights).
+        self.open: dict[int, tuple[float, float]] = {}
 
-def attach_stray_totals(parsed: list[ParsedForm]) -> None:
-    """A total row printed after a later form's goes to the nearest earlier form without one whose sums agree."""
-    for k, item in enumerate(parsed):
-        for stray in item.strays:
+    def add(self, index: int, parsed: ParsedForm) -> list[tuple[int, Total]]:
+        """Take the form read `index`-th (after every form before it); returns the totals its stray
+        rows give, as (index of the form given it, total), its own index included."""
+        p = parsed.form.project
+        if p.total_weight is None and p.total_score is None:
+            self.open[index] = (score_sum(parsed.form), weight_sum(parsed.form))
+        given = []
+        for stray in parsed.strays:
             if stray.score is None:
                 continue
-            for candidate in reversed(parsed[: k + 1]):
-                p, form = candidate.form.project, candidate.form
-                if p.total_weight is not None or p.total_score is not None:
+            for candidate in reversed(self.open):
+                scores, weights = self.open[candidate]
+                if not within(scores, stray.score, SCORE_TOLERANCE):
                     continue
-                if not within(score_sum(form), stray.score, SCORE_TOLERANCE):
+                if stray.weight is not None and not within(weights, stray.weight, WEIGHT_TOLERANCE):
                     continue
-                if stray.weight is not None and not within(weight_sum(form), stray.weight, WEIGHT_TOLERANCE):
-                    continue
-                p.total_weight, p.total_score = stray.weight, stray.score
-                candidate.sources.update(stray.sources())
+                del self.open[candidate]
+                given.append((candidate, stray))
                 break
+        return given
 
 
 def finish(parsed: ParsedForm) -> Form:

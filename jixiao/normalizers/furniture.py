@@ -8,6 +8,8 @@ leave it in the row stream, between rows of one form. Such a line can read like 
 from __future__ import annotations
 
 import re
+from collections import deque
+from collections.abc import Iterable, Iterator
 
 from rapidfuzz.distance import Levenshtein
 
@@ -23,25 +25,54 @@ _FIGURES = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
 
 
-def _opens_page(rows: list[Row], i: int) -> bool:
-    page = rows[i].page
-    before = next((rows[k].page for k in range(i - 1, -1, -1) if rows[k].page is not None), None)
-    return page is not None and (before is None or page > before)
-
-
 def _key(row: Row) -> str:
     """The line's text with figures (page numbers, dates) and spacing aside."""
     return _SPACE.sub("", _FIGURES.sub("#", " ".join(c.text for c in row.printed())))
 
 
-def running_headers(rows: list[Row]) -> set[int]:
-    """Indexes of lines that open a page and open one of the next pages with the same text."""
-    tops = [i for i in range(len(rows))
-            if 0 < len(rows[i].printed()) <= _MAX_CELLS and _opens_page(rows, i)]
-    keys = {i: _key(rows[i]) for i in tops}
-    found: set[int] = set()
-    for a, i in enumerate(tops):
-        for j in tops[a + 1:a + 1 + _LOOK_AHEAD]:
-            if keys[i] and Levenshtein.normalized_similarity(keys[i], keys[j]) >= _SAME_TEXT:
-                found.update((i, j))
-    return found
+class RunningHeaders:
+    """Lines that open a page and open one of the next pages with the same text, marked in a
+    stream of rows. Whether a line opening a page is one is known once the next pages have
+    opened, so the rows from it on wait until then: a few pages' rows, and none at all for rows
+    without a page (text exports, sheets)."""
+
+    def __init__(self) -> None:
+        self._recent: deque[tuple[int, str]] = deque(maxlen=_LOOK_AHEAD)  # the last page tops: (index, key)
+        self._undecided: deque[list[int]] = deque()  # page tops and how many tops came after each
+        self._found: set[int] = set()
+        self._page: int | None = None  # of the last row printed on a page
+
+    def marked(self, rows: Iterable[Row]) -> Iterator[tuple[Row, bool]]:
+        """Each row, in order, and whether it is a running header."""
+        waiting: deque[tuple[int, Row]] = deque()
+        for k, row in enumerate(rows):
+            self._look(k, row)
+            waiting.append((k, row))
+            while waiting and (not self._undecided or waiting[0][0] < self._undecided[0][0]):
+                yield self._decided(*waiting.popleft())
+        for k, row in waiting:
+            yield self._decided(k, row)
+
+    def _look(self, k: int, row: Row) -> None:
+        page = row.page
+        opens = page is not None and (self._page is None or page > self._page)
+        if page is not None:
+            self._page = page
+        if not (opens and 0 < len(row.printed()) <= _MAX_CELLS):
+            return
+        key = _key(row)
+        for i, earlier in self._recent:
+            if earlier and Levenshtein.normalized_similarity(earlier, key) >= _SAME_TEXT:
+                self._found.update((i, k))
+        self._recent.append((k, key))
+        for top in self._undecided:
+            top[1] += 1
+        while self._undecided and self._undecided[0][1] >= _LOOK_AHEAD:
+            self._undecided.popleft()
+        self._undecided.append([k, 0])
+
+    def _decided(self, k: int, row: Row) -> tuple[Row, bool]:
+        if k in self._found:
+            self._found.discard(k)
+            return row, True
+        return row, False

@@ -1,9 +1,11 @@
 """A grid as one stream of rows in document order, so a form split over tables reads as one."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from itertools import groupby
 
-from jixiao.grid import Cell, Grid, Origin, locator
+from jixiao.grid import Cell, Grid, GridStream, Origin, locator
 from jixiao.normalizers.cleaning import clean_text, is_null_text
 from jixiao.normalizers.vocab import BLOCKS, L1, L2, label_key
 from jixiao.records import CellRecord
@@ -69,17 +71,41 @@ class Row:
         return min(self.pages, default=None)
 
 
-def row_stream(grid: Grid) -> list[Row]:
-    rows: list[Row] = []
+def row_stream(grid: Grid | GridStream) -> list[Row]:
+    return list(iter_rows(grid))
+
+
+def iter_rows(grid: Grid | GridStream) -> Iterator[Row]:
+    """The grid's printed rows in document order, numbered, read as they are needed."""
+    printed = (row for row in _join_cut_labels(_rows(grid)) if any(not rc.blank for rc in row.cells))
+    return (replace(row, index=k) for k, row in enumerate(printed))
+
+
+def _rows(grid: Grid | GridStream) -> Iterator[Row]:
     for number, table in enumerate(grid.tables):
         for cells in table.rows():
             # Positional: a file has thousands of cells.
             rcells = tuple(RCell(c.col, max(1, c.colspan), clean_text(c.text), c, c.confidence < grid.min_confidence,
                                  table.origin) for c in cells)
-            rows.append(Row(index=0, cells=rcells, loose=table.loose, table=number))
-    _join_labels_cut_by_page_breaks(rows)
-    printed = [row for row in rows if any(not rc.blank for rc in row.cells)]
-    return [replace(row, index=k) for k, row in enumerate(printed)]
+            yield Row(index=0, cells=rcells, loose=table.loose, table=number)
+
+
+def _join_cut_labels(rows: Iterable[Row]) -> Iterator[Row]:
+    """`_join_labels_cut_by_page_breaks` over a stream: a join changes only the rows printed on the
+    two pages either side of a break, so only one run of rows on one page is held at a time
+    (none for rows without a page: text exports and sheets)."""
+    held: list[Row] = []
+    for page, run in groupby(rows, key=lambda row: row.page):
+        if page is None:
+            yield from held
+            held = []
+            yield from run
+            continue
+        both = held + list(run)
+        _join_labels_cut_by_page_breaks(both)
+        yield from both[:len(held)]
+        held = both[len(held):]
+    yield from held
 
 
 # How far into a page the rest of a cut label is looked for: past a repeated header

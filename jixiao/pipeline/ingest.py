@@ -2,10 +2,11 @@
 
 `ingest_batch` runs wherever the run sends it (this process, a process-pool
 worker, a Dask worker): it reads each file in a child process within the
-file limits (sandbox.py), tries again a file that was still changing or failed
-in a way that may pass, writes its parts into the run's staging folder, and
-returns small `Outcome`s; the forms themselves never travel back. A file that
-cannot be written because OUT cannot be (a full disk) stops the run.
+file limits (sandbox.py), writes its parts into the run's staging folder as the
+child sends its forms (a few hundred at a time, so a file of 100,000 forms is
+never held), tries again a file that was still changing or failed in a way that
+may pass, and returns small `Outcome`s; the forms themselves never travel back.
+A file that cannot be written because OUT cannot be (a full disk) stops the run.
 """
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from jixiao.extractors.errors import INTERNAL, SNIFF, TRANSIENT, WRITE
 from jixiao.pipeline.errors import output_error
 from jixiao.pipeline.process import FileResult, failure_line
 from jixiao.pipeline.sandbox import read_isolated
-from jixiao.pipeline.writer import StagingWriter
+from jixiao.pipeline.writer import PartWriter, StagingWriter
+from jixiao.version import READER_VERSION
 
 Look = tuple[int, int] | None  # (size, mtime_ns) of a file, None when it is gone
 
@@ -81,29 +83,49 @@ class Outcome:
 
 
 def _outcome(job: Job, result: FileResult, attempts: int) -> Outcome:
-    flags: Counter[str] = Counter()
-    for form in result.forms:
-        flags.update(form.project.issues)
-        for indicator in form.indicators:
-            flags.update(indicator.issues)
     return Outcome(job.source_path, job.path, result.status, result.error, result.source_sha256,
-                   result.source_format, result.seconds, len(result.forms),
-                   sum(len(form.indicators) for form in result.forms), flags, list(result.unmapped_headers),
-                   [form.project.form_key for form in result.forms], result.traceback, attempts=attempts,
-                   reader_version=result.reader_version)
+                   result.source_format, result.seconds, result.form_count, result.indicator_count,
+                   Counter(result.flags), list(result.unmapped_headers), sorted(result.form_keys), result.traceback,
+                   attempts=attempts, reader_version=result.reader_version)
+
+
+def _write_failed(job: Job, result: FileResult, exc: Exception) -> FileResult:
+    """Rows the schema refuses are this file's failure, not the run's."""
+    return FileResult(job.source_path, result.source_sha256, result.source_format, "failed",
+                      failure_line(WRITE, INTERNAL, f"cannot write its rows: {type(exc).__name__}: {exc}"),
+                      result.seconds, traceback=traceback.format_exc(), reader_version=result.reader_version)
+
+
+def _read(job: Job, writer: StagingWriter, options: ExtractOptions) -> tuple[FileResult, PartWriter | None]:
+    """One try: the file read, its parts written as its forms come (None when writing them failed)."""
+    try:
+        parts = writer.open(job.source_path)
+    except OSError as exc:
+        raise output_error(exc, f"writing the parts of {job.source_path}") from exc
+    try:
+        return read_isolated(Path(job.path), job.source_path, options, parts.add), parts
+    except OSError as exc:
+        parts.discard()
+        raise output_error(exc, f"writing the parts of {job.source_path}") from exc
+    except Exception as exc:  # noqa: BLE001 - rows the schema refuses are this file's failure, not the run's
+        parts.discard()
+        read = FileResult(job.source_path, None, None, "failed", None, 0.0, reader_version=READER_VERSION)
+        return _write_failed(job, read, exc), None
 
 
 def ingest_file(job: Job, writer: StagingWriter, options: ExtractOptions, policy: RetryPolicy) -> Outcome:
     reference: Look = (job.size, job.mtime_ns)
     for attempt in range(1, policy.attempts + 1):
         before = look(job.path)
-        result = read_isolated(Path(job.path), job.source_path, options)
+        result, parts = _read(job, writer, options)
         after = look(job.path)
         # A file still being copied changes size or time between two looks: what
         # was read may be a part of it, so it is read again once it has settled.
         changing = before is not None and (before != after or before != reference)
-        if not (changing or result.retryable):
+        if not (changing or result.retryable) or parts is None:
             break
+        parts.discard()
+        parts = None
         if attempt == policy.attempts:
             if changing:
                 result = FileResult(job.source_path, result.source_sha256, None, "failed",
@@ -113,21 +135,21 @@ def ingest_file(job: Job, writer: StagingWriter, options: ExtractOptions, policy
             break
         reference = after
         time.sleep(policy.delay(attempt))
-    outcome = _outcome(job, result, attempt)
-    outcome.finished_at = dt.datetime.now(dt.UTC)
     # A failed file keeps the rows an earlier run wrote for it (see RunCommit).
-    if result.status in ("ok", "no_forms"):
+    if parts is not None and result.status in ("ok", "no_forms"):
         try:
-            writer.write_forms(job.source_path, result.forms)
-            outcome.parts_written = True
+            writer.commit(parts.close())
         except OSError as exc:
+            parts.discard()
             raise output_error(exc, f"writing the parts of {job.source_path}") from exc
         except Exception as exc:  # noqa: BLE001 - rows the schema refuses are this file's failure, not the run's
-            outcome.status = "failed"
-            outcome.error = failure_line(WRITE, INTERNAL, f"cannot write its rows: {type(exc).__name__}: {exc}")
-            outcome.traceback = traceback.format_exc()
-            outcome.forms = outcome.indicators = 0
-            outcome.flags, outcome.unmapped_headers, outcome.form_keys = Counter(), [], []
+            parts.discard()
+            result, parts = _write_failed(job, result, exc), None
+    elif parts is not None:
+        parts.discard()
+    outcome = _outcome(job, result, attempt)
+    outcome.finished_at = dt.datetime.now(dt.UTC)
+    outcome.parts_written = parts is not None and result.status in ("ok", "no_forms")
     return outcome
 
 

@@ -7,6 +7,10 @@ run, a process-pool worker, a daemonic Dask worker), kept for many files and
 replaced after a kill. The parent watches the clock and the child's resident
 memory while it waits; the child also runs under a data-size limit, so an
 allocation too sudden for the parent to see fails inside it as a MemoryError.
+
+The child sends a file's forms back in batches as it reads them, so that neither
+process ever holds the forms of a big file; the parent gives them to its `sink`
+(which writes them) while the child reads on.
 """
 from __future__ import annotations
 
@@ -20,12 +24,14 @@ import struct
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 from jixiao.extractors import ExtractOptions
 from jixiao.extractors.errors import EXTRACT, INTERNAL, LIMIT, TRANSIENT
 from jixiao.pipeline.process import FileResult, failure_line, process_file
+from jixiao.records import Form
 from jixiao.version import READER_VERSION
 
 _HEADER = struct.Struct("!Q")
@@ -39,23 +45,33 @@ _STARTUP_S = 300.0
 # The data limit inside the child, as a multiple of the memory ceiling the parent enforces on its
 # resident size: a backstop for allocations faster than the parent's polling.
 _DATA_LIMIT_FACTOR = 2
+# Forms sent back in one message.
+_BATCH = 200
 
 
 def _send(stream: IO[bytes], obj: object) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEADER.pack(len(data)) + data)
+    pickled = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    data = memoryview(_HEADER.pack(len(pickled)) + pickled)
+    while data:
+        # The run's ends of the pipes are unbuffered (see Reader._start): a write may take part.
+        written = stream.write(data)
+        data = data[written if written is not None else len(data):]
     stream.flush()
 
 
+def _read(stream: IO[bytes], size: int) -> bytes:
+    parts, left = [], size
+    while left and (part := stream.read(left)):
+        parts.append(part)
+        left -= len(part)
+    if left:
+        raise EOFError
+    return b"".join(parts)
+
+
 def _recv(stream: IO[bytes]) -> object:
-    header = stream.read(_HEADER.size)
-    if len(header) < _HEADER.size:
-        raise EOFError
-    (size,) = _HEADER.unpack(header)
-    data = stream.read(size)
-    if len(data) < size:
-        raise EOFError
-    return pickle.loads(data)  # our own child process, over our own pipe
+    (size,) = _HEADER.unpack(_read(stream, _HEADER.size))
+    return pickle.loads(_read(stream, size))  # our own child process, over our own pipe
 
 
 def _rss_mb(pid: int) -> float:
@@ -110,7 +126,8 @@ class ReadingClock:
     Polled by the run every _POLL_S. While the run polls on time, each interval counts unless the
     reading process is stopped; over a longer gap the run itself was not running, and only the CPU time
     the reading process used meanwhile counts (it may have gone on reading: the run's process and its
-    reading process are stopped apart, they are in different sessions).
+    reading process are stopped apart, they are in different sessions). Nor does the time the run
+    spends writing the forms the reading process sends: only what that process does meanwhile.
     """
 
     def __init__(self, pid: int) -> None:
@@ -119,10 +136,13 @@ class ReadingClock:
         self._last = time.monotonic()
         self._last_cpu = _cpu_s(pid)
 
-    def tick(self) -> float:
+    def tick(self, busy: bool = False) -> float:
+        """The time used so far. `busy`: since the last tick the run was not waiting on the reading
+        process but busy with what it sent (writing its forms): only the CPU time it used meanwhile
+        counts, as over a gap."""
         now, cpu = time.monotonic(), _cpu_s(self.pid)
         gap = now - self._last
-        if gap > _STOPPED_GAP_S:
+        if busy or gap > _STOPPED_GAP_S:
             self.used += min(gap, max(0.0, cpu - self._last_cpu))
         elif not _stopped(self.pid):
             self.used += gap
@@ -145,8 +165,9 @@ class Reader:
         self.close()
         env = dict(os.environ, JIXIAO_SANDBOX_DATA_MB=str(memory_mb * _DATA_LIMIT_FACTOR),
                    JIXIAO_SANDBOX_PARENT=str(os.getpid()))
+        # Unbuffered: a reply read must leave nothing of the next one in a buffer `select` cannot see.
         child = subprocess.Popen([sys.executable, "-m", "jixiao.pipeline.sandbox"], stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE, env=env, start_new_session=True)
+                                 stdout=subprocess.PIPE, env=env, start_new_session=True, bufsize=0)
         self._child, self._memory_mb = child, memory_mb
         assert child.stdout is not None
         started = time.monotonic()
@@ -163,7 +184,9 @@ class Reader:
             return None
         return child
 
-    def read(self, path: Path, source_path: str, options: ExtractOptions) -> FileResult:
+    def read(self, path: Path, source_path: str, options: ExtractOptions, sink: Callable[[Form], None]) -> FileResult:
+        """Each form is given to `sink` (in this process) as the child reads it; what the sink raises
+        stops the child and is raised here."""
         limits = options.limits
         started = time.perf_counter()
 
@@ -182,28 +205,48 @@ class Reader:
             self.close()
             return failed(TRANSIENT, "the reading process could not be started")
         clock = ReadingClock(child.pid)
+        looked = 0.0
         while True:
             ready, _, _ = select.select([child.stdout], [], [], _POLL_S)
-            if ready:
-                break
+            # Looked at between batches of forms too: a child that keeps sending is still watched.
             if clock.tick() > limits.time_limit_s:
                 self.close()
                 return failed(LIMIT, f"took longer than the time limit of {limits.time_limit_s:g} s")
-            if _rss_mb(child.pid) > limits.memory_mb:
-                self.close()
-                return failed(LIMIT, f"needed more than the memory limit of {limits.memory_mb} MB")
-        try:
-            result = _recv(child.stdout)
-        except (EOFError, pickle.UnpicklingError, OSError):
-            code = child.wait()
-            self._child = None
-            if code < 0 and signal.Signals(-code) == signal.SIGKILL:
-                # Only the kernel's OOM killer (or a person) kills it this way.
-                return failed(LIMIT, "the reading process was killed (SIGKILL), most likely out of memory")
-            how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
-            return failed(TRANSIENT if code < 0 else INTERNAL, f"the reading process died ({how})")
-        assert isinstance(result, FileResult)
-        return result
+            now = time.monotonic()
+            if now - looked >= _POLL_S:
+                looked = now
+                if _rss_mb(child.pid) > limits.memory_mb:
+                    self.close()
+                    return failed(LIMIT, f"needed more than the memory limit of {limits.memory_mb} MB")
+            if not ready:
+                continue
+            try:
+                message = _recv(child.stdout)
+            except (EOFError, pickle.UnpicklingError, OSError):
+                return self._died(failed)
+            assert isinstance(message, tuple)
+            kind, payload = message
+            if kind == "done":
+                assert isinstance(payload, FileResult)
+                return payload
+            try:
+                for form in payload:
+                    sink(form)
+            except BaseException:
+                self.close()  # it is in the middle of the file
+                raise
+            # The time limit is the reading's: what this process spends writing is not counted.
+            clock.tick(busy=True)
+
+    def _died(self, failed: Callable[[str, str], FileResult]) -> FileResult:
+        assert self._child is not None
+        code = self._child.wait()
+        self._child = None
+        if code < 0 and signal.Signals(-code) == signal.SIGKILL:
+            # Only the kernel's OOM killer (or a person) kills it this way.
+            return failed(LIMIT, "the reading process was killed (SIGKILL), most likely out of memory")
+        how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+        return failed(TRANSIENT if code < 0 else INTERNAL, f"the reading process died ({how})")
 
     def close(self) -> None:
         child, self._child = self._child, None
@@ -232,9 +275,10 @@ def _own_reader() -> Reader:
     return _reader
 
 
-def read_isolated(path: Path, source_path: str, options: ExtractOptions) -> FileResult:
-    """Read one file in this process's reading child, started on first use and kept."""
-    return _own_reader().read(path, source_path, options)
+def read_isolated(path: Path, source_path: str, options: ExtractOptions, sink: Callable[[Form], None]) -> FileResult:
+    """Read one file in this process's reading child, started on first use and kept; its forms are given
+    to `sink` as they are read (see `Reader.read`)."""
+    return _own_reader().read(path, source_path, options, sink)
 
 
 def prestart(options: ExtractOptions) -> None:
@@ -258,6 +302,24 @@ def die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
+class _FormSender:
+    """Sends forms back to the run a batch at a time."""
+
+    def __init__(self, replies: IO[bytes]) -> None:
+        self.replies = replies
+        self.batch: list[Form] = []
+
+    def add(self, form: Form) -> None:
+        self.batch.append(form)
+        if len(self.batch) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.batch:
+            _send(self.replies, ("forms", self.batch))
+            self.batch = []
+
+
 def _serve() -> None:
     die_with_parent(int(os.environ.get("JIXIAO_SANDBOX_PARENT", os.getppid())))
     data_mb = int(os.environ.get("JIXIAO_SANDBOX_DATA_MB", "0"))
@@ -275,13 +337,17 @@ def _serve() -> None:
             return
         assert isinstance(request, tuple)
         path, source_path, options = request
+        sender = _FormSender(replies)
         try:
-            result = process_file(Path(path), source_path, options)
+            result = process_file(Path(path), source_path, options, sender.add)
+            sender.flush()
         except MemoryError:
             result = FileResult(source_path, None, None, "failed",
                                 failure_line(EXTRACT, LIMIT, "ran out of memory reading it"), 0.0)
+        except BrokenPipeError:
+            return  # the run is gone, or stopped reading this file
         try:
-            _send(replies, result)
+            _send(replies, ("done", result))
         except BrokenPipeError:
             return  # the run is gone
 
