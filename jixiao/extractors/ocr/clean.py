@@ -1,7 +1,9 @@
-"""Page cleaning before reading: red seals out, light evened, skew undone.
+"""Page preparation before reading, in this order: a photographed sheet found and warped flat; ink
+that is not the form's print (coloured seals and pens) faded to paper; light evened; the page turned
+upright; small print enlarged; skew undone.
 
-Everything works on one page image at a time (RGB uint8) and returns new
-arrays; nothing here knows about tables or text.
+Everything works on one page image at a time (RGB uint8) and returns new arrays, with the matrix that
+carries a pixel of the prepared page back to the image given; nothing here knows about tables or text.
 """
 from __future__ import annotations
 
@@ -10,12 +12,33 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from jixiao.extractors.ocr.geometry import Matrix, affine, identity, quarter_turns, scaling
+from jixiao.extractors.ocr.orient import quarter_turns as upright_turns
+from jixiao.extractors.ocr.photo import find_page, flatten
+from jixiao.extractors.ocr.ruling import text_unit
+
 MAX_SKEW_DEG = 5.0
-# A seal is red ink: red above both green and blue. Paper is a little warm, so
-# redness up to this much is no seal. Black print under a seal stays dark in
-# every channel, so it survives.
-_PAPER_REDNESS = 8
-_REDNESS_DIVISOR = 2
+# Print is black or grey: its channels nearly agree. Seals and pens are coloured: their pixels'
+# saturation (chroma over brightness) stands above paper's warmth and a JPEG's colour noise.
+_GREY_SATURATION = 0.15
+_COLOUR_RAMP = 0.2
+_MIN_CHROMA = 25
+# A colour of ink is measured where it covers at least this many pixels (a seal, a few ticks).
+_MIN_INK_PIXELS = 200
+_HUE_BINS = 16
+# Ink lighter than a quarter of paper's brightness in its brightest channel is too dark to tell.
+_MAX_GAIN = 4.0
+# A stroke (darker than this share of paper) whose pixels are coloured on average, and of which
+# almost no pixel stays as dark as print once its colour is divided out, has no print under it.
+_STROKE_DARKNESS = 0.8
+_COLOURED_STROKE = 0.5
+_PRINT_UNDER = 90
+_MAX_PRINT_SHARE = 0.02
+# Print smaller than this (the height of a character, in pixels) is enlarged to it before the rules
+# and lines are looked for: 200 dpi print is about 23 pixels high; 100 dpi print half that.
+_UNIT = 22.0
+_ENLARGE_BELOW = 17.0
+_MAX_ENLARGE = 3.0
 # The background estimate must not see the print: closing with a kernel wider
 # than a stroke, on a page shrunk by this factor for speed.
 _BACKGROUND_SCALE = 4
@@ -29,25 +52,66 @@ _SKEW_SAMPLE = 60_000
 @dataclass(slots=True)
 class CleanPage:
     """A page ready to read: `gray` for recognition, `ink` (True = print) for layout,
-    `faint` (ink and anything darker than halfway to paper) for finding thin rules."""
+    `faint` (ink and anything darker than halfway to paper) for finding thin rules;
+    `to_input`: a pixel of them -> a pixel of the image given; `turns`: counter-clockwise
+    quarter turns that set it upright; `enlarged`: how much small print was enlarged."""
 
     gray: np.ndarray
     ink: np.ndarray
     faint: np.ndarray
     skew_deg: float
+    paper_level: float  # lighter than this is paper
+    to_input: Matrix
+    turns: int = 0
+    flattened: bool = False
+    enlarged: float = 1.0
 
 
-def drop_seal(rgb: np.ndarray) -> np.ndarray:
-    """Grayscale from the red channel, lifted a little more where the ink is red.
+def drop_colour(rgb: np.ndarray) -> np.ndarray:
+    """Grayscale in which coloured ink (red seals, blue and red pens) is paper and black print stays.
 
-    Red ink is nearly paper-bright in the red channel while black print stays
-    dark in it, also where print and seal overlap; the lift removes the faint
-    trace the seal leaves there. Both change smoothly, so no outline is left.
+    Ink multiplies the light paper sends back, so where a pen or seal of some colour lies, with or
+    without print under it, a pixel's brightest channel is the paper's brightness times the print's
+    darkness times the ink's own brightness in that channel. Each colour of ink on the page (a hue
+    seen on enough pixels) is measured by the median brightness of that hue, and divided out: pure ink
+    becomes paper, print under it keeps its darkness. Pixels are weighed by how coloured they are,
+    so grey print and its soft edges are left as they are.
     """
-    r = rgb[:, :, 0].astype(np.int16)
-    redness = r - np.maximum(rgb[:, :, 1], rgb[:, :, 2]).astype(np.int16)
-    lifted = r + np.maximum(redness - _PAPER_REDNESS, 0) // _REDNESS_DIVISOR
-    return np.clip(lifted, 0, 255).astype(np.uint8)
+    r, g, b = cv2.split(rgb)
+    top = cv2.max(cv2.max(r, g), b)
+    chroma = cv2.subtract(top, cv2.min(cv2.min(r, g), b))
+    weight = np.clip((chroma.astype(np.float32) / np.maximum(top, 1) - _GREY_SATURATION) / _COLOUR_RAMP, 0, 1)
+    weight[chroma < _MIN_CHROMA] = 0
+    coloured = weight > 0.99
+    if np.count_nonzero(coloured) < _MIN_INK_PIXELS:
+        return top
+    hue = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV_FULL)[:, :, 0] // (256 // _HUE_BINS)
+    paper = float(np.percentile(top[::4, ::4], 90))
+    gain = np.ones(_HUE_BINS, np.float32)
+    for k in range(_HUE_BINS):
+        values = top[coloured & (hue == k)]
+        if len(values) >= _MIN_INK_PIXELS:
+            gain[k] = np.clip(paper / max(float(np.median(values)), 1.0), 1.0, _MAX_GAIN)
+    lifted = np.clip(top.astype(np.float32) * (1 + weight * (gain[hue] - 1)), 0, 255).astype(np.uint8)
+    return _erase_coloured_strokes(lifted, top, weight, paper)
+
+
+def _erase_coloured_strokes(lifted: np.ndarray, top: np.ndarray, weight: np.ndarray, paper: float) -> np.ndarray:
+    """Strokes of coloured ink with no print under them go whole, with the soft edges a JPEG leaves
+    them greyer than their colour (its colour is kept at half the resolution)."""
+    strokes = (top < _STROKE_DARKNESS * paper).astype(np.uint8)
+    n, labels = cv2.connectedComponents(strokes, connectivity=8)
+    counts = np.bincount(labels.ravel(), minlength=n)
+    colour = np.bincount(labels.ravel(), weights=weight.ravel(), minlength=n) / np.maximum(counts, 1)
+    black = np.bincount(labels.ravel(), weights=(lifted < _PRINT_UNDER).ravel(), minlength=n)
+    gone = (colour > _COLOURED_STROKE) & (black < _MAX_PRINT_SHARE * counts)
+    gone[0] = False
+    if not gone.any():
+        return lifted
+    mask = cv2.dilate(gone[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    out = lifted.copy()
+    out[mask] = np.uint8(min(255.0, paper))
+    return out
 
 
 def even_light(gray: np.ndarray) -> np.ndarray:
@@ -105,24 +169,49 @@ def rotate(gray: np.ndarray, deg: float) -> np.ndarray:
                           borderValue=(255,))
 
 
+def enlargement(gray: np.ndarray) -> float:
+    """How much to enlarge a page whose print is small (low resolution, a fax); 1.0 for most pages."""
+    unit = text_unit(binarize(gray))
+    if unit >= _ENLARGE_BELOW:
+        return 1.0
+    return min(_MAX_ENLARGE, _UNIT / unit)
+
+
+def _is_bilevel(gray: np.ndarray) -> bool:
+    """Only black and white (a fax, a 1-bit scan): no grey at the edges of the print."""
+    sample = gray[::7, ::7]
+    return bool(np.count_nonzero((sample > 16) & (sample < 240)) < 0.002 * sample.size)
+
+
 def clean_page(rgb: np.ndarray) -> CleanPage:
-    gray = even_light(drop_seal(rgb))
+    back = identity()
+    corners = find_page(rgb)
+    if corners is not None:
+        rgb, back = flatten(rgb, corners)
+    gray = drop_colour(rgb)
+    if _is_bilevel(gray):
+        # A 1-bit page's staircase edges read worse than the soft edges a recogniser learnt on.
+        gray = cv2.GaussianBlur(gray, (3, 3), 0.7)
+    gray = even_light(gray)
+    turns = upright_turns(gray)
+    if turns:
+        h, w = gray.shape
+        gray = np.ascontiguousarray(np.rot90(gray, turns))
+        back = back @ quarter_turns(turns, w, h)
+    factor = enlargement(gray)
+    if factor > 1.0:
+        h, w = gray.shape
+        size = (round(w * factor), round(h * factor))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_CUBIC)
+        back = back @ scaling(size[0] / w, size[1] / h)
     skew = estimate_skew(binarize(gray))
     if abs(skew) >= _SKEW_FINE_STEP:
+        h, w = gray.shape
         gray = rotate(gray, skew)
+        back = back @ affine(cv2.getRotationMatrix2D((w / 2, h / 2), skew, 1.0))
     level = _threshold(gray)
     # A hairline rule, blurred by the scan, is lighter than print: it is looked for in
     # a lighter mask, where grain is no trouble since only long runs count as rules.
-    return CleanPage(gray=gray, ink=gray <= level, faint=gray <= (level + 255) / 2, skew_deg=skew)
-
-
-def source_box(box: tuple[int, int, int, int], deg: float, shape: tuple[int, ...]) -> tuple[float, float, float, float]:
-    """A box of the deskewed page, as the upright box around it on the page as given."""
-    if abs(deg) < _SKEW_FINE_STEP:
-        return tuple(float(v) for v in box)  # type: ignore[return-value]
-    h, w = shape[:2]
-    back = cv2.getRotationMatrix2D((w / 2, h / 2), deg, 1.0)
-    x0, y0, x1, y1 = box
-    corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], dtype=np.float64)
-    pts = corners @ back.T
-    return (float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max()))
+    return CleanPage(gray=gray, ink=gray <= level, faint=gray <= (level + 255) / 2, skew_deg=skew,
+                     paper_level=(level + 3 * 255) / 4, to_input=back,
+                     turns=turns, flattened=corners is not None, enlarged=factor)

@@ -3,8 +3,8 @@
 A ruled table becomes a Table whose cells keep their row/column spans; print
 outside the tables (title, year line) becomes loose-text Tables of one cell per
 row. Tables come in reading order, top to bottom. Every cell carries its page,
-its bbox in the page's units (PageImage.scale: PDF points or image pixels, top
-left origin, on the page as given, before deskewing) and its confidence.
+its bbox on the page as given (PDF points or image pixels, top left origin: every
+turn, warp, enlargement and deskew undone) and its confidence.
 """
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from jixiao.extractors.ocr.clean import clean_page, source_box
+from jixiao.extractors.ocr.clean import clean_page
+from jixiao.extractors.ocr.geometry import Matrix, box_through
 from jixiao.extractors.ocr.engines import Engine, Reading
 from jixiao.extractors.ocr.lines import Line, find_lines
+from jixiao.extractors.ocr.marks import find_marks
 from jixiao.extractors.ocr.render import PageImage
 from jixiao.extractors.ocr.ruling import Box, find_tables
 from jixiao.grid import Cell, Table
@@ -47,9 +49,13 @@ def read_page(page: PageImage, engine: Engine) -> list[Table]:
     ink = clean.ink & ~near_rule
     gray = clean.gray.copy()
     gray[near_rule] = 255
+    # Paper is paper: the faint trace a faded seal or pen leaves, away from the print, goes too.
+    gray[(gray > clean.paper_level) & ~(cv2.dilate(clean.ink.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)] = 255
 
     blocks: list[tuple[int, list[_Slot], bool]] = []  # (top, slots, is_ruled)
     for table in layout.tables:
+        for c in table.cells:
+            _drop_marks(ink, gray, c.box, unit)
         slots = [_Slot(c.row, c.col, c.box, find_lines(ink, c.box, unit), c.rowspan, c.colspan) for c in table.cells]
         blocks.append((table.box[1], slots, True))
         x0, y0, x1, y1 = table.box
@@ -65,19 +71,35 @@ def read_page(page: PageImage, engine: Engine) -> list[Table]:
         for slot in slots:
             slot.readings = [(DASH, 1.0) if line.dash else _pair(next(readings)) for line in slot.lines]
 
+    to_page = page.to_page @ clean.to_input
     tables: list[Table] = []
     loose: list[Cell] = []
     for _, slots, ruled in blocks:
         if not ruled:
-            loose.append(_cell(slots[0], page, clean.skew_deg, clean.gray.shape, row=len(loose), sep=" "))
+            loose.append(_cell(slots[0], page.number, to_page, row=len(loose), sep=" "))
             continue
         if loose:
             tables.append(Table(loose, loose=True))
             loose = []
-        tables.append(Table([_cell(s, page, clean.skew_deg, clean.gray.shape) for s in slots]))
+        tables.append(Table([_cell(s, page.number, to_page) for s in slots]))
     if loose:
         tables.append(Table(loose, loose=True))
     return tables
+
+
+def _drop_marks(ink: np.ndarray, gray: np.ndarray, box: Box, unit: float) -> bool:
+    """Pen strokes in the cell taken out of `ink` and `gray`; True when a stroke ran through all of
+    the cell's print, so that what is left may still hold some of it."""
+    marks = find_marks(ink, box, unit)
+    if marks is None:
+        return False
+    x0, y0, x1, y1 = box
+    ink[y0:y1, x0:x1][marks.erased] = False
+    # Paper wherever no print is left: a stroke's soft edge and the faint trace of a pen whose
+    # colour was taken out would still show to the recogniser.
+    near_print = cv2.dilate(ink[y0:y1, x0:x1].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    gray[y0:y1, x0:x1][~near_print] = 255
+    return marks.through_print
 
 
 def _prepared(crop: np.ndarray) -> np.ndarray:
@@ -122,14 +144,10 @@ def _union(lines: list[Line]) -> Box:
             max(ln.box[2] for ln in lines), max(ln.box[3] for ln in lines))
 
 
-def _cell(slot: _Slot, page: PageImage, skew: float, shape: tuple[int, ...], row: int | None = None,
-          sep: str = "\n") -> Cell:
+def _cell(slot: _Slot, page: int, to_page: Matrix, row: int | None = None, sep: str = "\n") -> Cell:
     texts = [(t, c) for t, c in slot.readings if t]
     text = sep.join(t for t, _ in texts)
     weights = [max(1, len(t)) for t, _ in slot.readings]
     confidence = (sum(c * w for (_, c), w in zip(slot.readings, weights)) / sum(weights)) if weights else 1.0
-    x0, y0, x1, y1 = source_box(slot.box, skew, shape)
-    s = page.scale
     return Cell(text=text, row=slot.row if row is None else row, col=slot.col, rowspan=slot.rowspan,
-                colspan=slot.colspan, page=page.number, bbox=(x0 * s, y0 * s, x1 * s, y1 * s),
-                confidence=round(confidence, 4))
+                colspan=slot.colspan, page=page, bbox=box_through(to_page, slot.box), confidence=round(confidence, 4))
