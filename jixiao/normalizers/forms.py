@@ -14,6 +14,7 @@ from statistics import fmean
 
 from jixiao.normalizers.budget import BudgetRow, budget_header, budget_label, read_budget
 from jixiao.normalizers.cleaning import or_none
+from jixiao.normalizers.doubt import flag_contradicted
 from jixiao.normalizers.flags import SCORE_TOLERANCE, WEIGHT_TOLERANCE, project_flags, score_sum, weight_sum
 from jixiao.normalizers.indicators import (
     DEFAULT_HEADER,
@@ -23,7 +24,7 @@ from jixiao.normalizers.indicators import (
     indicator_header,
 )
 from jixiao.normalizers.rows import RCell, Row
-from jixiao.normalizers.values import is_unreadable, parse_number, parse_year, split_code
+from jixiao.normalizers.values import is_damaged_number, is_unreadable, parse_number, parse_year, split_code
 from jixiao.normalizers.vocab import BLOCKS, level1_weight
 from jixiao.records import Form, Project
 
@@ -151,6 +152,7 @@ class Total:
     weight: float | None
     score: float | None
     unreadable: bool = False
+    cells: dict[str, RCell] = field(default_factory=dict)  # the cells "weight" and "score" were read from
 
 
 def total_row(row: Row, header: Header) -> Total | None:
@@ -161,19 +163,20 @@ def total_row(row: Row, header: Header) -> Total | None:
         return None
     after = [c for c in printed[1:] if not c.empty]
     numbers = [(c, n) for c in after if (n := parse_number(c.text)) is not None]
-    unreadable = any(is_unreadable(c.text) or c.unsure for c in after)
+    unreadable = any(is_unreadable(c.text) or is_damaged_number(c.text) or c.unsure for c in after)
     score_first = "score" in header.roles and "weight" in header.roles and (
         header.roles.index("score") < header.roles.index("weight"))
     label_weight = level1_weight(printed[0].text)
     if len(numbers) >= 2:
-        first, second = numbers[0][1], numbers[1][1]
-        weight, score = (second, first) if score_first else (first, second)
-        return Total(weight, score, unreadable)
+        (first_cell, first), (second_cell, second) = numbers[0], numbers[1]
+        if score_first:
+            return Total(second, first, unreadable, {"weight": second_cell, "score": first_cell})
+        return Total(first, second, unreadable, {"weight": first_cell, "score": second_cell})
     if len(numbers) == 1:
         cell, number = numbers[0]
         if header.in_column("score", cell) or label_weight is not None:
-            return Total(label_weight, number, unreadable)
-        return Total(number, None, unreadable)
+            return Total(label_weight, number, unreadable, {"score": cell})
+        return Total(number, None, unreadable, {"weight": cell})
     return Total(label_weight, None, unreadable)
 
 
@@ -187,6 +190,11 @@ class ParsedForm:
     unsure_preamble: bool = False
     strays: list[Total] = field(default_factory=list)
     unmapped_headers: list[str] = field(default_factory=list)
+    # Where the figures the form's checks use were read: its indicators' cells by role (in the
+    # order of form.indicators), its budget rows and its total row.
+    sources: list[dict[str, RCell]] = field(default_factory=list)
+    budget: list[BudgetRow] = field(default_factory=list)
+    total: Total | None = None
 
 
 _BUDGET_FIELDS = {"budget_total": "budget", "budget_fiscal": "fiscal", "budget_carryover": "carryover",
@@ -355,7 +363,8 @@ def parse_form(span: FormSpan) -> ParsedForm:
     titled = any(_TITLE.match(_row_text(row)) for row in near)
     unsure_preamble = any(c.unsure for row in near if _line_text(row) is not None for c in row.printed())
     return ParsedForm(form=form, has_budget=has_budget, is_form=is_form, titled=titled,
-                      unsure_preamble=unsure_preamble, strays=strays, unmapped_headers=unmapped)
+                      unsure_preamble=unsure_preamble, strays=strays, unmapped_headers=unmapped,
+                      sources=reader.sources if reader else [], budget=budget, total=total)
 
 
 def _unmapped_budget_header(cell: RCell, header: list[tuple[str, RCell]]) -> bool:
@@ -441,6 +450,7 @@ def attach_stray_totals(parsed: list[ParsedForm]) -> None:
                 if stray.weight is not None and abs(weight_sum(form) - stray.weight) > WEIGHT_TOLERANCE:
                     continue
                 p.total_weight, p.total_score = stray.weight, stray.score
+                candidate.total = stray
                 break
 
 
@@ -448,5 +458,6 @@ def finish(parsed: ParsedForm) -> Form:
     """Flags and counts, once every total has found its form."""
     form = parsed.form
     form.project.issues.extend(project_flags(form, parsed.has_budget))
+    flag_contradicted(form, parsed.sources, parsed.budget, parsed.total.cells if parsed.total else {})
     form.project.indicator_count = len(form.indicators)
     return form

@@ -14,13 +14,15 @@ from jixiao.normalizers.align import IMPOSSIBLE, align
 from jixiao.normalizers.cleaning import or_none
 from jixiao.normalizers.flags import indicator_flags, target_met
 from jixiao.normalizers.rows import RCell, Row
-from jixiao.normalizers.values import is_unreadable, parse_measure, parse_number
+from jixiao.normalizers.values import is_damaged_number, is_unreadable, parse_measure, parse_number
 from jixiao.normalizers.vocab import BLOCKS, COLUMNS, L1, L2, LEVEL2_PARENTS, label_key, level1_weight
 from jixiao.records import Indicator
 
 ROLES = ("level1", "level2", "name", "target", "actual", "weight", "score", "note")
 OTHER = "other"
 _DROPPED_CELL = 5.0
+# Below a clean figure's fit, above any other role's.
+_DAMAGED_FIT = 2.0
 # A word that is both a 一级 and a 二级 label: 成本指标 is read as 二级 and
 # 满意度指标 as 一级 unless the row's other cells say otherwise.
 _SHARED_AS_LEVEL2 = "成本指标"
@@ -131,13 +133,15 @@ class _Looks:
     level1: str | None
     level2: str | None
     number: float | None
+    damaged: bool = False  # a figure with marks read into it
 
 
 def _looks(cell: RCell) -> _Looks:
     text = cell.text
     if cell.empty or is_unreadable(text):
         return _Looks(True, None, None, None)
-    return _Looks(False, L1.match(text), L2.match(text), parse_number(text))
+    number = parse_number(text)
+    return _Looks(False, L1.match(text), L2.match(text), number, number is None and is_damaged_number(text))
 
 
 def _content_fit(role: str, looks: _Looks) -> float:
@@ -152,6 +156,8 @@ def _content_fit(role: str, looks: _Looks) -> float:
         if l2 is not None:
             return 1.5 if l1 is not None and l1 != _SHARED_AS_LEVEL2 else 3.0
         return IMPOSSIBLE if (l1 is not None or number is not None) else -3.0
+    if looks.damaged and role in ("weight", "score"):
+        return _DAMAGED_FIT  # stays in its column, read as unreadable
     if role == "weight":
         return 3.1 if number is not None and 0 <= number <= 100 else IMPOSSIBLE
     if role == "score":
@@ -162,7 +168,7 @@ def _content_fit(role: str, looks: _Looks) -> float:
     if role in ("target", "actual"):
         return -1.0 if vocab else 1.0
     if role == "note":
-        return -1.0 if (vocab or number is not None) else 1.0
+        return -1.0 if (vocab or number is not None or looks.damaged) else 1.0
     return 0.0
 
 
@@ -227,6 +233,8 @@ class IndicatorReader:
     level1: _Level | None = None
     level2: _Level | None = None
     indicators: list[Indicator] = field(default_factory=list)
+    # The cells each indicator was read from, by role, in the same order.
+    sources: list[dict[str, RCell]] = field(default_factory=list)
 
     def add(self, row: Row) -> None:
         cells = read_row(self.header, row)
@@ -241,6 +249,7 @@ class IndicatorReader:
             # nothing measured: it drives the fill-down and is not output.
             return
         self.indicators.append(self._indicator(name, cells))
+        self.sources.append(cells)
 
     def _update_levels(self, l1_cell: RCell | None, l2_cell: RCell | None) -> None:
         if l1_cell is not None and not l1_cell.empty:
@@ -264,7 +273,8 @@ class IndicatorReader:
         texts = {k: (or_none(c.text) if c is not None else None) for k, c in cells.items()}
         issues: list[str] = []
         if any(t is not None and is_unreadable(t) for t in texts.values()) or any(
-                c.unsure for c in cells.values()):
+                c.unsure for c in cells.values()) or any(
+                (c := cells.get(role)) is not None and is_damaged_number(c.text) for role in ("weight", "score")):
             issues.append("unreadable_cell")
         target = parse_measure(texts.get("target"))
         actual = parse_measure(texts.get("actual"))

@@ -29,11 +29,12 @@ _HUE_BINS = 16
 # Ink lighter than a quarter of paper's brightness in its brightest channel is too dark to tell.
 _MAX_GAIN = 4.0
 # A stroke (darker than this share of paper) whose pixels are coloured on average, and of which
-# almost no pixel stays as dark as print once its colour is divided out, has no print under it.
+# hardly a pixel stays as dark as print (a share of paper) once its colour is divided out, has no
+# print under it.
 _STROKE_DARKNESS = 0.8
 _COLOURED_STROKE = 0.5
-_PRINT_UNDER = 90
-_MAX_PRINT_SHARE = 0.02
+_PRINT_UNDER = 0.6
+_MAX_PRINT_PIXELS = 20
 # Print smaller than this (the height of a character, in pixels) is enlarged to it before the rules
 # and lines are looked for: 200 dpi print is about 23 pixels high; 100 dpi print half that.
 _UNIT = 22.0
@@ -73,7 +74,7 @@ def drop_colour(rgb: np.ndarray) -> np.ndarray:
     Ink multiplies the light paper sends back, so where a pen or seal of some colour lies, with or
     without print under it, a pixel's brightest channel is the paper's brightness times the print's
     darkness times the ink's own brightness in that channel. Each colour of ink on the page (a hue
-    seen on enough pixels) is measured by the median brightness of that hue, and divided out: pure ink
+    seen on enough pixels) is measured by the brightest pixels of that hue, and divided out: pure ink
     becomes paper, print under it keeps its darkness. Pixels are weighed by how coloured they are,
     so grey print and its soft edges are left as they are.
     """
@@ -89,9 +90,11 @@ def drop_colour(rgb: np.ndarray) -> np.ndarray:
     paper = float(np.percentile(top[::4, ::4], 90))
     gain = np.ones(_HUE_BINS, np.float32)
     for k in range(_HUE_BINS):
-        values = top[coloured & (hue == k)]
+        # A hue and its neighbours (round the circle: red is at both ends): one ink's pixels spread
+        # over two bins, and a bin of its darkest pixels alone would be measured too dark.
+        values = top[coloured & ((hue == k) | (hue == (k + 1) % _HUE_BINS) | (hue == (k - 1) % _HUE_BINS))]
         if len(values) >= _MIN_INK_PIXELS:
-            gain[k] = np.clip(paper / max(float(np.median(values)), 1.0), 1.0, _MAX_GAIN)
+            gain[k] = np.clip(paper / max(float(np.percentile(values, 90)), 1.0), 1.0, _MAX_GAIN)
     lifted = np.clip(top.astype(np.float32) * (1 + weight * (gain[hue] - 1)), 0, 255).astype(np.uint8)
     return _erase_coloured_strokes(lifted, top, weight, paper)
 
@@ -103,12 +106,14 @@ def _erase_coloured_strokes(lifted: np.ndarray, top: np.ndarray, weight: np.ndar
     n, labels = cv2.connectedComponents(strokes, connectivity=8)
     counts = np.bincount(labels.ravel(), minlength=n)
     colour = np.bincount(labels.ravel(), weights=weight.ravel(), minlength=n) / np.maximum(counts, 1)
-    black = np.bincount(labels.ravel(), weights=(lifted < _PRINT_UNDER).ravel(), minlength=n)
-    gone = (colour > _COLOURED_STROKE) & (black < _MAX_PRINT_SHARE * counts)
+    under = lifted < _PRINT_UNDER * paper
+    black = np.bincount(labels.ravel(), weights=under.ravel(), minlength=n)
+    gone = (colour > _COLOURED_STROKE) & (black < _MAX_PRINT_PIXELS)
     gone[0] = False
     if not gone.any():
         return lifted
-    mask = cv2.dilate(gone[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    # The soft edge too, but not print it brushes against (a rule the stroke crosses).
+    mask = (cv2.dilate(gone[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~under
     out = lifted.copy()
     out[mask] = np.uint8(min(255.0, paper))
     return out

@@ -34,13 +34,15 @@ _SPECK = 0.02
 # A printed character is at least this tall (in character heights); a dot is no character.
 _GLYPH = 0.4
 # Printed figures are about this high (in character heights); where they are, a stroke running
-# through them leaves rows this many times as full as the stroke alone does.
+# through them leaves rows this many times as full as the stroke alone does (the median row).
 _FIGURE = 0.8
-_DENSER = 2.0
+_DENSER = 1.3
 # A bit of a stroke left in the band lower than a figure (0.75 character heights) and this small
 # (in unit²) is no figure.
 _SCRAP_HEIGHT = 0.55
 _SCRAP_AREA = 0.15
+# Print a stroke ran through keeps at least this share of the ink they share once the stroke is out.
+_LEFT = 0.15
 # The band of print is widened by this much (in character heights) each way.
 _BAND_MARGIN = 0.12
 # How far outside the band (in character heights) a stroke is followed to find its direction.
@@ -65,19 +67,17 @@ def _band(labels: np.ndarray, stats: np.ndarray, printed: list[int], unit: float
 
 
 def _dense_band(strokes: np.ndarray, unit: float) -> tuple[int, int] | None:
-    """Where print the strokes run through lies: the rows, a printed figure high, holding much more
-    ink than a stroke alone leaves in a row; None when there are none (strokes alone)."""
+    """Where print the strokes run through lies: the rows, a printed figure high, holding more ink
+    than a stroke alone leaves in a row; None when no rows do."""
     profile = strokes.sum(axis=1).astype(np.float64)
-    rows = np.flatnonzero(profile)
     height = max(2, round(_FIGURE * unit))
-    if len(rows) <= height:
+    if np.count_nonzero(profile) <= height:
         return None
     window = np.convolve(profile, np.ones(height), mode="valid")
     start = int(np.argmax(window))
-    inside = window[start] / height
     outside = np.delete(profile, np.s_[start:start + height])
     outside = outside[outside > 0]
-    if len(outside) and inside < _DENSER * float(np.mean(outside)):
+    if len(outside) and window[start] / height < _DENSER * float(np.median(outside)):
         return None
     margin = round(_BAND_MARGIN * unit)
     return max(0, start - margin), min(len(profile), start + height + margin)
@@ -158,7 +158,8 @@ def find_marks(ink: np.ndarray, box: Box, unit: float) -> Marks | None:
     if band is None:
         band = _dense_band(strokes, unit)
         if band is None:
-            return Marks(erased=strokes, through_print=False)  # nothing but strokes
+            # Print and strokes cannot be told apart: all is left to be read, in doubt.
+            return Marks(erased=np.zeros_like(strokes), through_print=True)
     top, bottom = band
     erased = np.zeros_like(strokes)
     for i in printed:
@@ -171,13 +172,22 @@ def find_marks(ink: np.ndarray, box: Box, unit: float) -> Marks | None:
         outside = stroke.copy()
         outside[top:bottom] = False
         erased |= outside | _follow(stroke, band, unit, -1) | _follow(stroke, band, unit, 1)
-    return Marks(erased=erased | _scraps(strokes & ~erased, unit), through_print=through)
+    margin = round(_BAND_MARGIN * unit)
+    erased |= _scraps(strokes & ~erased, (top + margin, bottom - margin), unit)
+    if through and np.count_nonzero(strokes & ~erased) < _LEFT * np.count_nonzero(strokes):
+        # Hardly anything left of what a stroke ran through: the print went with it. All of it is
+        # read instead, the stroke too, in doubt.
+        return Marks(erased=np.zeros_like(strokes), through_print=True)
+    return Marks(erased=erased, through_print=through)
 
 
-def _scraps(left: np.ndarray, unit: float) -> np.ndarray:
-    """Bits of a stroke left in the band, too low and too small to be a figure it ran through."""
+def _scraps(left: np.ndarray, core: tuple[int, int], unit: float) -> np.ndarray:
+    """Bits of a stroke left at the band's edges, outside the rows of the print itself, too small
+    to be part of a figure the stroke ran through."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(left.astype(np.uint8), connectivity=8)
-    small = (stats[:, cv2.CC_STAT_HEIGHT] < _SCRAP_HEIGHT * unit) & (
-        stats[:, cv2.CC_STAT_AREA] < _SCRAP_AREA * unit * unit)
-    small[0] = False
-    return small[labels]
+    top, height = stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_HEIGHT]
+    small = (height < _SCRAP_HEIGHT * unit) & (stats[:, cv2.CC_STAT_AREA] < _SCRAP_AREA * unit * unit)
+    beside = (top + height <= core[0] + 1) | (top >= core[1] - 1)
+    chosen = small & beside
+    chosen[0] = False
+    return chosen[labels]

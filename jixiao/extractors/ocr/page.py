@@ -19,13 +19,15 @@ from jixiao.extractors.ocr.engines import Engine, Reading
 from jixiao.extractors.ocr.lines import Line, find_lines
 from jixiao.extractors.ocr.marks import find_marks
 from jixiao.extractors.ocr.render import PageImage
-from jixiao.extractors.ocr.ruling import Box, find_tables
+from jixiao.extractors.ocr.ruling import Box, GridCell, find_tables
 from jixiao.grid import Cell, Table
 
 DASH = "—"
 # Ink this close to a rule is the rule's own edge, not print.
 _RULE_MARGIN = 2
 _STRETCH = 1.3
+# The most a cell is trusted when a pen stroke ran through its print: some of the stroke may be read.
+_STRUCK = 0.95
 
 
 @dataclass(slots=True)
@@ -38,6 +40,7 @@ class _Slot:
     lines: list[Line]
     rowspan: int = 1
     colspan: int = 1
+    struck: bool = False  # a pen stroke ran through all of its print
     readings: list[tuple[str, float]] = field(default_factory=list)
 
 
@@ -54,9 +57,7 @@ def read_page(page: PageImage, engine: Engine) -> list[Table]:
 
     blocks: list[tuple[int, list[_Slot], bool]] = []  # (top, slots, is_ruled)
     for table in layout.tables:
-        for c in table.cells:
-            _drop_marks(ink, gray, c.box, unit)
-        slots = [_Slot(c.row, c.col, c.box, find_lines(ink, c.box, unit), c.rowspan, c.colspan) for c in table.cells]
+        slots = [_cell_slot(c, ink, gray, unit) for c in table.cells]
         blocks.append((table.box[1], slots, True))
         x0, y0, x1, y1 = table.box
         ink[y0:y1, x0:x1] = False
@@ -85,6 +86,19 @@ def read_page(page: PageImage, engine: Engine) -> list[Table]:
     if loose:
         tables.append(Table(loose, loose=True))
     return tables
+
+
+def _cell_slot(cell: GridCell, ink: np.ndarray, gray: np.ndarray, unit: float) -> _Slot:
+    """The cell's printed lines, pen strokes taken out; where that left nothing of print a stroke
+    ran through, the cell as it was, stroke and all (read in doubt, never dropped)."""
+    x0, y0, x1, y1 = cell.box
+    before = ink[y0:y1, x0:x1].copy(), gray[y0:y1, x0:x1].copy()
+    struck = _drop_marks(ink, gray, cell.box, unit)
+    lines = find_lines(ink, cell.box, unit)
+    if struck and not lines:
+        ink[y0:y1, x0:x1], gray[y0:y1, x0:x1] = before
+        lines = find_lines(ink, cell.box, unit)
+    return _Slot(cell.row, cell.col, cell.box, lines, cell.rowspan, cell.colspan, struck=struck)
 
 
 def _drop_marks(ink: np.ndarray, gray: np.ndarray, box: Box, unit: float) -> bool:
@@ -145,9 +159,10 @@ def _union(lines: list[Line]) -> Box:
 
 
 def _cell(slot: _Slot, page: int, to_page: Matrix, row: int | None = None, sep: str = "\n") -> Cell:
-    texts = [(t, c) for t, c in slot.readings if t]
-    text = sep.join(t for t, _ in texts)
-    weights = [max(1, len(t)) for t, _ in slot.readings]
-    confidence = (sum(c * w for (_, c), w in zip(slot.readings, weights)) / sum(weights)) if weights else 1.0
+    text = sep.join(t for t, _ in slot.readings if t)
+    # A cell is as sure as its least sure line: one misread line in five is no less misread.
+    confidence = min((c for _, c in slot.readings), default=1.0)
+    if slot.struck:
+        confidence = min(confidence, _STRUCK)
     return Cell(text=text, row=slot.row if row is None else row, col=slot.col, rowspan=slot.rowspan,
                 colspan=slot.colspan, page=page, bbox=box_through(to_page, slot.box), confidence=round(confidence, 4))
