@@ -16,7 +16,7 @@ from scanlib import scan_pdf, stamp, to_pdf
 
 from jixiao.extractors import ExtractError, ExtractOptions, extract
 from jixiao.extractors.ocr import extract_image, ocr_pdf_pages
-from jixiao.extractors.ocr.clean import clean_page, drop_seal, estimate_skew, rotate
+from jixiao.extractors.ocr.clean import clean_page, drop_colour, estimate_skew, rotate
 from jixiao.extractors.ocr.engines import Reading, get_engine
 from jixiao.extractors.ocr.lines import find_lines
 from jixiao.extractors.ocr.ruling import find_tables
@@ -114,14 +114,18 @@ def test_skew_of_plain_lines_of_text() -> None:
     assert estimate_skew(rotated < 128) == pytest.approx(2.0, abs=0.15)
 
 
-def test_red_seal_goes_print_under_it_stays() -> None:
+def test_red_seal_and_blue_pen_go_print_under_them_stays() -> None:
+    from scanlib import BLUE_PEN, _pen, tick
+
     page = Image.new("RGB", (400, 300), (246, 243, 240))
     ImageDraw.Draw(page).rectangle((150, 120, 250, 140), fill=(20, 20, 20))  # print
-    stamped = np.asarray(stamp(page, (200, 150), 120))
-    gray = drop_seal(stamped)
-    seal_only = stamped[:, :, 0].astype(int) - stamped[:, :, 1] > 60
-    assert seal_only.sum() > 2000
-    assert gray[seal_only].min() > 200  # seal pixels are paper now
+    stamped = stamp(page, (200, 150), 120)
+    penned = np.asarray(_pen(stamped, [tick((330, 200), 60, np.random.default_rng(1))], BLUE_PEN, 3))
+    gray = drop_colour(penned)
+    seal_only = penned[:, :, 0].astype(int) - penned[:, :, 1] > 60
+    pen_only = penned[:, :, 2].astype(int) - penned[:, :, 0] > 60
+    assert seal_only.sum() > 2000 and pen_only.sum() > 100
+    assert gray[seal_only].min() > 200 and gray[pen_only].min() > 200  # seal and pen are paper now
     assert gray[122:138, 152:248].max() < 90  # the print under the seal is still print
 
 

@@ -61,7 +61,6 @@ class CleanPage:
     ink: np.ndarray
     faint: np.ndarray
     skew_deg: float
-    paper_level: float  # lighter than this is paper
     to_input: Matrix
     turns: int = 0
     flattened: bool = False
@@ -217,6 +216,5 @@ def clean_page(rgb: np.ndarray) -> CleanPage:
     level = _threshold(gray)
     # A hairline rule, blurred by the scan, is lighter than print: it is looked for in
     # a lighter mask, where grain is no trouble since only long runs count as rules.
-    return CleanPage(gray=gray, ink=gray <= level, faint=gray <= (level + 255) / 2, skew_deg=skew,
-                     paper_level=(level + 3 * 255) / 4, to_input=back,
+    return CleanPage(gray=gray, ink=gray <= level, faint=gray <= (level + 255) / 2, skew_deg=skew, to_input=back,
                      turns=turns, flattened=corners is not None, enlarged=factor)

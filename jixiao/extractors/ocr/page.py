@@ -52,8 +52,6 @@ def read_page(page: PageImage, engine: Engine) -> list[Table]:
     ink = clean.ink & ~near_rule
     gray = clean.gray.copy()
     gray[near_rule] = 255
-    # Paper is paper: the faint trace a faded seal or pen leaves, away from the print, goes too.
-    gray[(gray > clean.paper_level) & ~(cv2.dilate(clean.ink.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)] = 255
 
     blocks: list[tuple[int, list[_Slot], bool]] = []  # (top, slots, is_ruled)
     for table in layout.tables:
