@@ -22,7 +22,7 @@ ROLES = ("level1", "level2", "name", "target", "actual", "weight", "score", "not
 OTHER = "other"
 _DROPPED_CELL = 5.0
 # Below a clean figure's fit, above any other role's.
-_DAMAGED_FIT = 2.0
+_DAMAGED_FIT = 1.2
 # A word that is both a 一级 and a 二级 label: 成本指标 is read as 二级 and
 # 满意度指标 as 一级 unless the row's other cells say otherwise.
 _SHARED_AS_LEVEL2 = "成本指标"

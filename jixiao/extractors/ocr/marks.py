@@ -26,9 +26,11 @@ _THIN_FILL = 0.3
 # stroke, whose box it fills).
 _STROKE = 0.2
 # Print keeps clear of the rules: ink that touches the cell's top or bottom border (within this many
-# pixels) and is at least this tall is a stroke that crossed the rule, with whatever it touched.
+# pixels), at least this tall, thin or taller than a character (a stroke and a figure it touched), is
+# a stroke that crossed the rule. A character of a tight cell may touch too, and is neither.
 _EDGE = 2
 _CROSSING = 0.3
+_TOUCHING = 1.1
 # Bits smaller than this (in unit²) are noise, neither print nor mark.
 _SPECK = 0.02
 # A printed character is at least this tall (in character heights); a dot is no character.
@@ -146,7 +148,7 @@ def find_marks(ink: np.ndarray, box: Box, unit: float) -> Marks | None:
             continue
         thin = area < _THIN_FILL * w * h or area < _STROKE * unit * float(np.hypot(w, h))
         touches = y <= _EDGE or y + h >= height - _EDGE
-        if (thin and h > _TALL * unit) or (touches and h >= _CROSSING * unit):
+        if (thin and h > _TALL * unit) or (touches and h >= _CROSSING * unit and (thin or h > _TOUCHING * unit)):
             marked.append(i)
         else:
             printed.append(i)
