@@ -130,7 +130,7 @@ def _prepared(crop: np.ndarray) -> np.ndarray:
 
 
 def _pair(reading: Reading) -> tuple[str, float]:
-    return reading.text.strip(), reading.confidence
+    return reading.text.strip(), reading.least
 
 
 def _loose_rows(lines: list[Line]) -> list[list[Line]]:
@@ -158,7 +158,8 @@ def _union(lines: list[Line]) -> Box:
 
 def _cell(slot: _Slot, page: int, to_page: Matrix, row: int | None = None, sep: str = "\n") -> Cell:
     text = sep.join(t for t, _ in slot.readings if t)
-    # A cell is as sure as its least sure line: one misread line in five is no less misread.
+    # A cell is as sure as its least sure character: one misread character is no less misread
+    # for the many read well around it.
     confidence = min((c for _, c in slot.readings), default=1.0)
     if slot.struck:
         confidence = min(confidence, _STRUCK)

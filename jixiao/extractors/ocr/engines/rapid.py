@@ -31,6 +31,8 @@ class RapidEngine:
             "Global.use_det": False,
             "Global.use_cls": False,
             "Global.log_level": "error",
+            # Each character's confidence too: one misread character hardly moves the line's mean.
+            "Global.return_word_box": True,
             "Rec.model_path": str(model_file(rec_model)),
             "Rec.rec_img_shape": [3, _HEIGHT, _HEIGHT * _MIN_RATIO],
             "Rec.rec_batch_num": _BATCH,
@@ -45,7 +47,14 @@ class RapidEngine:
             return []
         bgr = [cv2.cvtColor(im, cv2.COLOR_GRAY2BGR) if im.ndim == 2 else im for im in images]
         result = self._ocr.recognize_txt(bgr)
-        return [Reading(text, float(score)) for text, score in zip(result.txts or (), result.scores or (), strict=True)]
+        words = result.word_results or ()
+        return [Reading(text, float(score), _weakest(words[k]) if k < len(words) else None)
+                for k, (text, score) in enumerate(zip(result.txts or (), result.scores or (), strict=True))]
+
+
+def _weakest(word: object) -> float | None:
+    confs = getattr(word, "confs", None)
+    return float(min(confs)) if confs else None
 
 
 class CascadeEngine:
