@@ -317,9 +317,10 @@ def _smooth(points: np.ndarray, steps: int) -> np.ndarray:
     return np.array(out)
 
 
-def marked_pages(pdf: bytes, dpi: int = 200, seed: int = 1, pages: list[int] | None = None) -> list[Image.Image]:
-    """Scans of the pages with pen ticks (blue and black, by turns) over the scores, a signature across
-    each total row and a red seal over each execution rate."""
+def marked_pages(pdf: bytes, dpi: int = 200, seed: int = 1, pages: list[int] | None = None,
+                 pens: tuple[tuple[int, int, int], ...] = (BLUE_PEN, BLACK_PEN)) -> list[Image.Image]:
+    """Scans of the pages with pen ticks (in the `pens`' colours by turns) over the scores, a signature
+    across each total row and a red seal over each execution rate."""
     rng = np.random.default_rng(seed)
     numbers = pages or list(range(1, len(pdfium.PdfDocument(pdf)) + 1))
     out = []
@@ -330,13 +331,13 @@ def marked_pages(pdf: bytes, dpi: int = 200, seed: int = 1, pages: list[int] | N
         for x0, y0, x1, y1 in found.scores:
             size = (y1 - y0) * px * rng.uniform(1.4, 2.2)
             centre = (x1 * px + rng.uniform(-0.2, 0.6) * size, (y0 + y1) / 2 * px + rng.uniform(-0.2, 0.2) * size)
-            page = _pen(page, [tick(centre, size, rng)], BLUE_PEN if k % 2 == 0 else BLACK_PEN, 0.012 * dpi)
+            page = _pen(page, [tick(centre, size, rng)], pens[k % len(pens)], 0.012 * dpi)
             k += 1
         for x0, y0, x1, y1 in found.totals:
             # Over the total's last figure (the score), overshooting the row above and below.
             centre = ((x1 - rng.uniform(0, 30)) * px, (y0 + y1) / 2 * px)
             scrawl = signature(centre, rng.uniform(80, 130) * px, (y1 - y0) * px * rng.uniform(2.0, 3.0), rng)
-            page = _pen(page, [scrawl], BLACK_PEN if k % 2 else BLUE_PEN, 0.012 * dpi)
+            page = _pen(page, [scrawl], pens[k % len(pens)], 0.012 * dpi)
         for x0, y0, x1, y1 in found.rates:
             page = stamp(page, ((x0 + x1) / 2 * px + rng.uniform(-10, 10), (y0 + y1) / 2 * px), dpi * 0.7)
         out.append(scan(page, float(rng.uniform(-1.5, 1.5)), rng, quality=70))

@@ -45,6 +45,8 @@ _SCRAP_HEIGHT = 0.55
 _SCRAP_AREA = 0.15
 # Print a stroke ran through keeps at least this share of the ink they share once the stroke is out.
 _LEFT = 0.15
+# Ink (in unit²) cut out among the print's own rows, above which the print may have lost some.
+_THROUGH = 0.05
 # The band of print is widened by this much (in character heights) each way.
 _BAND_MARGIN = 0.12
 # How far outside the band (in character heights) a stroke is followed to find its direction.
@@ -176,6 +178,8 @@ def find_marks(ink: np.ndarray, box: Box, unit: float) -> Marks | None:
         erased |= outside | _follow(stroke, band, unit, -1) | _follow(stroke, band, unit, 1)
     margin = round(_BAND_MARGIN * unit)
     erased |= _scraps(strokes & ~erased, (top + margin, bottom - margin), unit)
+    # A stroke cut out among the print's own rows may have taken some of the print along.
+    through |= np.count_nonzero(erased[top + margin:bottom - margin]) > _THROUGH * unit * unit
     if through and np.count_nonzero(strokes & ~erased) < _LEFT * np.count_nonzero(strokes):
         # Hardly anything left of what a stroke ran through: the print went with it. All of it is
         # read instead, the stroke too, in doubt.

@@ -27,7 +27,7 @@ DASH = "—"
 _RULE_MARGIN = 2
 _STRETCH = 1.3
 # The most a cell is trusted when a pen stroke ran through its print: some of the stroke may be read.
-_STRUCK = 0.95
+_STRUCK = 0.5
 
 
 @dataclass(slots=True)
