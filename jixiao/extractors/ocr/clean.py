@@ -28,13 +28,6 @@ _MIN_INK_PIXELS = 200
 _HUE_BINS = 16
 # Ink lighter than a quarter of paper's brightness in its brightest channel is too dark to tell.
 _MAX_GAIN = 4.0
-# A stroke (darker than this share of paper) whose pixels are coloured on average, and of which
-# hardly a pixel stays as dark as print (a share of paper) once its colour is divided out, has no
-# print under it.
-_STROKE_DARKNESS = 0.8
-_COLOURED_STROKE = 0.5
-_PRINT_UNDER = 0.6
-_MAX_PRINT_PIXELS = 20
 # Print smaller than this (the height of a character, in pixels) is enlarged to it before the rules
 # and lines are looked for: 200 dpi print is about 23 pixels high; 100 dpi print half that.
 _UNIT = 22.0
@@ -94,28 +87,7 @@ def drop_colour(rgb: np.ndarray) -> np.ndarray:
         values = top[coloured & ((hue == k) | (hue == (k + 1) % _HUE_BINS) | (hue == (k - 1) % _HUE_BINS))]
         if len(values) >= _MIN_INK_PIXELS:
             gain[k] = np.clip(paper / max(float(np.percentile(values, 90)), 1.0), 1.0, _MAX_GAIN)
-    lifted = np.clip(top.astype(np.float32) * (1 + weight * (gain[hue] - 1)), 0, 255).astype(np.uint8)
-    return _erase_coloured_strokes(lifted, top, weight, paper)
-
-
-def _erase_coloured_strokes(lifted: np.ndarray, top: np.ndarray, weight: np.ndarray, paper: float) -> np.ndarray:
-    """Strokes of coloured ink with no print under them go whole, with the soft edges a JPEG leaves
-    them greyer than their colour (its colour is kept at half the resolution)."""
-    strokes = (top < _STROKE_DARKNESS * paper).astype(np.uint8)
-    n, labels = cv2.connectedComponents(strokes, connectivity=8)
-    counts = np.bincount(labels.ravel(), minlength=n)
-    colour = np.bincount(labels.ravel(), weights=weight.ravel(), minlength=n) / np.maximum(counts, 1)
-    under = lifted < _PRINT_UNDER * paper
-    black = np.bincount(labels.ravel(), weights=under.ravel(), minlength=n)
-    gone = (colour > _COLOURED_STROKE) & (black < _MAX_PRINT_PIXELS)
-    gone[0] = False
-    if not gone.any():
-        return lifted
-    # The soft edge too, but not print it brushes against (a rule the stroke crosses).
-    mask = (cv2.dilate(gone[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~under
-    out = lifted.copy()
-    out[mask] = np.uint8(min(255.0, paper))
-    return out
+    return np.clip(top.astype(np.float32) * (1 + weight * (gain[hue] - 1)), 0, 255).astype(np.uint8)
 
 
 def even_light(gray: np.ndarray) -> np.ndarray:
