@@ -13,8 +13,9 @@ from jixiao.extractors.ocr.geometry import Matrix
 
 # The outline is found on the photo shrunk to this longest side.
 _WORK_SIDE = 640
-# The sheet covers between these shares of the photo; more is a scan (paper to the edges).
-_MIN_AREA, _MAX_AREA = 0.2, 0.95
+# The sheet covers between these shares of the photo; more is a scan (paper to the edges, perhaps
+# dark wedges where the scanner turned it), left as it is.
+_MIN_AREA, _MAX_AREA = 0.2, 0.9
 # The sheet fills at least this share of the quadrilateral through its corners (a sheet, not a blob).
 _MIN_FILL = 0.92
 # Background and paper differ at least this much in brightness (0-255).
