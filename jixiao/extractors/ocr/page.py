@@ -15,6 +15,7 @@ import numpy as np
 
 from jixiao.extractors.ocr.clean import clean_page
 from jixiao.extractors.ocr.geometry import Matrix, box_through
+from jixiao.extractors.ocr.glyphs import comparison_as_printed
 from jixiao.extractors.ocr.engines import Engine, Reading
 from jixiao.extractors.ocr.lines import Line, find_lines
 from jixiao.extractors.ocr.marks import find_marks
@@ -65,10 +66,12 @@ def read_page(page: PageImage, engine: Engine) -> list[Table]:
     blocks.sort(key=lambda b: b[0])
 
     lines = [line for _, slots, _ in blocks for slot in slots for line in slot.lines if not line.dash]
-    readings = iter(engine.read_lines([_prepared(gray[y0:y1, x0:x1]) for x0, y0, x1, y1 in (ln.box for ln in lines)]))
+    crops = [_prepared(gray[y0:y1, x0:x1]) for x0, y0, x1, y1 in (ln.box for ln in lines)]
+    readings = iter([(comparison_as_printed(text, crop), confidence)
+                     for crop, (text, confidence) in zip(crops, map(_pair, engine.read_lines(crops)), strict=True)])
     for _, slots, _ in blocks:
         for slot in slots:
-            slot.readings = [(DASH, 1.0) if line.dash else _pair(next(readings)) for line in slot.lines]
+            slot.readings = [(DASH, 1.0) if line.dash else next(readings) for line in slot.lines]
 
     to_page = page.to_page @ clean.to_input
     tables: list[Table] = []
