@@ -23,6 +23,8 @@ MAX_SKEW_DEG = 5.0
 _GREY_SATURATION = 0.15
 _COLOUR_RAMP = 0.2
 _MIN_CHROMA = 25
+# Paper is the brightest part of a page: this percentile of each channel is its colour.
+_PAPER_PERCENTILE = 90
 # A colour of ink is measured where it covers at least this many pixels (a seal, a few ticks).
 _MIN_INK_PIXELS = 200
 _HUE_BINS = 16
@@ -70,7 +72,7 @@ def drop_colour(rgb: np.ndarray) -> np.ndarray:
     becomes paper, print under it keeps its darkness. Pixels are weighed by how coloured they are,
     so grey print and its soft edges are left as they are.
     """
-    r, g, b = cv2.split(rgb)
+    r, g, b = _white_balanced(rgb)
     top = cv2.max(cv2.max(r, g), b)
     chroma = cv2.subtract(top, cv2.min(cv2.min(r, g), b))
     weight = np.clip((chroma.astype(np.float32) / np.maximum(top, 1) - _GREY_SATURATION) / _COLOUR_RAMP, 0, 1)
@@ -88,6 +90,14 @@ def drop_colour(rgb: np.ndarray) -> np.ndarray:
         if len(values) >= _MIN_INK_PIXELS:
             gain[k] = np.clip(paper / max(float(np.percentile(values, 90)), 1.0), 1.0, _MAX_GAIN)
     return np.clip(top.astype(np.float32) * (1 + weight * (gain[hue] - 1)), 0, 255).astype(np.uint8)
+
+
+def _white_balanced(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The channels scaled so that paper is grey: a photo's warm or cold cast is no colour of ink."""
+    sample = rgb[::8, ::8].reshape(-1, 3).astype(np.float32)
+    paper = np.percentile(sample, _PAPER_PERCENTILE, axis=0)
+    scale = float(paper.max()) / np.maximum(paper, 1.0)
+    return tuple(cv2.convertScaleAbs(channel, alpha=float(k)) for channel, k in zip(cv2.split(rgb), scale))  # type: ignore[return-value]
 
 
 def even_light(gray: np.ndarray) -> np.ndarray:
