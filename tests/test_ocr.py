@@ -125,7 +125,7 @@ def test_red_seal_and_blue_pen_go_print_under_them_stays() -> None:
     seal_only = penned[:, :, 0].astype(int) - penned[:, :, 1] > 60
     pen_only = penned[:, :, 2].astype(int) - penned[:, :, 0] > 60
     assert seal_only.sum() > 2000 and pen_only.sum() > 100
-    assert gray[seal_only].min() > 200 and gray[pen_only].min() > 200  # seal and pen are paper now
+    assert gray[seal_only].min() > 185 and gray[pen_only].min() > 185  # seal and pen are paper now (print < 90)
     assert gray[122:138, 152:248].max() < 90  # the print under the seal is still print
 
 
