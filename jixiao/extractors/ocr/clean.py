@@ -25,6 +25,7 @@ _COLOUR_RAMP = 0.2
 _MIN_CHROMA = 25
 # Paper is the brightest part of a page: this percentile of each channel is its colour.
 _PAPER_PERCENTILE = 90
+_PAPER_TINT = 15
 # A colour of ink is measured where it covers at least this many pixels (a seal, a few ticks).
 _MIN_INK_PIXELS = 200
 _HUE_BINS = 16
@@ -93,9 +94,12 @@ def drop_colour(rgb: np.ndarray) -> np.ndarray:
 
 
 def _white_balanced(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The channels scaled so that paper is grey: a photo's warm or cold cast is no colour of ink."""
+    """The channels scaled so that paper is grey, where it is tinted: a photo's warm or cold cast is
+    no colour of ink. Paper no more tinted than a scanner leaves it is left as it is."""
     sample = rgb[::8, ::8].reshape(-1, 3).astype(np.float32)
     paper = np.percentile(sample, _PAPER_PERCENTILE, axis=0)
+    if float(paper.max() - paper.min()) <= _PAPER_TINT:
+        return tuple(cv2.split(rgb))  # type: ignore[return-value]
     scale = float(paper.max()) / np.maximum(paper, 1.0)
     return tuple(cv2.convertScaleAbs(channel, alpha=float(k)) for channel, k in zip(cv2.split(rgb), scale))  # type: ignore[return-value]
 
