@@ -1,32 +1,47 @@
-# One command each, on a fresh machine with Python 3.11+: `make demo`, `make test`.
+# One command each, on a fresh machine with Python 3.11+: `make demo`, `make test` (README, Quick start).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SHARED ?= ../shared
+# --no-compile: Python compiles what it imports when it first imports it, not all of every package now.
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile
+# A line per test file as it goes, the 15 slowest tests at the end.
+PYTEST := JIXIAO_SHARED=$(SHARED) $(BIN)/python -m pytest --durations=15
 
-.PHONY: setup demo test bench bench-pdf bench-ocr bench-flows clean
+.PHONY: setup demo test test-all bench bench-pdf bench-ocr bench-flows clean
 
-$(BIN)/jixiao: pyproject.toml
+# The demo needs the core and what examples/query.py uses (pandas, DuckDB); the tests need every extra.
+$(VENV)/.demo-deps: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(PIP) -e '.[demo]'
 	touch $@
 
-setup: $(BIN)/jixiao
+$(VENV)/.test-deps: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) -e '.[test]'
+	touch $@
 
-demo: setup
+setup: $(VENV)/.test-deps
+
+# Reads samples/ into demo-out/ with its review report (HTML), then queries it.
+demo: $(VENV)/.demo-deps
 	rm -rf demo-out
-	$(BIN)/jixiao run samples --out demo-out
+	$(BIN)/jixiao run samples --out demo-out --review demo-out/review
 	$(BIN)/python examples/query.py demo-out
+	@echo "Review every value beside where it was printed: open demo-out/review/index.html in a browser"
 
-test: setup
-	JIXIAO_SHARED=$(SHARED) $(BIN)/python -m pytest -q
+# Everything but the suites marked slow; CI runs `make test-all`.
+test: $(VENV)/.test-deps
+	$(PYTEST) -m 'not slow'
+
+test-all: $(VENV)/.test-deps
+	$(PYTEST)
 
 bench: setup
 	$(BIN)/python bench/bench_core.py --files 2000 --seeds $(SHARED)/seeds
 
 bench-pdf: setup
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(PIP) -e '.[bench]'
 	$(BIN)/python bench/bench_pdf.py --pdfs $(SHARED)/corpus/pdf --gold $(SHARED)/corpus/gold
 
 bench-ocr: setup

@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from itertools import starmap
+from operator import attrgetter
+from typing import Any
 
 
 @dataclass(slots=True)
 class Indicator:
     seq: int
-    level1: str | None
+    level1: str
     level1_raw: str | None
     level1_weight: float | None
-    level2: str | None
+    level2: str
     level2_raw: str | None
     name: str
     target_raw: str | None
@@ -76,7 +79,12 @@ class Project:
 
 @dataclass(slots=True)
 class CellRecord:
-    """Where one output value was printed: a row of `cells`."""
+    """Where one output value was printed: a row of `cells`.
+
+    One row per value read from a cell. A cell that feeds several columns is recorded once, by the
+    column it is printed as: `target_raw` (for target_op/value/unit too), `actual_raw`, `level1_raw`
+    (level1, level1_weight), `level2_raw`, `department` (department_code), `implementing_unit`.
+    A goal text assembled from several cells has a row per cell, in reading order."""
 
     seq: int | None
     field: str
@@ -98,6 +106,21 @@ class Form:
     project: Project
     indicators: list[Indicator] = field(default_factory=list)
     cells: list[CellRecord] = field(default_factory=list)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Forms travel from the process that read the file: their many small records pickle far
+        # faster as plain tuples than one dataclass at a time.
+        return _form, (_project_values(self.project), list(map(_indicator_values, self.indicators)),
+                       list(map(_cell_values, self.cells)))
+
+
+_project_values = attrgetter(*(f.name for f in fields(Project)))
+_indicator_values = attrgetter(*(f.name for f in fields(Indicator)))
+_cell_values = attrgetter(*(f.name for f in fields(CellRecord)))
+
+
+def _form(project: tuple[Any, ...], indicators: list[tuple[Any, ...]], cells: list[tuple[Any, ...]]) -> Form:
+    return Form(Project(*project), list(starmap(Indicator, indicators)), list(starmap(CellRecord, cells)))
 
 
 @dataclass(slots=True)

@@ -1,8 +1,10 @@
-"""Shared fixtures: where ../shared is, the scorer, and one run over the seed exports."""
+"""Shared fixtures: where ../shared is, the scorer, one run over the seed exports, and one over every format."""
 from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -72,16 +74,40 @@ def read_forms(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return projects, indicators
 
 
+LIBREOFFICE_MISSING = ("LibreOffice (soffice), which is not installed: on Debian/Ubuntu `sudo apt-get install "
+                       "libreoffice-writer-nogui libreoffice-calc-nogui` (`bash .ci/run` installs it), or set "
+                       "JIXIAO_SOFFICE=/path/to/soffice")
+
+
+def pytest_report_header() -> list[str]:
+    from jixiao.extractors.convert import soffice_path
+
+    return [f"needs: LibreOffice ({soffice_path() or 'NOT FOUND'}); the shared seeds, gold and corpus ({_shared()})"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """What the selected tests need and this machine lacks stops the run at once, said once."""
+    from jixiao.extractors.convert import soffice_path
+
+    def needing(fixture: str) -> int:
+        return sum(fixture in getattr(item, "fixturenames", ()) for item in items)
+
+    if soffice_path() is None and needing("soffice"):
+        pytest.exit(f"{needing('soffice')} of the selected tests need {LIBREOFFICE_MISSING}",
+                    returncode=pytest.ExitCode.USAGE_ERROR)
+    if not (_shared() / "gold").is_dir() and needing("shared"):
+        pytest.exit(f"{needing('shared')} of the selected tests need the shared folder (seeds, gold, corpus, "
+                    f"scorer), which is not at {_shared()}: set SHARED=/path/to/shared for make, or JIXIAO_SHARED",
+                    returncode=pytest.ExitCode.USAGE_ERROR)
+
+
 @pytest.fixture(scope="session")
 def soffice() -> str:
-    """LibreOffice, which reading .doc needs and which makes the .doc/.xls test files;
-    `.ci/run` installs it."""
+    """LibreOffice, which reading .doc needs and which makes the .doc/.xls test files."""
     from jixiao.extractors.convert import soffice_path
 
     path = soffice_path()
-    if path is None:
-        pytest.fail("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui "
-                    "libreoffice-calc-nogui")
+    assert path is not None, LIBREOFFICE_MISSING
     return path
 
 
@@ -105,3 +131,39 @@ def run_on(tmp_path: Path, name: str, data: bytes, code: int = 0) -> Path:
     out = tmp_path / f"out_{name}"
     assert main(["run", str(folder), "--out", str(out), "--quiet"]) == code
     return out
+
+
+@dataclass(frozen=True)
+class ProvenanceRun:
+    """One run over real documents of every format: the input folder and OUT."""
+
+    folder: Path
+    out: Path
+
+
+# A scan made here from a text PDF's first page, upright: its boxes can be checked against the text layer.
+MADE_SCAN = "made_scan_of_a_pdf_04_page_1.pdf"
+MADE_SCAN_OF = ("a_pdf_04", 1)
+
+
+@pytest.fixture(scope="session")
+def provenance_run(shared: Path, corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> ProvenanceRun:
+    """The seeds (text exports), the corpus's Word, Excel and HTML files, two of its PDFs, one of its scans, and
+    a scan made here: through `jixiao run`, which writes `cells`."""
+    import numpy as np
+    from scanlib import render, scan, to_pdf
+
+    folder = tmp_path_factory.mktemp("provenance") / "in"
+    folder.mkdir()
+    documents = [*sorted((shared / "seeds").iterdir()), *(p for kind in ("docx", "xlsx", "html")
+                                                         for p in sorted((corpus / kind).iterdir())),
+                 corpus / "pdf" / "a_pdf_01.pdf", corpus / "pdf" / "a_pdf_04.pdf",
+                 corpus / "pdf_scanned" / "a_scan_05.pdf"]
+    for document in documents:
+        shutil.copy(document, folder / document.name)
+    name, page = MADE_SCAN_OF
+    first = render((corpus / "pdf" / f"{name}.pdf").read_bytes(), 200)[page - 1]
+    (folder / MADE_SCAN).write_bytes(to_pdf([scan(first, 0.0, np.random.default_rng(1))], 200))
+    out = folder.parent / "out"
+    assert main(["run", str(folder), "--out", str(out), "--quiet"]) == 0
+    return ProvenanceRun(folder, out)

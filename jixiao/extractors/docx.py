@@ -26,7 +26,7 @@ from lxml import etree
 from jixiao.extractors.errors import ExtractError
 from jixiao.extractors.guard import check_zip
 from jixiao.extractors.html import extract_html
-from jixiao.extractors.layout import MAX_COLSPAN, text_table
+from jixiao.extractors.layout import MAX_COLSPAN, mark_loose_text, table_origin, text_table
 from jixiao.extractors.options import Limits
 from jixiao.grid import Cell, Grid, Table
 
@@ -175,11 +175,13 @@ class _Flow:
 
     `in_cell`: walking a table cell, whose block tables the cell's table places itself."""
 
-    def __init__(self, chunks: ChunkReader | None = None, in_cell: bool = False) -> None:
+    def __init__(self, chunks: ChunkReader | None = None, in_cell: bool = False,
+                 numbers: dict[object, int] | None = None) -> None:
         self.tables: list[Table] = []
         self.lines: list[str] = []
         self.chunks = chunks
         self.in_cell = in_cell
+        self.numbers = numbers if numbers is not None else {}  # every w:tbl's number, in document order
 
     def _flush(self) -> None:
         table = text_table(self.lines)
@@ -216,7 +218,7 @@ class _Flow:
 
     def _cell_text(self, tc: etree._Element) -> str:
         """Paragraphs on their own lines; a small table nested in the cell gives one line per row."""
-        flow = _Flow(self.chunks, in_cell=True)
+        flow = _Flow(self.chunks, in_cell=True, numbers=self.numbers)
         flow.walk(tc)
         return "\n".join(" ".join(c.text for c in row) for table in flow.finish() for row in table.rows())
 
@@ -247,13 +249,15 @@ class _Flow:
                     blocks.extend((r, t) for t in _unwrapped(tc, {W + "tbl"}) if _is_block(t))
                 col += span
         cells = [Cell(text=o.text, row=o.row, col=o.col, rowspan=o.rowspan, colspan=o.colspan) for o in done]
+        # Rows are the table's w:tr and columns its layout grid's, as Word counts them.
+        origin = table_origin(self.numbers, tbl)
         pieces: list[Table] = []
         start = 0
         for row, block in blocks:
-            pieces.append(Table([c for c in cells if start <= c.row <= row]))
+            pieces.append(Table([c for c in cells if start <= c.row <= row], origin=origin))
             pieces.extend(self._table(block))
             start = row + 1
-        pieces.append(Table([c for c in cells if c.row >= start]))
+        pieces.append(Table([c for c in cells if c.row >= start], origin=origin))
         return pieces
 
 
@@ -271,8 +275,14 @@ def extract_docx(data: bytes, source_format: str = "docx", limits: Limits | None
     def chunk(rid: str) -> list[Table]:
         part = document.part.related_parts.get(rid)
         reader = _CHUNK_TYPES.get(part.content_type) if part is not None else None
-        return reader(part.blob).tables if reader is not None else []
+        tables = reader(part.blob).tables if reader is not None else []
+        for table in tables:
+            table.origin = None  # numbered in a part of its own, not among the document's tables
+        return tables
 
-    flow = _Flow(chunk)
-    flow.walk(document.element.body)
-    return Grid(source_format=source_format, extractor="docx", tables=flow.finish())
+    body = document.element.body
+    flow = _Flow(chunk, numbers={tbl: k for k, tbl in enumerate(body.iter(W + "tbl"), 1)})
+    flow.walk(body)
+    tables = flow.finish()
+    mark_loose_text(tables)
+    return Grid(source_format=source_format, extractor="docx", tables=tables)

@@ -18,7 +18,7 @@ import lxml.html
 
 from jixiao.extractors.errors import ExtractError
 from jixiao.extractors.guard import declares_entities
-from jixiao.extractors.layout import DeclaredCell, place_cells, text_table
+from jixiao.extractors.layout import DeclaredCell, mark_loose_text, place_cells, table_origin, text_table
 from jixiao.grid import Grid, Table
 
 _DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
@@ -33,6 +33,9 @@ _BLOCKS = {
     "header", "footer", "main", "nav", "aside", "blockquote", "pre", "address", "center", "form", "fieldset",
     "figure", "figcaption", "caption", "hr", "tr", "body", "html",
 }
+# A table's own parts; anything else it holds is shown above it.
+_ROW_GROUPS = {"thead", "tbody", "tfoot"}
+_TABLE_PARTS = {"tr", "caption", "colgroup", "col", *_ROW_GROUPS}
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
@@ -123,10 +126,11 @@ class _Flow:
 
     `in_cell`: walking a table cell, whose block tables the cell's table places itself."""
 
-    def __init__(self, in_cell: bool = False) -> None:
+    def __init__(self, in_cell: bool = False, numbers: dict[object, int] | None = None) -> None:
         self.tables: list[Table] = []
         self.lines: list[str] = [""]
         self.in_cell = in_cell
+        self.numbers = numbers if numbers is not None else {}  # every <table>'s number, in document order
 
     def _break(self) -> None:
         if self.lines[-1].strip():
@@ -166,6 +170,7 @@ class _Flow:
                 self.walk(_cells(row)[0])
                 self._break()
             return
+        self._fostered(table)
         for caption in (child for child in table if _tag(child) == "caption"):
             self._break()
             self.lines[-1] += caption.text or ""
@@ -177,15 +182,35 @@ class _Flow:
             declared.append([DeclaredCell(_cell_text(c), _span(c, "rowspan"), _span(c, "colspan"))
                              for c in _cells(row)])
             blocks.extend((r, t) for c in _cells(row) for t in _nested_tables(c) if _is_block(t))
+        # Rows and columns as the HTML table model counts them (rows shown, spans placed).
         cells = place_cells(declared).cells
+        origin = table_origin(self.numbers, table)
         # Cut after each row whose cell holds a block table, which comes next.
         start = 0
         for row, block in blocks:
-            self.tables.append(Table([c for c in cells if start <= c.row <= row]))
+            self.tables.append(Table([c for c in cells if start <= c.row <= row], origin=origin))
             self._table(block)
             start = row + 1
-        self.tables.append(Table([c for c in cells if c.row >= start]))
+        self.tables.append(Table([c for c in cells if c.row >= start], origin=origin))
         self.tables = [t for t in self.tables if t.cells]
+
+    def _fostered(self, table: lxml.etree._Element) -> None:
+        """What a table holds outside its rows and cells (a title paragraph typed between
+        <table> and its first <tr>): browsers show it above the table, and so it is read."""
+        for part in [table, *(child for child in table if _tag(child) in _ROW_GROUPS)]:
+            self._break()
+            self.lines[-1] += part.text or ""
+            for child in part:
+                tag = _tag(child)
+                if tag == "table":
+                    self._table(child)
+                elif tag not in _TABLE_PARTS and tag not in _SKIPPED and tag and not _hidden(child):
+                    self._break()
+                    self.lines[-1] += child.text or ""
+                    self.walk(child)
+                    self._break()
+                self.lines[-1] += child.tail or ""
+            self._break()
 
     def finish(self) -> list[Table]:
         self._flush()
@@ -212,6 +237,8 @@ def extract_html(data: bytes) -> Grid:
         root = lxml.html.document_fromstring(text)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ExtractError(f"unreadable HTML: {exc}") from exc
-    flow = _Flow()
+    flow = _Flow(numbers={table: k for k, table in enumerate(root.iter("table"), 1)})
     flow.walk(root)
-    return Grid(source_format="html", extractor="html", tables=flow.finish())
+    tables = flow.finish()
+    mark_loose_text(tables)
+    return Grid(source_format="html", extractor="html", tables=tables)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jixiao.extractors.errors import LIMIT, ExtractError
-from jixiao.grid import Cell, Table
+from jixiao.grid import TABLE, TEXT, Cell, Origin, Table
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,22 @@ def text_table(lines: list[str]) -> Table:
     """Text outside tables (a title, a year line): one row of one cell per non-blank line."""
     kept = [line for line in lines if line.strip()]
     return Table([Cell(text=line.strip(), row=r, col=0) for r, line in enumerate(kept)], loose=True)
+
+
+def table_origin(numbers: dict[object, int], element: object) -> Origin | None:
+    """A markup table's origin: its number in the document (`numbers`, by element)."""
+    number = numbers.get(element)
+    return Origin(TABLE, number=number) if number is not None else None
+
+
+def mark_loose_text(tables: list[Table]) -> None:
+    """Text outside the tables is found by the table it precedes."""
+    following = 0
+    for table in reversed(tables):
+        if table.loose:
+            table.origin = Origin(TEXT, number=following)
+        elif table.origin is not None:
+            following = table.origin.number
 
 
 def place_cells(rows: list[list[DeclaredCell]]) -> Table:

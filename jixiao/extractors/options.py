@@ -8,6 +8,9 @@ from pathlib import Path
 
 OCR_ENGINES = ("rapidocr", "small", "fast", "paddleocr")
 DEFAULT_OCR_ENGINE = "rapidocr"
+# Where the recognition models run (engines/runtime.py); paddleocr runs on its own.
+OCR_RUNTIMES = ("onnxruntime", "openvino")
+DEFAULT_OCR_RUNTIME = "onnxruntime"
 # Below this a cell's OCR text is flagged `unreadable_cell` (see SCHEMA.md).
 DEFAULT_OCR_MIN_CONFIDENCE = 0.8
 
@@ -56,11 +59,12 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class ExtractOptions:
-    """`ocr_engine`: one of OCR_ENGINES; `ocr_models`: a PaddleX recognition model folder
-    for the paddleocr engine; `ocr_min_confidence`: cells read with less are flagged;
-    `limits`: what one file may cost."""
+    """`ocr_engine`: one of OCR_ENGINES; `ocr_runtime`: one of OCR_RUNTIMES; `ocr_models`: a
+    PaddleX recognition model folder for the paddleocr engine; `ocr_min_confidence`: cells
+    read with less are flagged; `limits`: what one file may cost."""
 
     ocr_engine: str = DEFAULT_OCR_ENGINE
+    ocr_runtime: str = DEFAULT_OCR_RUNTIME
     ocr_models: Path | None = None
     ocr_min_confidence: float = DEFAULT_OCR_MIN_CONFIDENCE
     limits: Limits = field(default_factory=Limits)
@@ -68,16 +72,19 @@ class ExtractOptions:
     def __post_init__(self) -> None:
         if self.ocr_engine not in OCR_ENGINES:
             raise ValueError(f"unknown OCR engine {self.ocr_engine!r}; one of {', '.join(OCR_ENGINES)}")
+        if self.ocr_runtime not in OCR_RUNTIMES:
+            raise ValueError(f"unknown OCR runtime {self.ocr_runtime!r}; one of {', '.join(OCR_RUNTIMES)}")
         if not 0.0 <= self.ocr_min_confidence <= 1.0:
             raise ValueError(f"OCR minimum confidence {self.ocr_min_confidence} is not within 0..1")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> ExtractOptions:
-        """JIXIAO_OCR_ENGINE, JIXIAO_OCR_MODELS, JIXIAO_OCR_MIN_CONFIDENCE, where set."""
+        """JIXIAO_OCR_ENGINE, JIXIAO_OCR_RUNTIME, JIXIAO_OCR_MODELS, JIXIAO_OCR_MIN_CONFIDENCE, where set."""
         models = environ.get("JIXIAO_OCR_MODELS")
         confidence = environ.get("JIXIAO_OCR_MIN_CONFIDENCE")
         return cls(
             ocr_engine=environ.get("JIXIAO_OCR_ENGINE", DEFAULT_OCR_ENGINE),
+            ocr_runtime=environ.get("JIXIAO_OCR_RUNTIME", DEFAULT_OCR_RUNTIME),
             ocr_models=Path(models) if models else None,
             ocr_min_confidence=float(confidence) if confidence else DEFAULT_OCR_MIN_CONFIDENCE,
             limits=Limits.from_env(environ),

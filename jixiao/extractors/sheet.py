@@ -1,9 +1,10 @@
-"""A worksheet as a Table, the same for .xlsx and .xls: merged ranges become spans, hidden rows and columns are skipped."""
+"""A worksheet as a Table, the same for .xlsx and .xls: merged ranges become spans, hidden rows and columns are
+skipped; cells keep the sheet's own row and column numbers, so a locator counts the hidden ones."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jixiao.grid import Cell, Table
+from jixiao.grid import SHEET, Cell, Origin, Table
 
 # Excel's widest sheet: a hidden column range declared wider is damaged, not enormous.
 MAX_COLUMNS = 16384
@@ -21,7 +22,8 @@ class Sheet:
     hidden_rows: set[int] = field(default_factory=set)
     hidden_cols: set[int] = field(default_factory=set)
 
-    def table(self) -> Table:
+    def table(self, name: str) -> Table:
+        """The sheet named `name` as a table."""
         cells: list[Cell] = []
         covered: set[tuple[int, int]] = set()
         for r0, c0, r1, c1 in self.merged:
@@ -36,13 +38,14 @@ class Sheet:
             if first_row is not None and first_col is not None and last_row is not None and last_col is not None:
                 # A merged range shows its top-left value across its visible part.
                 cells.append(Cell(text=self.texts.get((r0, c0), ""), row=first_row, col=first_col,
-                                  rowspan=last_row - first_row + 1, colspan=last_col - first_col + 1))
+                                  rowspan=last_row - first_row + 1, colspan=last_col - first_col + 1,
+                                  source=(r0, c0)))
         for (r, c), text in self.texts.items():
             if (r, c) in covered or r in self.hidden_rows or c in self.hidden_cols or not text:
                 continue
             cells.append(Cell(text=text, row=r, col=c))
         cells.sort(key=lambda cell: (cell.row, cell.col))
-        return Table(cells)
+        return Table(cells, origin=Origin(SHEET, name=name))
 
 
 def _area(r0: int, c0: int, r1: int, c1: int) -> list[tuple[int, int]]:

@@ -106,5 +106,5 @@ def extract_spreadsheetml(data: bytes) -> Grid:
         # The parser never expands them; a workbook that declares any is not an export.
         raise ExtractError(_ENTITIES)
     formats = _formats(root)
-    tables = [_sheet(ws, formats).table() for ws in root.iterfind(SS + "Worksheet") if _visible(ws)]
+    tables = [_sheet(ws, formats).table(ws.get(SS + "Name", "")) for ws in root.iterfind(SS + "Worksheet") if _visible(ws)]
     return Grid(source_format="xls", extractor="spreadsheetml", tables=[t for t in tables if t.cells])

@@ -8,6 +8,10 @@ Three layouts occur, told apart by content:
   cell (a line break inside the cell);
 - CSV: comma-separated rows with quoted fields ("1,200.00", line breaks), as
   spreadsheets save them.
+
+Rows are numbered by the line they start on, and a cell that starts on a later line (one cell
+per line, or after a cell holding a line break) keeps its own (`Cell.source`), so a value can be
+found again.
 """
 from __future__ import annotations
 
@@ -16,9 +20,10 @@ import csv
 import io
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 from jixiao.extractors.errors import ExtractError
-from jixiao.grid import Cell, Grid, Table
+from jixiao.grid import LINES, Cell, Grid, Origin, Table
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -41,6 +46,9 @@ _CSV_SHARE = 0.8
 # Control characters (other than TAB and line breaks) and U+FFFD: a few per cent means binary.
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
 _MAX_CONTROL_SHARE = 0.01
+
+# A row of cells and the 0-based line it starts on.
+Row = tuple[int, list[str]]
 
 
 def decode_text(data: bytes) -> str:
@@ -93,12 +101,22 @@ def _is_cell_layout(lines: list[str]) -> bool:
     return single >= 0.8 * len(with_tab)
 
 
-def _quoted_rows(text: str) -> list[list[str]] | None:
+def _quoted_rows(text: str) -> list[Row] | None:
     """Rows of an export that quotes cells the way Excel does, else None."""
     if not any("\n" in m.group(1) or '""' in m.group(1) for m in _QUOTED_CELL.finditer(text)):
         return None
-    return [row for row in csv.reader(io.StringIO(text), delimiter="\t", quotechar='"') if any(
-        cell.strip() for cell in row)]
+    return _csv_rows(csv.reader(io.StringIO(text), delimiter="\t", quotechar='"'))
+
+
+def _csv_rows(reader: Iterator[list[str]]) -> list[Row]:
+    """The reader's rows that print something, each with the line it starts on."""
+    rows: list[Row] = []
+    start = 0
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            rows.append((start, row))
+        start = reader.line_num  # type: ignore[attr-defined]  # csv readers count the lines they read
+    return rows
 
 
 def _is_csv_layout(lines: list[str]) -> bool:
@@ -113,33 +131,33 @@ def _is_csv_layout(lines: list[str]) -> bool:
     return width >= _MIN_CSV_WIDTH and count >= _CSV_SHARE * sum(widths.values())
 
 
-def _csv_layout(lines: list[str]) -> list[list[str]]:
-    return [row for row in csv.reader(io.StringIO("\n".join(lines))) if any(cell.strip() for cell in row)]
+def _csv_layout(lines: list[str]) -> list[Row]:
+    return _csv_rows(csv.reader(io.StringIO("\n".join(lines))))
 
 
-def _rows_layout(lines: list[str]) -> list[list[str]]:
+def _rows_layout(lines: list[str]) -> list[Row]:
     return _join_broken_lines([ln.split("\t") if ln.strip() else None for ln in lines])
 
 
-def _segments(lines: list[str]) -> list[list[str]]:
-    """Stretches between runs of blank lines: a file pasted together from several
-    exports can change layout from one to the next."""
-    segments: list[list[str]] = [[]]
+def _segments(lines: list[str]) -> list[tuple[int, list[str]]]:
+    """Stretches between runs of blank lines, each with its first line's number: a file
+    pasted together from several exports can change layout from one to the next."""
+    segments: list[tuple[int, list[str]]] = [(0, [])]
     blanks = 0
-    for ln in lines:
+    for number, ln in enumerate(lines):
         blanks = blanks + 1 if ln == "" else 0
-        if blanks == _SEGMENT_BREAK and segments[-1]:
-            segments.append([])
-        segments[-1].append(ln)
+        if blanks == _SEGMENT_BREAK and segments[-1][1]:
+            segments.append((number, []))
+        segments[-1][1].append(ln)
     return segments
 
 
-def _join_broken_lines(lines: list[list[str] | None]) -> list[list[str]]:
+def _join_broken_lines(lines: list[list[str] | None]) -> list[Row]:
     """An unquoted line break inside a cell splits its row over two lines (text copied
     out of a Word table does this). Neighbouring short lines whose cells add up to the
     width of the rows around them, with text on both sides of the break, are one row."""
     widths = [len(cells) if cells else 0 for cells in lines]
-    rows: list[list[str]] = []
+    rows: list[Row] = []
     i = 0
     while i < len(lines):
         row = lines[i]
@@ -153,10 +171,10 @@ def _join_broken_lines(lines: list[list[str] | None]) -> list[list[str]]:
             merged = merged[:-1] + [merged[-1] + "\n" + nxt[0]] + nxt[1:]
             j += 1
         if j > i + 1 and len(merged) == width:
-            rows.append(merged)
+            rows.append((i, merged))
             i = j
         else:
-            rows.append(row)
+            rows.append((i, row))
             i += 1
     return rows
 
@@ -171,43 +189,61 @@ def _width_around(widths: list[int], i: int) -> int:
     return width if count >= _REGULAR_SHARE * len(near) else 0
 
 
-def _cells_layout(lines: list[str]) -> list[list[str]]:
-    rows: list[list[str]] = []
+def _cells_layout(lines: list[str]) -> list[Row]:
+    rows: list[Row] = []
     current: list[str] = []
-    for ln in lines:
+    start = 0
+    for number, ln in enumerate(lines):
+        if not current:
+            start = number
         if ln.startswith("\t"):
             current.append(ln[1:])
         elif ln == "":
             if current:
-                rows.append(current)
+                rows.append((start, current))
             current = []
         elif current:
             current[-1] += "\n" + ln
         else:
             current.append(ln)
     if current:
-        rows.append(current)
+        rows.append((start, current))
     return rows
 
 
-def _layout(segment: list[str]) -> list[list[str]]:
+def _layout(segment: list[str]) -> tuple[list[Row], int]:
+    """The segment's rows, and how many lines each cell starts after the one before
+    besides the line breaks it holds (1 where each cell has a line of its own)."""
     if _is_cell_layout(segment):
-        return _cells_layout(segment)
+        return _cells_layout(segment), 1
     if _is_csv_layout(segment):
-        return _csv_layout(segment)
-    return _rows_layout(segment)
+        return _csv_layout(segment), 0
+    return _rows_layout(segment), 0
+
+
+def _cells(placed: list[tuple[int, list[str], int]]) -> list[Cell]:
+    """Each row's cells, the row numbered by the line it starts on: a cell starts `stride` lines
+    after the one before it, plus the line breaks that one holds, and says so where that is not
+    its row's line."""
+    cells: list[Cell] = []
+    append = cells.append
+    for start, row, stride in placed:
+        line = start
+        for c, value in enumerate(row):
+            append(Cell(value, start, c) if line == start else Cell(value, start, c, source=(line, c)))
+            line += stride + value.count("\n") if "\n" in value else stride
+    return cells
 
 
 def extract_text(data: bytes) -> Grid:
     text = decode_text(data).replace("\r\n", "\n").replace("\r", "\n")
-    rows = _quoted_rows(text)
-    if rows is None:
-        rows = [
-            row
-            for segment in _segments(text.split("\n"))
-            for row in _layout(segment)
-        ]
-    table = Table(
-        [Cell(text=value, row=r, col=c) for r, row in enumerate(rows) for c, value in enumerate(row)]
-    )
+    quoted = _quoted_rows(text)
+    if quoted is not None:
+        placed = [(start, row, 0) for start, row in quoted]
+    else:
+        placed = []
+        for offset, segment in _segments(text.split("\n")):
+            rows, stride = _layout(segment)
+            placed.extend((offset + start, row, stride) for start, row in rows)
+    table = Table(_cells(placed), origin=Origin(LINES))
     return Grid(source_format="txt", extractor="txt", tables=[table])

@@ -67,7 +67,7 @@ def extract_xls(data: bytes) -> Grid:
         for index in range(book.nsheets):
             ws = book.sheet_by_index(index)
             if ws.visibility == _VISIBLE:
-                tables.append(_sheet(book, ws).table())
+                tables.append(_sheet(book, ws).table(ws.name))
                 book.unload_sheet(index)
     except _READ_ERRORS as exc:
         raise _unreadable(exc) from exc

@@ -174,5 +174,5 @@ def extract_xlsx(data: bytes, limits: Limits | None = None) -> Grid:
         fills = _fills(data, workbook)
     except _READ_ERRORS as exc:
         raise _unreadable(exc) from exc
-    tables = [_sheet(ws, fills.get(ws.title, {})).table() for ws in workbook.worksheets if ws.sheet_state == "visible"]
+    tables = [_sheet(ws, fills.get(ws.title, {})).table(ws.title) for ws in workbook.worksheets if ws.sheet_state == "visible"]
     return Grid(source_format="xlsx", extractor="xlsx", tables=[t for t in tables if t.cells])

@@ -9,6 +9,7 @@ configure_prefect_env()
 
 from jixiao.flows.ingest import (
     DASK_NEEDS_SERVER,
+    FilesFailed,
     NoServer,
     ingest,
     require_server,
@@ -16,6 +17,7 @@ from jixiao.flows.ingest import (
     serve,
     show_logs_on,
 )
+from jixiao.flows.server import ServerUnavailable
 
-__all__ = ["DASK_NEEDS_SERVER", "NoServer", "configure_prefect_env", "ingest", "require_server", "run_flow", "serve",
-           "show_logs_on"]
+__all__ = ["DASK_NEEDS_SERVER", "FilesFailed", "NoServer", "ServerUnavailable", "configure_prefect_env", "ingest",
+           "require_server", "run_flow", "serve", "show_logs_on"]

@@ -4,9 +4,11 @@ Every step is a function of jixiao.pipeline that `jixiao run` calls as well; thi
 module only decides where batches run (this process, worker processes, a Dask
 cluster), logs per file, and shows the run in Prefect. Import it through
 `jixiao.flows`, which configures Prefect's environment first.
-"""
-from __future__ import annotations
 
+No `from __future__ import annotations` here: Prefect validates a run's parameters against
+the flow function's annotations, and where it runs a copy of the function (pickled by
+value, as a served flow is) string annotations name types the copy no longer holds.
+"""
 import contextlib
 import logging
 import os
@@ -19,7 +21,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 from prefect.logging.handlers import PrefectConsoleHandler
-from prefect.settings import PREFECT_API_URL
+from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, get_current_settings
 from prefect.states import Failed, State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
@@ -27,6 +29,7 @@ from rich.console import Console
 
 from jixiao.extractors import ExtractOptions
 from jixiao.extractors.errors import EXTRACT, INTERNAL
+from jixiao.flows.server import use_temporary_server
 from jixiao.pipeline.errors import OutputError
 from jixiao.pipeline.finish import COMMIT_INTERVAL_S, RunCommit, RunSummary
 from jixiao.pipeline.ingest import Job, Outcome, RetryPolicy, ingest_batch
@@ -35,6 +38,7 @@ from jixiao.pipeline.parallel import BatchPool
 from jixiao.pipeline.plan import Plan, make_batches, plan_rerun_failed, plan_run
 from jixiao.pipeline.process import failure_line
 from jixiao.pipeline.store import Store
+from jixiao.pipeline.territory import check_inputs
 
 Hooks = tuple[Callable[[int], None] | None, Callable[[Outcome], None] | None]
 # Progress callbacks of the CLI that called the flow in this process; not flow
@@ -59,18 +63,54 @@ def require_server(why: str) -> None:
         raise NoServer(why)
 
 
+class FilesFailed(Exception):
+    """How a run in which files failed ends: Failed, with this as its result. Every other file's rows
+    are committed; the summary says which files failed and why."""
+
+    def __init__(self, summary: RunSummary) -> None:
+        shown = ", ".join(path for path, _ in summary.failures[:5])
+        more = f" and {len(summary.failures) - 5} more" if len(summary.failures) > 5 else ""
+        landed = summary.files - len(summary.failures)
+        others = f"; the other {landed} are in {summary.out}" if landed else ""
+        super().__init__(f"{len(summary.failures)} of {summary.files} files failed ({shown}{more}){others}; "
+                         "rerun_failed=true (jixiao rerun-failed) reads the failed ones again")
+        self.summary = summary
+
+    def __reduce__(self) -> tuple[type["FilesFailed"], tuple[RunSummary]]:
+        return FilesFailed, (self.summary,)
+
+
+class _PlainFailures(logging.Filter):
+    """Prefect's log lines about failed runs, without tracebacks that say nothing.
+
+    A task that returns a Failed state (a batch with a bad file) is logged with exc_info=True while
+    no exception is being handled: a stray `NoneType: None` line. A flow run that ends FilesFailed
+    is logged by `python -m prefect.engine` (served and worker runs) as "Engine execution exited with
+    unexpected exception" with Prefect's traceback, after its final state has said what failed.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info is not None and record.exc_info[0] is None:
+            record.exc_info = None
+        return record.exc_info is None or not isinstance(record.exc_info[1], FilesFailed)
+
+
+for _name in ("prefect.task_runs", "prefect.flow_runs"):
+    logging.getLogger(_name).addFilter(_PlainFailures())
+
+
 # Results stay in memory: nothing is cached or persisted under PREFECT_HOME; the
 # datasets under OUT are the results.
 _TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
 
 
 @task(name="discover", **_TASK_OPTIONS)
-def discover_files(inputs: list[str], out: str, rerun_failed: bool, force: bool) -> Plan:
+def discover_files(inputs: list[str], out: str, rerun_failed: bool, force: bool, reread_older: str) -> Plan:
     """The files to read and those unchanged since OUT last saw them (which cost only their hash)."""
     if rerun_failed:
         plan = plan_rerun_failed(Path(out))
     else:
-        plan = plan_run([Path(p) for p in inputs], Path(out), force=force)
+        plan = plan_run([Path(p) for p in inputs], Path(out), force=force, reread_older=reread_older)
     get_run_logger().info("run %s: %d files, %d to read, %d settled without reading, %d no longer in the input",
                           plan.run_id, plan.files, len(plan.jobs), len(plan.settled), len(plan.removed))
     return plan
@@ -109,19 +149,35 @@ def ingest_files(batch: list[Job], stage: str, options: ExtractOptions | None, p
 
 
 @task(name="finish", **_TASK_OPTIONS)
-def finish(plan: Plan, commit: RunCommit) -> RunSummary:
-    """The run's last commit: manifest rows, parts, OUT's state, removed files' rows dropped; sum up."""
+def finish(plan: Plan, commit: RunCommit, review: str | None = None, workers: int = 1) -> RunSummary:
+    """The run's last commit: manifest rows, parts, OUT's state, removed files' rows dropped; sum up; and the
+    review report of the files read, when asked for."""
     summary = commit.finish()
     logger = get_run_logger()
     for line in summary.lines():
         logger.info(line)
+    index = _review(plan, summary, review, workers) if review else None
     if summary.failures:
+        link = f" Review them: [{index}]({index.as_uri()})." if index else ""
         create_table_artifact(
             [{"source_path": path, "error": reason} for path, reason in summary.failures],
             key="jixiao-failed-files",
             description=f"Files that failed in run {summary.run_id}; `jixiao rerun-failed --out {plan.out}` "
-            "reads just these again.")
+            f"reads just these again.{link}")
     return summary
+
+
+def _review(plan: Plan, summary: RunSummary, review: str, workers: int) -> Path | None:
+    """The review of the run's files; a review that cannot be written is logged, and the run stands."""
+    from jixiao.review import NotAReviewFolder, write_review
+
+    try:
+        written = write_review(plan.out, Path(review), only=set(summary.read), workers=workers)
+    except (NotAReviewFolder, OSError) as exc:
+        get_run_logger().error("the review could not be written: %s", exc)
+        return None
+    get_run_logger().info("review: %d files, %d pages: %s", written.files, written.pages, written.index.as_uri())
+    return written.index.resolve()
 
 
 @contextlib.contextmanager
@@ -159,17 +215,23 @@ def _outcomes(future: PrefectFuture[Any], batch: list[Job]) -> list[Outcome]:
 
 @flow(name="jixiao-ingest", persist_result=False)
 def ingest(inputs: list[str], out: str, rerun_failed: bool = False, keep_removed: bool = False,
-           force: bool = False, workers: int = 1, dask_address: str | None = None,
+           force: bool = False, reread_older: str = "all", workers: int = 1, dask_address: str | None = None,
            batch_size: int | None = None, options: ExtractOptions | None = None,
-           commit_interval_s: float = COMMIT_INTERVAL_S) -> RunSummary:
+           commit_interval_s: float = COMMIT_INTERVAL_S, review: str | None = None) -> RunSummary | State:
     """Read every new or changed file under `inputs` (or, with `rerun_failed`, only the files whose last
-    status is failed) into the datasets under `out`."""
+    status is failed) into the datasets under `out`; with `review`, write the review report of the files
+    read into that folder.
+
+    A run in which files failed ends Failed (what ops alert on) with FilesFailed, which carries the
+    summary: every other file's rows are committed all the same."""
     on_start, on_file = _hooks
     policy = RetryPolicy()
+    check_inputs([Path(p) for p in inputs], Path(out))
     with OutLock(Path(out)):
         store = Store(Path(out))
-        store.prepare()
-        plan = discover_files(inputs, out, rerun_failed, force)
+        prepared = store.prepare()
+        plan = discover_files(inputs, out, rerun_failed, force, reread_older)
+        plan.prepared = prepared
         if on_start:
             on_start(plan.files)
         if on_file:
@@ -192,7 +254,12 @@ def ingest(inputs: list[str], out: str, rerun_failed: bool = False, keep_removed
                         for outcome in done:
                             on_file(outcome)
             # quote(): Prefect would otherwise walk every object of these large collections.
-            return finish(quote(plan), quote(commit))  # type: ignore[call-overload]  # Prefect unwraps quote()
+            # quote(): Prefect would otherwise walk every object of these large collections.
+            summary: RunSummary = finish(quote(plan), quote(commit), review, workers)  # type: ignore[call-overload]
+    if summary.failures:
+        failed = FilesFailed(summary)
+        return Failed(message=str(failed), data=failed)
+    return summary
 
 
 def _label(index: int, total: int, batch: list[Job]) -> str:
@@ -201,20 +268,34 @@ def _label(index: int, total: int, batch: list[Job]) -> str:
 
 
 def run_flow(inputs: list[Path], out: Path, *, rerun_failed: bool = False, keep_removed: bool = False,
-             force: bool = False, workers: int = 1, dask_address: str | None = None, batch_size: int | None = None,
+             force: bool = False, reread_older: str = "all", workers: int = 1, dask_address: str | None = None, batch_size: int | None = None,
              options: ExtractOptions | None = None, commit_interval_s: float = COMMIT_INTERVAL_S,
-             on_start: Callable[[int], None] | None = None,
+             review: Path | None = None, on_start: Callable[[int], None] | None = None,
              on_file: Callable[[Outcome], None] | None = None) -> RunSummary:
-    """Run the flow in this process, against PREFECT_API_URL or else a temporary local server."""
+    """Run the flow in this process, against PREFECT_API_URL or else a temporary server of this process.
+
+    Raises ServerUnavailable when that server cannot start."""
     global _hooks
+    if not PREFECT_API_URL.value():
+        use_temporary_server(get_current_settings().home, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
     _hooks = (on_start, on_file)
     try:
-        return ingest(inputs=[os.path.abspath(p) for p in inputs], out=os.path.abspath(out),
-                      rerun_failed=rerun_failed, keep_removed=keep_removed, force=force, workers=workers,
-                      dask_address=dask_address, batch_size=batch_size, options=options,
-                      commit_interval_s=commit_interval_s)
+        state = ingest(inputs=[os.path.abspath(p) for p in inputs], out=os.path.abspath(out),
+                       rerun_failed=rerun_failed, keep_removed=keep_removed, force=force,
+                       reread_older=reread_older, workers=workers,
+                       dask_address=dask_address, batch_size=batch_size, options=options,
+                       commit_interval_s=commit_interval_s, review=os.path.abspath(review) if review else None,
+                       return_state=True)
     finally:
         _hooks = (None, None)
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, FilesFailed):
+        return result.summary  # the CLI tells it by its exit code
+    if isinstance(result, RunSummary):
+        return result
+    if isinstance(result, BaseException):
+        raise result
+    raise RuntimeError(f"the flow ended {state.name}: {state.message}")
 
 
 def show_logs_on(console: Console, level: int) -> None:
@@ -232,11 +313,22 @@ def show_logs_on(console: Console, level: int) -> None:
 
 
 def serve(inputs: list[Path], out: Path, *, cron: str, timezone: str | None = None, name: str = "nightly",
-          keep_removed: bool = False, workers: int = 1, dask_address: str | None = None) -> None:
-    """Serve a scheduled deployment of the flow until stopped (Ctrl-C)."""
-    require_server(SCHEDULE_NEEDS_SERVER)
-    from prefect.schedules import Cron
+          keep_removed: bool = False, workers: int = 1, dask_address: str | None = None,
+          review: Path | None = None) -> None:
+    """Serve a scheduled deployment of the flow until stopped (Ctrl-C).
 
-    ingest.serve(name=name, schedules=[Cron(cron, timezone=timezone)],
-                 parameters={"inputs": [os.path.abspath(p) for p in inputs], "out": os.path.abspath(out),
-                             "keep_removed": keep_removed, "workers": workers, "dask_address": dask_address})
+    Each run imports this module by name in a fresh `python -m prefect.engine`, as a worker does with
+    prefect.yaml's entrypoint; `ingest.serve()` would instead run a pickled copy of the flow function."""
+    require_server(SCHEDULE_NEEDS_SERVER)
+    from prefect import serve as serve_deployments
+    from prefect.deployments.runner import RunnerDeployment
+    from prefect.schedules import Cron
+    from prefect.types.entrypoint import EntrypointType
+
+    deployment = ingest.to_deployment(
+        name=name, schedules=[Cron(cron, timezone=timezone)], entrypoint_type=EntrypointType.MODULE_PATH,
+        parameters={"inputs": [os.path.abspath(p) for p in inputs], "out": os.path.abspath(out),
+                    "keep_removed": keep_removed, "workers": workers, "dask_address": dask_address,
+                    "review": os.path.abspath(review) if review else None})
+    assert isinstance(deployment, RunnerDeployment)  # called outside an event loop: not a coroutine
+    serve_deployments(deployment)

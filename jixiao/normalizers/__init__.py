@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from jixiao.grid import Grid
-from jixiao.normalizers.forms import attach_stray_totals, find_forms, finish, parse_form
+from jixiao.normalizers.forms import attach_stray_totals, find_forms, finish, parse_form, record_cells
 from jixiao.normalizers.keys import form_key
-from jixiao.normalizers.rows import row_stream
+from jixiao.normalizers.rows import RCell, row_stream
 from jixiao.records import Form
 
 
@@ -28,16 +28,21 @@ def normalize(grid: Grid) -> Normalized:
     # its own title but no year has none.
     own_years = [item.form.project.year for item in parsed if item.form.project.year is not None]
     shared_year = own_years[0] if len(own_years) == 1 and parsed[0].form.project.year is not None else None
+    shared_cells = parsed[0].sources.get("year", []) if shared_year is not None else []
     previous_year: int | None = None
+    previous_cells: list[RCell] = []
     for item in parsed:
         form = finish(item)
         form.project.extractor = grid.extractor
         if form.project.year is None:
             form.project.year = shared_year if item.titled else previous_year
+            # Where the year it takes over was printed.
+            item.sources["year"] = shared_cells if item.titled else previous_cells
         if form.project.year is None and item.unsure_preamble and "unreadable_cell" not in form.project.issues:
             form.project.issues.append("unreadable_cell")  # the year may be in the line that could not be read
-        previous_year = form.project.year
+        previous_year, previous_cells = form.project.year, item.sources.get("year", [])
         form.project.form_key = form_key(form.project)
+        record_cells(item)
         result.forms.append(form)
         result.unmapped_headers.extend(item.unmapped_headers)
     return result

@@ -17,6 +17,7 @@ from jixiao.normalizers.vocab import BLOCKS, BUDGET
 DEFAULT_SLOTS = ("initial", "annual", "executed", "weight", "rate", "score")
 BUDGET_ROW_LABELS = ("budget_total", "budget_fiscal", "budget_carryover", "budget_other")
 _DROPPED_CELL = 4.0
+_UNDER_HEADER = 1.0
 
 
 @dataclass(slots=True)
@@ -54,10 +55,19 @@ def budget_label(row: Row, total_row_open: bool = False) -> tuple[str, RCell] | 
     return None
 
 
-def _align_row(slots: list[str], table: dict[int, RCell]) -> dict[int, str]:
+def _align_row(slots: list[str], table: dict[int, RCell], header_cols: dict[str, tuple[int, int]]) -> dict[int, str]:
     cols = sorted(table)
-    roles, _ = align(len(slots), cols, lambda s, col: _fit(slots[s], table[col]), lambda col: _dropped(table[col]))
+    roles, _ = align(len(slots), cols, lambda s, col: _fit(slots[s], table[col]) + _under(header_cols, slots[s], table[col]),
+                     lambda col: _dropped(table[col]))
     return {col: slots[s] for col, s in zip(cols, roles) if s is not None}
+
+
+def _under(header_cols: dict[str, tuple[int, int]], slot: str, cell: RCell | None) -> float:
+    """What it counts for that a printed cell sits under its slot's header cell."""
+    if cell is None or cell.empty:
+        return 0.0
+    start, stop = header_cols.get(slot, (-1, -1))
+    return _UNDER_HEADER if start <= cell.col < stop else 0.0
 
 
 def _slots(header: list[tuple[str, RCell]] | None) -> list[str]:
@@ -96,28 +106,22 @@ def _dropped(cell: RCell | None) -> float:
     return 0.0 if cell is None or cell.empty else _DROPPED_CELL
 
 
-def read_budget(header: list[tuple[str, RCell]] | None, rows: list[tuple[str, RCell, Row]]) -> list[BudgetRow]:
+def read_budget(header: list[tuple[str, RCell]] | None, rows: list[tuple[str, RCell, Row]],
+                header_table: int | None = None) -> list[BudgetRow]:
+    """The block's rows against its header, the rows of each table of the grid together (a page
+    break can put the block in two): where a cell sits under a header cell counts in the
+    header's own table (`header_table`) only, as another table numbers its columns anew."""
     slots = _slots(header)
     header_cols = {s: (c.col, c.col + c.span) for s, c in header} if header else {}
-    tables = [{c.col: c for c in row.cells if c.col > label_cell.col} for _, label_cell, row in rows]
-    cols = sorted({col for table in tables for col in table})
-
-    def column_fit(slot_index: int, col: int) -> float:
-        start, stop = header_cols.get(slots[slot_index], (-1, -1))
-        bonus = 0.5 if start <= col < stop else 0.0
-        return bonus + sum(_fit(slots[slot_index], t.get(col)) for t in tables)
-
-    joint, _ = align(len(slots), cols, column_fit, lambda col: sum(_dropped(t.get(col)) for t in tables))
-    joint_map = {col: slots[s] for col, s in zip(cols, joint) if s is not None}
-
+    mappings: dict[int, dict[int, str]] = {}
+    for number in dict.fromkeys(row.table for _, _, row in rows):
+        group = [(label_cell, row) for _, label_cell, row in rows if row.table == number]
+        mappings.update(_align_rows(slots, group, header_cols if number == header_table else {}))
     result = []
-    for (label, _, _), table in zip(rows, tables):
-        mapping = joint_map
-        if any(col not in joint_map and not cell.empty for col, cell in table.items()):
-            # This row is shifted against the others: read it on its own.
-            mapping = _align_row(slots, table)
+    for label, label_cell, row in rows:
         budget_row = BudgetRow(label)
-        for col, slot in mapping.items():
+        table = _value_cells(label_cell, row)
+        for col, slot in mappings[id(row)].items():
             cell = table.get(col)
             if cell is None or cell.empty:
                 continue
@@ -130,3 +134,26 @@ def read_budget(header: list[tuple[str, RCell]] | None, rows: list[tuple[str, RC
         result.append(budget_row)
     return result
 
+
+def _value_cells(label_cell: RCell, row: Row) -> dict[int, RCell]:
+    return {c.col: c for c in row.cells if c.col > label_cell.col}
+
+
+def _align_rows(slots: list[str], group: list[tuple[RCell, Row]],
+                header_cols: dict[str, tuple[int, int]]) -> dict[int, dict[int, str]]:
+    """id(row) -> {column: slot} for rows of one table, aligned all at once; a row shifted
+    against the others is read on its own."""
+    tables = [_value_cells(label_cell, row) for label_cell, row in group]
+    cols = sorted({col for table in tables for col in table})
+
+    def column_fit(slot_index: int, col: int) -> float:
+        slot = slots[slot_index]
+        return sum(_fit(slot, t.get(col)) + _under(header_cols, slot, t.get(col)) for t in tables)
+
+    joint, _ = align(len(slots), cols, column_fit, lambda col: sum(_dropped(t.get(col)) for t in tables))
+    joint_map = {col: slots[s] for col, s in zip(cols, joint) if s is not None}
+    mappings = {}
+    for (_, row), table in zip(group, tables):
+        shifted = any(col not in joint_map and not cell.empty for col, cell in table.items())
+        mappings[id(row)] = _align_row(slots, table, header_cols) if shifted else joint_map
+    return mappings

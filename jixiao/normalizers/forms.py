@@ -9,13 +9,14 @@ belongs to (see `attach_stray_totals`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from statistics import fmean
 
 from jixiao.normalizers.budget import BudgetRow, budget_header, budget_label, read_budget
 from jixiao.normalizers.cleaning import or_none
 from jixiao.normalizers.doubt import flag_contradicted
-from jixiao.normalizers.flags import SCORE_TOLERANCE, WEIGHT_TOLERANCE, project_flags, score_sum, weight_sum
+from jixiao.normalizers.flags import SCORE_TOLERANCE, WEIGHT_TOLERANCE, project_flags, score_sum, weight_sum, within
+from jixiao.normalizers.furniture import running_headers
 from jixiao.normalizers.indicators import (
     DEFAULT_HEADER,
     Header,
@@ -23,10 +24,11 @@ from jixiao.normalizers.indicators import (
     header_continuation,
     indicator_header,
 )
+from jixiao.normalizers.rating import rating_row
 from jixiao.normalizers.rows import RCell, Row
 from jixiao.normalizers.values import is_damaged_number, is_unreadable, parse_number, parse_year, split_code
-from jixiao.normalizers.vocab import BLOCKS, level1_weight
-from jixiao.records import Form, Project
+from jixiao.normalizers.vocab import BLOCKS, L1, L2, level1_weight
+from jixiao.records import CellRecord, Form, Project
 
 KV_LABELS = ("project_name", "department", "implementing_unit", "project_lead", "contact_phone")
 # A title is short and no sentence: "2024年度项目支出绩效自评表（一）", "部门整体支出绩效自评表".
@@ -133,18 +135,65 @@ def _is_other_title(row: Row) -> bool:
     return text is not None and bool(_TITLE.match(text)) and "项目" not in text
 
 
+def _anchors(row: Row) -> bool:
+    """The row opens a form: it prints 项目名称, and not as one column header among others (a
+    list of projects in a 部门决算 report: 项目名称 | 年初预算数 | 全年预算数 | …)."""
+    return _has_project_name(row) and budget_header(row) is None and indicator_header(row) is None
+
+
 def find_forms(rows: list[Row]) -> list[FormSpan]:
-    anchors = [i for i, row in enumerate(rows) if _has_project_name(row)]
+    anchors = [i for i, row in enumerate(rows) if _anchors(row)]
+    headers = running_headers(rows)
     spans: list[FormSpan] = []
     previous_end = 0
     for k, anchor in enumerate(anchors):
         end = anchors[k + 1] if k + 1 < len(anchors) else len(rows)
         if k + 1 < len(anchors):
             end = _preamble_start(rows, anchor, end)
-        end = next((i for i in range(anchor + 1, end) if _is_other_title(rows[i])), end)
-        spans.append(FormSpan(preamble=rows[previous_end:anchor], body=rows[anchor:end]))
+        furniture = _furniture(rows, anchor, end, headers)
+        end = next((i for i in range(anchor + 1, end) if i not in furniture and _is_other_title(rows[i])), end)
+        body = [row for i, row in enumerate(rows[anchor:end], anchor) if i not in furniture]
+        spans.append(FormSpan(preamble=rows[previous_end:anchor], body=_right_of_left_edge(body)))
         previous_end = end
     return spans
+
+
+def _right_of_left_edge(body: list[Row]) -> list[Row]:
+    """A sheet may print notes (填表说明) in columns left of the form. The form's left edge is
+    its 项目名称 label: cells of its table wholly left of that, which name no part of the
+    form, are not the form's."""
+    anchor = body[0]
+    edge = next(c.col for c in anchor.printed() if cell_label(c)[0] == "project_name")
+    if edge == 0:
+        return body
+    kept_rows = []
+    for row in body:
+        kept = tuple(c for c in row.cells if row.table != anchor.table or c.col + c.span > edge or _names_a_part(c))
+        if any(not c.blank for c in kept):
+            kept_rows.append(row if len(kept) == len(row.cells) else replace(row, cells=kept))
+    return kept_rows
+
+
+def _names_a_part(cell: RCell) -> bool:
+    return any(vocabulary.match(cell.text) is not None for vocabulary in (BLOCKS, L1, L2))
+
+
+def _furniture(rows: list[Row], anchor: int, end: int, headers: set[int]) -> set[int]:
+    """The running headers printed inside the form, before its grid's 总分 row: after it, a
+    line that opens pages may be the title of what follows."""
+    found: set[int] = set()
+    if not headers:
+        return found
+    grid = False
+    for i in range(anchor + 1, end):
+        if i in headers:
+            found.add(i)
+            continue
+        printed = rows[i].printed()
+        grid = grid or indicator_header(rows[i]) is not None
+        if grid and printed and BLOCKS.match(printed[0].text) == "total":
+            break
+    return found
 
 
 @dataclass(slots=True)
@@ -152,7 +201,12 @@ class Total:
     weight: float | None
     score: float | None
     unreadable: bool = False
-    cells: dict[str, RCell] = field(default_factory=dict)  # the cells "weight" and "score" were read from
+    weight_cell: RCell | None = None
+    score_cell: RCell | None = None
+
+    def sources(self) -> dict[str, list[RCell]]:
+        return {column: [cell] for column, cell in (("total_weight", self.weight_cell),
+                                                     ("total_score", self.score_cell)) if cell is not None}
 
 
 def total_row(row: Row, header: Header) -> Total | None:
@@ -167,17 +221,18 @@ def total_row(row: Row, header: Header) -> Total | None:
     score_first = "score" in header.roles and "weight" in header.roles and (
         header.roles.index("score") < header.roles.index("weight"))
     label_weight = level1_weight(printed[0].text)
+    label_cell = printed[0] if label_weight is not None else None
     if len(numbers) >= 2:
         (first_cell, first), (second_cell, second) = numbers[0], numbers[1]
         if score_first:
-            return Total(second, first, unreadable, {"weight": second_cell, "score": first_cell})
-        return Total(first, second, unreadable, {"weight": first_cell, "score": second_cell})
+            return Total(second, first, unreadable, second_cell, first_cell)
+        return Total(first, second, unreadable, first_cell, second_cell)
     if len(numbers) == 1:
         cell, number = numbers[0]
         if header.in_column("score", cell) or label_weight is not None:
-            return Total(label_weight, number, unreadable, {"score": cell})
-        return Total(number, None, unreadable, {"weight": cell})
-    return Total(label_weight, None, unreadable)
+            return Total(label_weight, number, unreadable, label_cell, cell)
+        return Total(number, None, unreadable, cell)
+    return Total(label_weight, None, unreadable, label_cell)
 
 
 @dataclass(slots=True)
@@ -190,11 +245,14 @@ class ParsedForm:
     unsure_preamble: bool = False
     strays: list[Total] = field(default_factory=list)
     unmapped_headers: list[str] = field(default_factory=list)
+    # The cells each project value was read from, by column (several for a goal text), and
+    # the rows of `cells` for the indicators.
+    sources: dict[str, list[RCell]] = field(default_factory=dict)
+    indicator_cells: list[CellRecord] = field(default_factory=list)
     # Where the figures the form's checks use were read: its indicators' cells by role (in the
-    # order of form.indicators), its budget rows and its total row.
-    sources: list[dict[str, RCell]] = field(default_factory=list)
+    # order of form.indicators) and its budget rows.
+    indicator_sources: list[dict[str, RCell]] = field(default_factory=list)
     budget: list[BudgetRow] = field(default_factory=list)
-    total: Total | None = None
 
 
 _BUDGET_FIELDS = {"budget_total": "budget", "budget_fiscal": "fiscal", "budget_carryover": "carryover",
@@ -209,8 +267,9 @@ class _Goals:
     each label followed by its text in the same row."""
 
     actual_col: int | None = None
-    expected: list[str] = field(default_factory=list)
-    actual: list[str] = field(default_factory=list)
+    # Each piece of text with the cell it was printed in.
+    expected: list[tuple[str, RCell]] = field(default_factory=list)
+    actual: list[tuple[str, RCell]] = field(default_factory=list)
     open: bool = False
     awaiting_texts: bool = False
 
@@ -234,7 +293,7 @@ class _Goals:
         if not labelled and not (self.awaiting_texts if closed else self.open):
             return
         texts: list[RCell] = []
-        slot: list[str] | None = None
+        slot: list[tuple[str, RCell]] | None = None
         taken = False
         for cell, (label, inline) in zip(printed, marked):
             if label in _GOAL_LABELS:
@@ -244,13 +303,13 @@ class _Goals:
                 elif label == "goal_actual":
                     slot, self.actual_col = self.actual, cell.col
                 if inline:  # "年度总体目标：…" / "实际完成情况：…" in one cell
-                    (self.expected if slot is None else slot).append(inline)
+                    (self.expected if slot is None else slot).append((inline, cell))
                     taken = True
                 continue
             if label is not None or cell.empty:
                 continue
             if slot is not None:
-                slot.append(cell.text)  # "预期目标 | text": the label's own text
+                slot.append((cell.text, cell))  # "预期目标 | text": the label's own text
                 taken = True
             elif not any(lab in _SLOT_LABELS for lab in labels):
                 texts.append(cell)  # a row of texts under the header (a row label before it is ignored)
@@ -261,16 +320,16 @@ class _Goals:
         # A merged cell filled into every column it covers repeats its text.
         texts = [c for k, c in enumerate(cells) if k == 0 or c.text != cells[k - 1].text]
         if len(texts) == 2:
-            self.expected.append(texts[0].text)
-            self.actual.append(texts[1].text)
+            self.expected.append((texts[0].text, texts[0]))
+            self.actual.append((texts[1].text, texts[1]))
         elif len(texts) == 1 or self.actual_col is None:
             for cell in texts[:1]:
                 to_actual = self.actual_col is not None and cell.col >= self.actual_col
-                (self.actual if to_actual else self.expected).append(cell.text)
-            self.actual.extend(c.text for c in texts[1:])
+                (self.actual if to_actual else self.expected).append((cell.text, cell))
+            self.actual.extend((c.text, c) for c in texts[1:])
         else:
-            self.expected.extend(c.text for c in texts if c.col < self.actual_col)
-            self.actual.extend(c.text for c in texts if c.col >= self.actual_col)
+            self.expected.extend((c.text, c) for c in texts if c.col < self.actual_col)
+            self.actual.extend((c.text, c) for c in texts if c.col >= self.actual_col)
 
 
 _GOAL_LABELS = ("goal", "goal_expected", "goal_actual")
@@ -289,8 +348,9 @@ _SLOT_LABELS = ("goal_expected", "goal_actual")
 
 
 def parse_form(span: FormSpan) -> ParsedForm:
-    kv: dict[str, str] = {}
+    kv: dict[str, tuple[str, RCell]] = {}
     budget_hdr = None
+    budget_hdr_table: int | None = None
     budget_rows: list[tuple[str, RCell, Row]] = []
     goals = _Goals()
     reader: IndicatorReader | None = None
@@ -299,8 +359,19 @@ def parse_form(span: FormSpan) -> ParsedForm:
     unmapped: list[str] = []
     used_rows: list[Row] = []
     unsure_head = False  # a cell of the head (name, units, budget, goals) read unsure
+    rating: tuple[str, RCell] | None = None
 
     for row in span.body:
+        is_rating, grade, grade_cell = rating_row(row, exact=reader is not None and total is None)
+        if is_rating:
+            # Never an indicator nor goal text; a 总分 row may print the grade after its figures.
+            if rating is None and grade is not None and grade_cell is not None:
+                rating = grade, grade_cell
+            goals.open = goals.awaiting_texts = False
+            if total_row(row, DEFAULT_HEADER) is None:
+                if total is None:
+                    used_rows.append(row)
+                continue
         if total is not None:
             # After the total: a total printed for an earlier form, or a goal block
             # that this template prints last; anything else (signatures, notes) is not read.
@@ -330,7 +401,7 @@ def parse_form(span: FormSpan) -> ParsedForm:
             continue
         found_budget_header = budget_header(row)
         if found_budget_header is not None:
-            budget_hdr = found_budget_header
+            budget_hdr, budget_hdr_table = found_budget_header, row.table
             unmapped.extend(c.text for c in row.printed() if _unmapped_budget_header(c, found_budget_header))
             continue
         label = budget_label(row, total_row_open=budget_hdr is not None and not any(
@@ -344,8 +415,10 @@ def parse_form(span: FormSpan) -> ParsedForm:
             continue
         _read_labels(row, kv, goals)
 
-    budget = read_budget(budget_hdr, budget_rows) if budget_rows else []
-    project = _project(kv, budget, goals, total, span.preamble)
+    budget = read_budget(budget_hdr, budget_rows, budget_hdr_table) if budget_rows else []
+    project, sources = _project(kv, budget, goals, total, span.preamble)
+    if rating is not None:
+        project.self_rating, sources["self_rating"] = rating[0], [rating[1]]
     form = Form(project=project, indicators=reader.indicators if reader else [])
     pages = [p for row in used_rows for p in row.pages]
     if pages:
@@ -353,7 +426,7 @@ def parse_form(span: FormSpan) -> ParsedForm:
     confidences = [c.confidence for row in used_rows for c in row.printed()]
     project.confidence = fmean(confidences) if confidences else 1.0
     unreadable = unsure_head or (total is not None and total.unreadable) or any(
-        b.unreadable for b in budget) or any(is_unreadable(v) for v in kv.values())
+        b.unreadable for b in budget) or any(is_unreadable(v) for v, _ in kv.values())
     if unreadable:
         project.issues.append("unreadable_cell")
     has_budget = any(b.label == "budget_total" for b in budget)
@@ -363,15 +436,16 @@ def parse_form(span: FormSpan) -> ParsedForm:
     titled = any(_TITLE.match(_row_text(row)) for row in near)
     unsure_preamble = any(c.unsure for row in near if _line_text(row) is not None for c in row.printed())
     return ParsedForm(form=form, has_budget=has_budget, is_form=is_form, titled=titled,
-                      unsure_preamble=unsure_preamble, strays=strays, unmapped_headers=unmapped,
-                      sources=reader.sources if reader else [], budget=budget, total=total)
+                      unsure_preamble=unsure_preamble, strays=strays, unmapped_headers=unmapped, sources=sources,
+                      indicator_cells=reader.cells if reader else [],
+                      indicator_sources=reader.sources if reader else [], budget=budget)
 
 
 def _unmapped_budget_header(cell: RCell, header: list[tuple[str, RCell]]) -> bool:
     return all(cell is not c for _, c in header) and BLOCKS.match(cell.text) is None
 
 
-def _read_labels(row: Row, kv: dict[str, str], goals: _Goals) -> None:
+def _read_labels(row: Row, kv: dict[str, tuple[str, RCell]], goals: _Goals) -> None:
     """Label/value rows of the form's head, and the 年度总体目标 block."""
     pending: str | None = None
     found_kv = False
@@ -381,58 +455,74 @@ def _read_labels(row: Row, kv: dict[str, str], goals: _Goals) -> None:
             found_kv = True
             for inline_label, value in inline:
                 if value:
-                    kv.setdefault(inline_label, value)
+                    kv.setdefault(inline_label, (value, cell))
             pending = None if inline else label
             continue
         if pending is not None:
             if label is None and not cell.empty:
-                kv.setdefault(pending, cell.text)
+                kv.setdefault(pending, (cell.text, cell))
             pending = None
     if not found_kv:
         goals.read(row)
 
 
-def _project(kv: dict[str, str], budget: list[BudgetRow], goals: _Goals,
-             total: Total | None, preamble: list[Row]) -> Project:
-    department, department_code = split_code(or_none(kv.get("department", "")))
-    unit, unit_code = split_code(or_none(kv.get("implementing_unit", "")))
+def _project(kv: dict[str, tuple[str, RCell]], budget: list[BudgetRow], goals: _Goals,
+             total: Total | None, preamble: list[Row]) -> tuple[Project, dict[str, list[RCell]]]:
+    """The project row, and the cells each of its values was read from (a code split off a
+    department or unit is recorded with it, and so is every piece of a goal text)."""
+
+    def text(label: str) -> str:
+        return kv[label][0] if label in kv else ""
+
+    department, department_code = split_code(or_none(text("department")))
+    unit, unit_code = split_code(or_none(text("implementing_unit")))
+    year, year_cell = _year(preamble)
     project = Project(
         table_index=0,
-        year=_year(preamble),
-        project_name=kv.get("project_name", ""),
+        year=year,
+        project_name=text("project_name"),
         department=department,
         department_code=department_code,
         implementing_unit=unit,
         implementing_unit_code=unit_code,
-        project_lead=or_none(kv.get("project_lead", "")),
-        contact_phone=or_none(kv.get("contact_phone", "")),
-        goal_expected=or_none(" ".join(goals.expected)),
-        goal_actual=or_none(" ".join(goals.actual)),
+        project_lead=or_none(text("project_lead")),
+        contact_phone=or_none(text("contact_phone")),
+        goal_expected=or_none(" ".join(t for t, _ in goals.expected)),
+        goal_actual=or_none(" ".join(t for t, _ in goals.actual)),
     )
+    sources = {label: [cell] for label, (_, cell) in kv.items()}
+    sources.update(goal_expected=[c for _, c in goals.expected], goal_actual=[c for _, c in goals.actual])
+    if year_cell is not None:
+        sources["year"] = [year_cell]
     for row in budget:
         prefix = _BUDGET_FIELDS[row.label]
         for slot, value in row.values.items():
             if slot in _AMOUNT_SLOTS:
-                setattr(project, f"{prefix}_{slot}", value)
+                column = f"{prefix}_{slot}"
             elif prefix == "budget":
                 # 分值/执行率/得分 are the total row's; sub-rows that repeat them are ignored.
-                setattr(project, _TOTAL_ONLY_SLOTS[slot], value)
+                column = _TOTAL_ONLY_SLOTS[slot]
+            else:
+                continue
+            setattr(project, column, value)
+            sources[column] = [row.cells[slot]]
     if total is not None:
         project.total_weight, project.total_score = total.weight, total.score
-    return project
+        sources.update(total.sources())
+    return project, sources
 
 
-def _year(preamble: list[Row]) -> int | None:
-    """The year line ("（2024年度）") or a dated title nearest the form; other dates
+def _year(preamble: list[Row]) -> tuple[int | None, RCell | None]:
+    """The year line ("（2024年度）") or a dated title nearest the form, and its cell; other dates
     (填报日期：2025年3月) only when nothing better is printed."""
-    cells = [c.text for row in reversed(preamble) for c in row.printed() if len(c.text) <= _MAX_YEAR_LINE]
+    cells = [c for row in reversed(preamble) for c in row.printed() if len(c.text) <= _MAX_YEAR_LINE]
     for accept in (_YEAR_LINE.fullmatch, _TITLE.match, lambda text: "年度" in text, lambda text: True):
-        for text in cells:
-            if accept(text):
-                year = parse_year(text)
+        for cell in cells:
+            if accept(cell.text):
+                year = parse_year(cell.text)
                 if year is not None:
-                    return year
-    return None
+                    return year, cell
+    return None, None
 
 
 def attach_stray_totals(parsed: list[ParsedForm]) -> None:
@@ -445,12 +535,12 @@ def attach_stray_totals(parsed: list[ParsedForm]) -> None:
                 p, form = candidate.form.project, candidate.form
                 if p.total_weight is not None or p.total_score is not None:
                     continue
-                if abs(score_sum(form) - stray.score) > SCORE_TOLERANCE:
+                if not within(score_sum(form), stray.score, SCORE_TOLERANCE):
                     continue
-                if stray.weight is not None and abs(weight_sum(form) - stray.weight) > WEIGHT_TOLERANCE:
+                if stray.weight is not None and not within(weight_sum(form), stray.weight, WEIGHT_TOLERANCE):
                     continue
                 p.total_weight, p.total_score = stray.weight, stray.score
-                candidate.total = stray
+                candidate.sources.update(stray.sources())
                 break
 
 
@@ -458,6 +548,20 @@ def finish(parsed: ParsedForm) -> Form:
     """Flags and counts, once every total has found its form."""
     form = parsed.form
     form.project.issues.extend(project_flags(form, parsed.has_budget))
-    flag_contradicted(form, parsed.sources, parsed.budget, parsed.total.cells if parsed.total else {})
+    total = {role: parsed.sources[column][0] for role, column in (("weight", "total_weight"), ("score", "total_score"))
+             if parsed.sources.get(column)}
+    flag_contradicted(form, parsed.indicator_sources, parsed.budget, total)
     form.project.indicator_count = len(form.indicators)
     return form
+
+
+_PROJECT_COLUMNS = [f.name for f in fields(Project)]
+
+
+def record_cells(parsed: ParsedForm) -> None:
+    """`Form.cells`: a row for each project value read from a cell (in the order of the project's
+    columns; none for a value left null or empty), then the indicators' rows."""
+    project = parsed.form.project
+    rows = [cell.record(column) for column in _PROJECT_COLUMNS if column in parsed.sources
+            and getattr(project, column) not in (None, "") for cell in parsed.sources[column]]
+    parsed.form.cells = rows + parsed.indicator_cells

@@ -16,7 +16,7 @@ from jixiao.normalizers.flags import indicator_flags, target_met
 from jixiao.normalizers.rows import RCell, Row
 from jixiao.normalizers.values import is_damaged_number, is_unreadable, parse_measure, parse_number
 from jixiao.normalizers.vocab import BLOCKS, COLUMNS, L1, L2, LEVEL2_PARENTS, label_key, level1_weight
-from jixiao.records import Indicator
+from jixiao.records import CellRecord, Indicator
 
 ROLES = ("level1", "level2", "name", "target", "actual", "weight", "score", "note")
 OTHER = "other"
@@ -223,6 +223,13 @@ class _Level:
     canonical: str | None
     raw: str | None
     weight: float | None = None
+    cell: RCell | None = None  # where it was printed; None when inferred
+
+
+# The indicator column each role's cell feeds; a target or actual cell feeds its op, value and
+# unit too, and a level cell its canonical name and weight, but is recorded once, by its raw text.
+_ROLE_FIELDS = {"name": "name", "target": "target_raw", "actual": "actual_raw", "weight": "weight", "score": "score",
+                "note": "deviation_note"}
 
 
 @dataclass(slots=True)
@@ -233,7 +240,8 @@ class IndicatorReader:
     level1: _Level | None = None
     level2: _Level | None = None
     indicators: list[Indicator] = field(default_factory=list)
-    # The cells each indicator was read from, by role, in the same order.
+    cells: list[CellRecord] = field(default_factory=list)  # where the indicators' values were printed
+    # The cells each indicator was read from, by role, in the order of `indicators`.
     sources: list[dict[str, RCell]] = field(default_factory=list)
 
     def add(self, row: Row) -> None:
@@ -248,18 +256,29 @@ class IndicatorReader:
             # A level-only row, or a template placeholder ("指标1：", "……") with
             # nothing measured: it drives the fill-down and is not output.
             return
-        self.indicators.append(self._indicator(name, cells))
+        indicator = self._indicator(name, cells)
+        self.indicators.append(indicator)
         self.sources.append(cells)
+        self._record(indicator, cells)
+
+    def _record(self, indicator: Indicator, cells: dict[str, RCell]) -> None:
+        """A `cells` row for each value of the indicator read from a cell (none for a null value)."""
+        sources = [("level1_raw", self.level1.cell if self.level1 else None),
+                   ("level2_raw", self.level2.cell if self.level2 else None),
+                   *((column, cells.get(role)) for role, column in _ROLE_FIELDS.items())]
+        for column, cell in sources:
+            if cell is not None and getattr(indicator, column) is not None:
+                self.cells.append(cell.record(column, indicator.seq))
 
     def _update_levels(self, l1_cell: RCell | None, l2_cell: RCell | None) -> None:
         if l1_cell is not None and not l1_cell.empty:
             canonical = L1.match(l1_cell.text)
-            self.level1 = _Level(canonical, l1_cell.text, level1_weight(l1_cell.text))
+            self.level1 = _Level(canonical, l1_cell.text, level1_weight(l1_cell.text), l1_cell)
             if l2_cell is None and self.level2 is not None and canonical not in _parents(self.level2.canonical):
                 self.level2 = None
         if l2_cell is not None and not l2_cell.empty:
             canonical = L2.match(l2_cell.text)
-            self.level2 = _Level(canonical, l2_cell.text)
+            self.level2 = _Level(canonical, l2_cell.text, cell=l2_cell)
             parents = _parents(canonical)
             if l1_cell is None and parents and (self.level1 is None or self.level1.canonical not in parents):
                 # 一级指标 not printed, or printed for another family: inferred, nothing raw.
@@ -280,10 +299,10 @@ class IndicatorReader:
         actual = parse_measure(texts.get("actual"))
         indicator = Indicator(
             seq=len(self.indicators),
-            level1=level1 if level1 is not None else (l1.raw if l1 else None),
+            level1=_level(level1, l1),
             level1_raw=l1.raw if l1 else None,
             level1_weight=l1.weight if l1 else None,
-            level2=l2.canonical if l2 and l2.canonical else (l2.raw if l2 else None),
+            level2=_level(l2.canonical if l2 else None, l2),
             level2_raw=l2.raw if l2 else None,
             name=name.text,
             target_raw=texts.get("target"),
@@ -301,6 +320,14 @@ class IndicatorReader:
         indicator.target_met = target_met(indicator)
         issues.extend(indicator_flags(indicator))
         return indicator
+
+
+def _level(canonical: str | None, printed: _Level | None) -> str:
+    """The level's canonical name; a label outside the vocabulary as printed; "" where the
+    form prints no level for the row (SCHEMA.md types both levels as never null)."""
+    if canonical is not None:
+        return canonical
+    return (printed.raw or "") if printed else ""
 
 
 def _is_subtotal(text: str) -> bool:

@@ -15,5 +15,10 @@ def _part(value: object) -> str:
 
 
 def form_key(project: Project) -> str:
-    key = "|".join(_part(v) for v in (project.year, project.department, project.project_name))
+    return form_key_of(project.year, project.department, project.project_name)
+
+
+def form_key_of(year: int | None, department: str | None, project_name: str | None) -> str:
+    """The key from the three values (a row read back from a part, when OUT is migrated)."""
+    key = "|".join(_part(v) for v in (year, department, project_name))
     return hashlib.sha256(key.encode()).hexdigest()[:16]

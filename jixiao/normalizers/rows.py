@@ -1,21 +1,43 @@
 """A grid as one stream of rows in document order, so a form split over tables reads as one."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from jixiao.grid import Grid
+from jixiao.grid import Cell, Grid, Origin, locator
 from jixiao.normalizers.cleaning import clean_text, is_null_text
 from jixiao.normalizers.vocab import BLOCKS, L1, L2, label_key
+from jixiao.records import CellRecord
+
+_NO_BOX = (None, None, None, None)
 
 
 @dataclass(frozen=True, slots=True)
 class RCell:
+    """A grid cell as the normaliser reads it: its text cleaned, its column and span. `source`: the grid cell
+    it was read from (its page, box, confidence), and `origin` where its table was printed: what a row of
+    `cells` reports."""
+
     col: int
     span: int
     text: str
-    confidence: float
-    page: int | None
+    source: Cell
     unsure: bool = False  # read (by OCR) with less confidence than the grid trusts
+    origin: Origin | None = field(default=None, compare=False)
+
+    @property
+    def confidence(self) -> float:
+        return self.source.confidence
+
+    @property
+    def page(self) -> int | None:
+        return self.source.page
+
+    def record(self, column: str, seq: int | None = None) -> CellRecord:
+        """A row of `cells`: this cell fed `column` (of indicator `seq`, or of the project)."""
+        cell = self.source
+        x0, top, x1, bottom = cell.bbox if cell.bbox is not None else _NO_BOX
+        return CellRecord(seq, column, cell.text, cell.page, x0, top, x1, bottom, cell.confidence,
+                          locator(self.origin, cell))
 
     @property
     def empty(self) -> bool:
@@ -32,6 +54,8 @@ class Row:
     index: int
     cells: tuple[RCell, ...]
     loose: bool = False  # a line printed outside any table
+    # Which table of the grid it belongs to: column numbers compare only within one table.
+    table: int = 0
 
     def printed(self) -> list[RCell]:
         return [c for c in self.cells if not c.blank]
@@ -47,14 +71,12 @@ class Row:
 
 def row_stream(grid: Grid) -> list[Row]:
     rows: list[Row] = []
-    for table in grid.tables:
+    for number, table in enumerate(grid.tables):
         for cells in table.rows():
-            rcells = tuple(
-                RCell(col=c.col, span=max(1, c.colspan), text=clean_text(c.text),
-                      confidence=c.confidence, page=c.page, unsure=c.confidence < grid.min_confidence)
-                for c in cells
-            )
-            rows.append(Row(index=0, cells=rcells, loose=table.loose))
+            # Positional: a file has thousands of cells.
+            rcells = tuple(RCell(c.col, max(1, c.colspan), clean_text(c.text), c, c.confidence < grid.min_confidence,
+                                 table.origin) for c in cells)
+            rows.append(Row(index=0, cells=rcells, loose=table.loose, table=number))
     _join_labels_cut_by_page_breaks(rows)
     printed = [row for row in rows if any(not rc.blank for rc in row.cells)]
     return [replace(row, index=k) for k, row in enumerate(printed)]

@@ -34,6 +34,10 @@ BLOCK_LABELS: dict[str, tuple[str, ...]] = {
     "goal_actual": ("实际完成情况", "目标实际完成情况", "实际完成目标"),
     "indicators": ("绩效指标", "年度绩效指标"),
     "total": ("总分", "总计", "合计", "总分值", "评分合计"),
+    # The grade the form gives itself, or the conclusion that states it (see rating.py).
+    "self_rating": ("自评等级", "评价等级", "自评结果", "评价结果", "综合评价等级", "绩效评价等级", "自评等次",
+                    "评价等次", "绩效等级", "评定等级", "等级", "自评评级", "综合评级", "综合评价结果", "绩效评价结果",
+                    "自评结论", "评价结论", "综合评价结论", "绩效评价结论"),
 }
 
 # Column headers of the indicator grid.
@@ -49,14 +53,15 @@ INDICATOR_COLUMNS: dict[str, tuple[str, ...]] = {
              "未完成原因分析及改进措施", "偏差原因及改进措施", "偏差原因分析和改进措施"),
 }
 
-# Column headers of the budget block.
+# Column headers of the budget block. Its 分值 and 得分 are printed with the words the
+# indicator grid's header uses ("指标分值", "权重", "自评得分").
 BUDGET_COLUMNS: dict[str, tuple[str, ...]] = {
     "initial": ("年初预算数", "年初预算"),
     "annual": ("全年预算数", "全年预算", "调整后预算数"),
     "executed": ("全年执行数", "全年执行", "实际执行数"),
-    "weight": ("分值", "权重"),
+    "weight": INDICATOR_COLUMNS["weight"],
     "rate": ("执行率", "预算执行率"),
-    "score": ("得分", "评分"),
+    "score": INDICATOR_COLUMNS["score"],
 }
 
 # Column headers vary beyond any list ("指标权重(%)", "未完成原因及改进措施"); a header

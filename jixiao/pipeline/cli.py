@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import importlib.util
+import io
 import logging
 import signal
 import sys
@@ -20,14 +22,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from jixiao import __version__
-from jixiao.extractors.options import OCR_ENGINES, ExtractOptions, Limits
+from jixiao.extractors.options import OCR_ENGINES, OCR_RUNTIMES, ExtractOptions, Limits
 from jixiao.pipeline import dictionary
-from jixiao.pipeline.errors import OutputError
+from jixiao.pipeline.errors import Damaged, OutputError, Refused
 from jixiao.pipeline.finish import COMMIT_INTERVAL_S, RunSummary
 from jixiao.pipeline.ingest import Outcome
-from jixiao.pipeline.lock import LockHeld, OutLock, running
+from jixiao.pipeline.lock import STATE_DIR, LockHeld, OutLock, running
+from jixiao.pipeline.names import shown
+from jixiao.pipeline.plan import REREAD_OLDER
 from jixiao.pipeline.run import rerun_failed, run
-from jixiao.pipeline.state import load_state
+from jixiao.pipeline.store import Health, Store
+from jixiao.pipeline.territory import check_inputs
+from jixiao.version import READER_VERSION, is_older
 
 # A file's status as `status` shows it: that of the last run that read it (an unchanged file keeps it).
 FILE_STATUSES = ("ok", "failed", "no_forms")
@@ -38,6 +44,23 @@ EXIT_INTERRUPTED = 128 + signal.SIGINT
 EXIT_TERMINATED = 128 + signal.SIGTERM
 
 Hooks = tuple[Callable[[int], None] | None, Callable[[Outcome], None] | None]
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _needs_flows(what: str, modules: Sequence[str], err: Console) -> int | None:
+    """Exit 2, saying how to install it, when the `flows` extra that `what` needs is missing."""
+    missing = [m for m in modules if not _installed(m)]
+    if not missing:
+        return None
+    err.print(f"jixiao: {what} needs the flows extra ({', '.join(missing)} not installed): "
+              "pip install 'jixiao[flows]'", markup=False)
+    return EXIT_USAGE
 
 
 def _workers(text: str) -> int:
@@ -82,6 +105,8 @@ def _add_execution(cmd: argparse.ArgumentParser) -> None:
     ocr = cmd.add_argument_group("OCR (scanned PDFs and images)")
     ocr.add_argument("--ocr-engine", choices=OCR_ENGINES, help="rapidocr (default): PP-OCRv6 tiny, small where tiny is unsure; small: PP-OCRv6 small for every line; fast: "
                      "PP-OCRv6 tiny; paddleocr: PaddleOCR 3.x [env JIXIAO_OCR_ENGINE]")
+    ocr.add_argument("--ocr-runtime", choices=OCR_RUNTIMES, help="where the PP-OCR models run: onnxruntime "
+                     "(default) or openvino (the openvino extra) [env JIXIAO_OCR_RUNTIME]")
     ocr.add_argument("--ocr-models", type=Path, metavar="DIR", help="PaddleX recognition model folder for "
                      "--ocr-engine paddleocr (inference.yml + inference.onnx or Paddle files, or DIR/rec "
                      "holding them) [env JIXIAO_OCR_MODELS]")
@@ -106,6 +131,7 @@ def extract_options(args: argparse.Namespace) -> ExtractOptions:
              "max_pages": args.max_pages}
     return ExtractOptions(
         ocr_engine=args.ocr_engine or env.ocr_engine,
+        ocr_runtime=args.ocr_runtime or env.ocr_runtime,
         ocr_models=args.ocr_models or env.ocr_models,
         ocr_min_confidence=env.ocr_min_confidence if args.ocr_min_confidence is None else args.ocr_min_confidence,
         limits=dataclasses.replace(env.limits, **{k: v for k, v in given.items() if v is not None}),
@@ -121,16 +147,24 @@ def _parser() -> argparse.ArgumentParser:
         help="read every new or changed file under INPUT and write OUT/projects, OUT/indicators and OUT/files",
         description="Read every file under the inputs (folders are walked recursively) that OUT does not "
         "already hold as it is now, and write the projects, indicators and files datasets under OUT. "
-        "Exit 0 when every file is ok, unchanged or holds no form, 1 when some failed (all others are "
-        "still written), 2 on a usage error, 3 when another run is writing OUT, 4 when OUT cannot be "
-        "written (a full disk; what earlier runs wrote stays intact).",
+        "Exit 0 when every file is ok, unchanged or holds no form, 1 when some failed or a folder could "
+        "not be listed (all others are still written), 2 on a usage error or an OUT holding what jixiao did "
+        "not write where it writes, 3 when another run is writing OUT, 4 when OUT cannot be written (a full "
+        "disk; what earlier runs wrote stays intact) or its records are damaged beyond recovery, or the temporary Prefect server of --prefect cannot start (a "
+        "full TMPDIR or PREFECT_HOME).",
     )
     run_cmd.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="a file or a folder")
     run_cmd.add_argument("--out", required=True, type=Path, metavar="OUT", help="output folder")
     run_cmd.add_argument("--keep-removed", action="store_true",
                          help="keep the rows of files no longer in the input (default: delete them)")
     run_cmd.add_argument("--force", action="store_true",
-                         help="read every file again, even those OUT holds unchanged (after upgrading jixiao)")
+                         help="read every file again, even those OUT holds unchanged")
+    run_cmd.add_argument("--reread-older", choices=REREAD_OLDER, default="all",
+                         help="all (default): read again the unchanged files whose rows an older reading of jixiao "
+                         "produced (see `jixiao status`), after the new and changed files, the most recently "
+                         "modified first; none: keep their rows as they are")
+    run_cmd.add_argument("--review", type=Path, metavar="DIR",
+                         help="then write the review report of the files this run read into DIR (see review)")
     _add_execution(run_cmd)
 
     rerun_cmd = commands.add_parser(
@@ -143,11 +177,33 @@ def _parser() -> argparse.ArgumentParser:
     status_cmd = commands.add_parser(
         "status", help="list the files of OUT by their last status, with reasons",
         description="List the files OUT knows by their status in the last run that read them, with the "
-        "reasons. Exit 0, 1 when some file's last status is failed, 2 when no run has written OUT yet.")
+        "reasons, the readings that produced their rows, and any damage to OUT. Exit 0, 1 when some file's "
+        "last status is failed, a folder could not be listed or OUT is damaged, 2 when no run has written "
+        "OUT yet, 4 when OUT is damaged beyond recovery.")
     status_cmd.add_argument("--out", required=True, type=Path, metavar="OUT", help="output folder")
     status_cmd.add_argument("--status", action="append", choices=FILE_STATUSES, metavar="STATUS",
                             help="list only files with this status: ok, failed or no_forms (repeatable; ok "
                             "files are listed only when asked for)")
+
+    review_cmd = commands.add_parser(
+        "review", help="write a static report that shows every value beside where it was printed",
+        description="Write a static report into DIR, opened from disk in a browser (nothing is loaded from "
+        "elsewhere): an index of OUT's files, sortable and filterable, and a page per file with its forms' "
+        "flags first, then every value beside the crop of the page (PDFs, scans, images) or the marked cell of "
+        "the source table (Office, HTML, text) where it was printed. Sources are read where the run last found "
+        "them, or under --source; one whose content changed since is said so, never shown. Exit 0, 2 when OUT "
+        "holds no run or DIR cannot be used.")
+    review_cmd.add_argument("--out", required=True, type=Path, metavar="OUT", help="output folder of a run")
+    review_cmd.add_argument("--html", required=True, type=Path, metavar="DIR",
+                            help="folder for the report (new, empty, or a report written before, which is replaced)")
+    review_cmd.add_argument("--source", action="append", type=Path, default=[], metavar="ROOT",
+                            help="look for sources under ROOT too, by their source_path (repeatable)")
+    review_cmd.add_argument("--flagged", action="store_true",
+                            help="only files with a flag, a value read below confidence, or a failure")
+    review_cmd.add_argument("--files", metavar="GLOB", help="only files whose source_path matches GLOB, e.g. '2024/*'")
+    review_cmd.add_argument("--workers", type=_workers, default=1, metavar="N",
+                            help="render files in N worker processes (default 1)")
+    review_cmd.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
 
     schema_cmd = commands.add_parser(
         "schema", help="print the datasets' columns, types and meanings (the data dictionary)",
@@ -168,31 +224,39 @@ def _parser() -> argparse.ArgumentParser:
                            help="keep the rows of files no longer in the input")
     serve_cmd.add_argument("--workers", type=_workers, default=1, metavar="N", help="worker processes per run")
     serve_cmd.add_argument("--dask-address", metavar="tcp://HOST:PORT", help="run batches on this Dask cluster")
+    serve_cmd.add_argument("--review", type=Path, metavar="DIR",
+                           help="after each run, write the review report of the files it read into DIR")
     return parser
 
 
 @contextlib.contextmanager
-def _progress(show: bool, err: Console) -> Iterator[Hooks]:
+def _progress(show: bool, err: Console, what: str = "reading") -> Iterator[Hooks]:
+    """A progress bar's hooks: the number of files, and each file (an outcome, or a path) as it is done."""
     if not show:
         yield None, None
         return
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=err, transient=True) as progress:
-        task = progress.add_task("reading", total=None)
+        task = progress.add_task(what, total=None)
         yield (lambda n: progress.update(task, total=n),
-               lambda o: progress.update(task, advance=1, description=o.source_path[-40:]))
+               lambda o: progress.update(task, advance=1, description=str(getattr(o, "source_path", o))[-40:]))
 
 
-def _check_out(out: Path, err: Console, create: bool) -> int | None:
+def _check_out(out: Path, err: Console, create: bool, inputs: list[Path]) -> int | None:
     try:
         if out.exists() and not out.is_dir():
-            raise NotADirectoryError(f"{out} is not a folder")
+            raise NotADirectoryError(f"{shown(out)} is not a folder")
+        check_inputs(inputs, out)
+        Store(out).check_foreign()
         if create:
             out.mkdir(parents=True, exist_ok=True)
-        elif not (out / "files").is_dir():
-            raise NotADirectoryError(f"no jixiao output at {out}")
+        elif not (out / STATE_DIR).is_dir():
+            raise NotADirectoryError(f"no jixiao output at {shown(out)}")
     except OSError as exc:
-        err.print(f"jixiao: cannot use --out {out}: {exc.strerror or exc}", markup=False)
+        err.print(f"jixiao: cannot use --out {shown(out)}: {exc.strerror or exc}", markup=False)
+        return EXIT_USAGE
+    except Refused as exc:
+        err.print(f"jixiao: {exc}", markup=False)
         return EXIT_USAGE
     try:
         # Fail fast, before a Prefect server is started for nothing; the run takes the lock itself.
@@ -204,6 +268,10 @@ def _check_out(out: Path, err: Console, create: bool) -> int | None:
     except OutputError as exc:
         return _output_failed(exc, err)
     return None
+
+
+class NoPrefect(Exception):
+    """--prefect without PREFECT_API_URL, and the temporary Prefect server cannot start."""
 
 
 class Terminated(KeyboardInterrupt):
@@ -225,7 +293,7 @@ def _execute(args: argparse.Namespace, options: ExtractOptions, hooks: Hooks, er
     common = {"workers": args.workers, "batch_size": args.batch_size, "on_start": on_start, "on_file": on_file,
               "options": options, "commit_interval_s": args.commit_interval}
     if args.prefect or args.dask_address:
-        from jixiao.flows import run_flow, show_logs_on  # Prefect is imported only on this path
+        from jixiao.flows import ServerUnavailable, run_flow, show_logs_on  # Prefect is imported only here
 
         # Per-file lines go to Prefect's server either way; on the terminal a progress
         # bar replaces them, and --quiet leaves only errors.
@@ -234,21 +302,31 @@ def _execute(args: argparse.Namespace, options: ExtractOptions, hooks: Hooks, er
         elif on_start is not None:
             show_logs_on(err, logging.WARNING)
 
-        if args.command == "run":
-            return run_flow(args.inputs, args.out, keep_removed=args.keep_removed, force=args.force,
-                            dask_address=args.dask_address, **common)
-        return run_flow([], args.out, rerun_failed=True, dask_address=args.dask_address, **common)
+        try:
+            if args.command == "run":
+                return run_flow(args.inputs, args.out, keep_removed=args.keep_removed, force=args.force,
+                                reread_older=args.reread_older, dask_address=args.dask_address, review=args.review,
+                                **common)
+            return run_flow([], args.out, rerun_failed=True, dask_address=args.dask_address, **common)
+        except ServerUnavailable as exc:
+            raise NoPrefect(str(exc)) from None
     if args.command == "run":
-        return run(args.inputs, args.out, keep_removed=args.keep_removed, force=args.force, **common)
+        return run(args.inputs, args.out, keep_removed=args.keep_removed, force=args.force,
+                   reread_older=args.reread_older, **common)
     return rerun_failed(args.out, **common)
 
 
 def _run_command(args: argparse.Namespace, err: Console) -> int:
-    if args.command == "run":
-        missing = [str(p) for p in args.inputs if not p.exists()]
-        if missing:
-            err.print(f"jixiao: no such input: {', '.join(missing)}", markup=False)
-            return EXIT_USAGE
+    inputs = args.inputs if args.command == "run" else []
+    missing = [shown(p) for p in inputs if not p.exists()]
+    if missing:
+        err.print(f"jixiao: no such input: {', '.join(missing)}", markup=False)
+        return EXIT_USAGE
+    if args.prefect or args.dask_address:
+        option = "--dask-address" if args.dask_address else "--prefect"
+        problem = _needs_flows(option, ("prefect", "prefect_dask") if args.dask_address else ("prefect",), err)
+        if problem is not None:
+            return problem
     try:
         options = extract_options(args)
     except ValueError as exc:
@@ -262,7 +340,7 @@ def _run_command(args: argparse.Namespace, err: Console) -> int:
         except NoServer as exc:
             err.print(f"jixiao: {exc}", markup=False)
             return EXIT_USAGE
-    problem = _check_out(args.out, err, create=args.command == "run")
+    problem = _check_out(args.out, err, create=args.command == "run", inputs=inputs)
     if problem is not None:
         return problem
     show_progress = not (args.no_progress or args.quiet) and err.is_terminal
@@ -279,43 +357,113 @@ def _run_command(args: argparse.Namespace, err: Console) -> int:
         return EXIT_LOCKED
     except OutputError as exc:
         return _output_failed(exc, err)
+    except Refused as exc:
+        err.print(f"jixiao: {exc}", markup=False)
+        return EXIT_USAGE
+    except (Damaged, NoPrefect) as exc:
+        err.print(f"jixiao: {exc}", markup=False)
+        return EXIT_OUTPUT
     finally:
         signal.signal(signal.SIGTERM, previous)
 
+    for note in summary.notes:  # a migration: told even with --quiet
+        err.print(f"jixiao: {note}", markup=False)
     if not args.quiet:
         print_summary(summary, Console(soft_wrap=True))
-    elif summary.failures:
+    else:
+        for line in summary.damaged:
+            err.print(f"damaged: {line}", markup=False, soft_wrap=True)
         for path, reason in summary.failures:
             err.print(f"failed: {path}: {reason}", markup=False, soft_wrap=True)
+    # Under Prefect the flow writes the review itself (and links it from its artifact).
+    if getattr(args, "review", None) is not None and not (args.prefect or args.dask_address):
+        code = _write_review(args.out, args.review, err, show_progress, only=set(summary.read), quiet=args.quiet)
+        if code:
+            return code
     return summary.exit_code
 
 
-def _status_command(args: argparse.Namespace, console: Console, err: Console) -> int:
-    states = load_state(args.out)
-    writer = running(args.out)
-    if not states:
-        now = f"; a run is writing it now ({writer}) and has committed nothing yet" if writer else ""
-        err.print(f"jixiao: no run has written {args.out} yet{now}", markup=False)
+def _write_review(out: Path, html: Path, err: Console, show_progress: bool, *, quiet: bool = False,
+                  **options: object) -> int:
+    from jixiao.review import NoOutput, NotAReviewFolder, write_review  # Pillow and the pages only when asked
+
+    try:
+        with _progress(show_progress, err, "reviewing") as (on_start, on_file):
+            summary = write_review(out, html, on_start=on_start, on_file=on_file, **options)  # type: ignore[arg-type]
+    except (NoOutput, NotAReviewFolder, OSError) as exc:
+        err.print(f"jixiao: cannot write the review: {exc}", markup=False)
         return EXIT_USAGE
-    last_run = max(s.run_id for s in states.values())
+    if not quiet:
+        Console(soft_wrap=True).print(
+            f"review: {summary.files} files ({summary.attention} needing attention), {summary.pages} pages; open "
+            f"{summary.index.resolve().as_uri()}", markup=False, highlight=False)
+    return 0
+
+
+def _review_command(args: argparse.Namespace, err: Console) -> int:
+    if not (args.out / "files").is_dir():
+        err.print(f"jixiao: no jixiao output at {args.out}", markup=False)
+        return EXIT_USAGE
+    show_progress = not args.no_progress and err.is_terminal
+    return _write_review(args.out, args.html, err, show_progress, sources=args.source, flagged=args.flagged,
+                         files=args.files, workers=args.workers)
+
+
+def _status_command(args: argparse.Namespace, console: Console, err: Console) -> int:
+    health = Store(args.out).health()
+    if health.fatal:
+        err.print(f"jixiao: {health.fatal}", markup=False)
+        return EXIT_OUTPUT
+    writer = running(args.out)
+    if not health.states and not health.problems:
+        now = f"; a run is writing it now ({writer}) and has committed nothing yet" if writer else ""
+        err.print(f"jixiao: no run has written {shown(args.out)} yet{now}", markup=False)
+        return EXIT_USAGE
+    lines = _status_lines(args, health)
+    if writer:
+        lines.insert(1, f"a run is writing it now ({writer}): this is what it has committed so far")
+    for line in lines:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    failing = any(s.status == "failed" for s in health.states.values())
+    return 1 if failing or health.problems or any(line.startswith("damaged:") for line in lines) else 0
+
+
+def state_older(version: str) -> bool:
+    return version != "never read" and is_older(version)
+
+
+def _status_lines(args: argparse.Namespace, health: Health) -> list[str]:
+    states = {key: state for key, state in health.states.items() if not state.is_folder}
+    folders = {key: state for key, state in health.states.items() if state.is_folder}
+    last_run = max((s.run_id for s in health.states.values()), default="-")
     by_status: dict[str, list[tuple[str, str | None]]] = {status: [] for status in FILE_STATUSES}
     for key in sorted(states):
         by_status.setdefault(states[key].status, []).append((key, states[key].error))
     counts = ", ".join(f"{s} {len(by_status[s])}" for s in FILE_STATUSES if by_status[s])
-    lines = [f"{args.out}: {len(states)} files; last run {last_run}", f"last status: {counts}"]
-    if writer:
-        lines.insert(1, f"a run is writing it now ({writer}): this is what it has committed so far")
+    lines = [f"{shown(args.out)}: {len(states)} files; last run {last_run}", f"last status: {counts or 'none'}"]
+    readings = Counter(state.reader_version or "never read" for state in states.values())
+    counted = ", ".join(f"{version} {count}" + (" (older: read again by the next run)" if state_older(version) else "")
+                        for version, count in sorted(readings.items()))
+    lines.append(f"readings: {counted or 'none'}; this release reads as {READER_VERSION}")
     categories = Counter(error.split(":", 1)[0] for _, error in by_status["failed"] if error)
     if categories:
         lines.append("failed by stage/category: " + ", ".join(f"{k} {n}" for k, n in sorted(categories.items())))
-    shown = args.status or [s for s in FILE_STATUSES if s != "ok"]
-    for status in shown:
+    lines += [f"damaged: {problem}; {health.recovery}" for problem in health.problems]
+    store = Store(args.out)
+    if health.current is not None and health.current == store.current():
+        lines += [f"damaged: {key}: {why}; the next run over it reads it again"
+                  for key, why in sorted(store.damaged_parts(states).items())]
+        lines += [f"damaged: {dataset}/{name} is {why}; the next run leaves it out"
+                  for dataset, name, why in store.damaged_files()]
+    if folders:
+        lines.append(f"not listed ({len(folders)}):")
+        lines += [f"  {key}: {state.error}" for key, state in sorted(folders.items())]
+    shown_statuses = args.status or [s for s in FILE_STATUSES if s != "ok"]
+    for status in shown_statuses:
         if by_status[status]:
             lines.append(f"{status} ({len(by_status[status])}):")
             lines += [f"  {path}" + (f": {reason}" if reason else "") for path, reason in by_status[status]]
-    for line in lines:
-        console.print(line, markup=False, highlight=False, soft_wrap=True)
-    return 1 if by_status["failed"] else 0
+    return lines
 
 
 def _serve_command(args: argparse.Namespace, err: Console) -> int:
@@ -323,24 +471,40 @@ def _serve_command(args: argparse.Namespace, err: Console) -> int:
     if missing:
         err.print(f"jixiao: no such input: {', '.join(missing)}", markup=False)
         return EXIT_USAGE
+    problem = _needs_flows("serve", ("prefect", "prefect_dask") if args.dask_address else ("prefect",), err)
+    if problem is not None:
+        return problem
     from jixiao.flows import NoServer, serve
 
     try:
         serve(args.inputs, args.out, cron=args.cron, timezone=args.timezone, name=args.name,
-              keep_removed=args.keep_removed, workers=args.workers, dask_address=args.dask_address)
+              keep_removed=args.keep_removed, workers=args.workers, dask_address=args.dask_address,
+              review=args.review)
     except NoServer as exc:
         err.print(f"jixiao: {exc}", markup=False)
         return EXIT_USAGE
     return 0
 
 
+def _utf8_streams() -> None:
+    """Messages name files in UTF-8 whatever the locale (a cron job's POSIX locale, PYTHONUTF8=0):
+    names are escaped to printable text (names.py), and printed as UTF-8 rather than failing."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding != "utf8" and isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _utf8_streams()
     args = _parser().parse_args(argv)
     err = Console(stderr=True, soft_wrap=True)
     if args.command == "status":
         return _status_command(args, Console(soft_wrap=True), err)
     if args.command == "serve":
         return _serve_command(args, err)
+    if args.command == "review":
+        return _review_command(args, err)
     if args.command == "schema":
         sys.stdout.write((dictionary.as_json() if args.json else dictionary.as_markdown()) + "\n")
         return 0

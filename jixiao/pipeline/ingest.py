@@ -72,10 +72,12 @@ class Outcome:
     indicators: int = 0
     flags: Counter[str] = field(default_factory=Counter)
     unmapped_headers: list[str] = field(default_factory=list)
+    form_keys: list[str] = field(default_factory=list)  # of its forms, to count distinct forms
     traceback: str | None = None
     parts_written: bool = False  # the parts now hold this content (sha256)
     attempts: int = 1
     finished_at: dt.datetime | None = None  # None for files settled without reading: the commit's time
+    reader_version: str | None = None  # the reading that read it; None for files not read in this run
 
 
 def _outcome(job: Job, result: FileResult, attempts: int) -> Outcome:
@@ -87,7 +89,8 @@ def _outcome(job: Job, result: FileResult, attempts: int) -> Outcome:
     return Outcome(job.source_path, job.path, result.status, result.error, result.source_sha256,
                    result.source_format, result.seconds, len(result.forms),
                    sum(len(form.indicators) for form in result.forms), flags, list(result.unmapped_headers),
-                   result.traceback, attempts=attempts)
+                   [form.project.form_key for form in result.forms], result.traceback, attempts=attempts,
+                   reader_version=result.reader_version)
 
 
 def ingest_file(job: Job, writer: StagingWriter, options: ExtractOptions, policy: RetryPolicy) -> Outcome:
@@ -124,7 +127,7 @@ def ingest_file(job: Job, writer: StagingWriter, options: ExtractOptions, policy
             outcome.error = failure_line(WRITE, INTERNAL, f"cannot write its rows: {type(exc).__name__}: {exc}")
             outcome.traceback = traceback.format_exc()
             outcome.forms = outcome.indicators = 0
-            outcome.flags, outcome.unmapped_headers = Counter(), []
+            outcome.flags, outcome.unmapped_headers, outcome.form_keys = Counter(), [], []
     return outcome
 
 

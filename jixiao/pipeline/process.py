@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jixiao.extractors import UNREAD_FORMATS, ExtractError, ExtractOptions, extract, sniff_format
-from jixiao.extractors.errors import EXTRACT, INTERNAL, LIMIT, NORMALISE, SNIFF, TRANSIENT
+from jixiao.extractors.errors import BAD_INPUT, EXTRACT, INTERNAL, LIMIT, NORMALISE, SNIFF, TRANSIENT, UNSUPPORTED
+from jixiao.extractors.names import unread_reason
 from jixiao.normalizers import normalize
+from jixiao.pipeline.names import printable
 from jixiao.records import Form
-from jixiao.version import READER_VERSION
+from jixiao.version import reader_version
 
 SNIFF_BYTES = 8192
 # Formats the sniffer recognises by signature; its fallback "txt" is only a guess
@@ -37,10 +39,11 @@ class FileResult:
     traceback: str | None = None
     # A failure that may pass on its own (an OCR worker killed): worth another try.
     retryable: bool = False
+    reader_version: str | None = None  # the reading that read it (version.reader_version)
 
 
 def one_line(message: str) -> str:
-    return " ".join(message.split())[:500]
+    return " ".join(printable(message).split())[:500]
 
 
 def failure_line(stage: str, category: str, message: str) -> str:
@@ -60,7 +63,8 @@ def process_file(path: Path, source_path: str, options: ExtractOptions | None = 
     def failed(stage: str, category: str, message: str, sha: str | None = None, fmt: str | None = None,
                tb: str | None = None) -> FileResult:
         return FileResult(source_path, sha, fmt, "failed", failure_line(stage, category, message),
-                          time.perf_counter() - started, traceback=tb, retryable=category == TRANSIENT)
+                          time.perf_counter() - started, traceback=tb and printable(tb),
+                          retryable=category == TRANSIENT, reader_version=reader_version(fmt, options.ocr_engine))
 
     max_bytes = options.limits.max_file_mb * 1024 * 1024
     try:
@@ -79,11 +83,14 @@ def process_file(path: Path, source_path: str, options: ExtractOptions | None = 
     fmt = sniff_format(data[:SNIFF_BYTES], data)
     manifest_fmt = fmt if fmt in _SIGNED_FORMATS else None
     if fmt in UNREAD_FORMATS:
-        return failed(SNIFF, *UNREAD_FORMATS[fmt], sha, manifest_fmt)
+        category, message = UNREAD_FORMATS[fmt]
+        return failed(SNIFF, category, unread_reason(source_path, fmt, message), sha, manifest_fmt)
     try:
         grid = extract(fmt, data, options)
     except ExtractError as exc:
-        return failed(EXTRACT, exc.category, str(exc), sha, manifest_fmt)
+        # A file that is not what its name says, or of no format jixiao reads, is told so.
+        message = unread_reason(source_path, fmt, str(exc)) if exc.category in (BAD_INPUT, UNSUPPORTED) else str(exc)
+        return failed(EXTRACT, exc.category, message, sha, manifest_fmt)
     except MemoryError:
         return failed(EXTRACT, LIMIT, "ran out of memory reading it", sha, manifest_fmt)
     except RecursionError:
@@ -97,11 +104,12 @@ def process_file(path: Path, source_path: str, options: ExtractOptions | None = 
     except Exception as exc:  # noqa: BLE001 - a normaliser bug must not end the run
         return failed(NORMALISE, INTERNAL, f"normaliser crashed: {type(exc).__name__}: {exc}", sha,
                       grid.source_format, traceback.format_exc())
+    version = reader_version(grid.source_format, options.ocr_engine)
     for form in normalized.forms:
         p = form.project
         p.project_id = project_id(source_path, sha, p.table_index)
         p.source_path, p.source_sha256, p.source_format = source_path, sha, grid.source_format
-        p.reader_version = READER_VERSION
+        p.reader_version = version
         for row in (*form.indicators, *form.cells):
             row.project_id = p.project_id
     if normalized.forms:
@@ -109,4 +117,4 @@ def process_file(path: Path, source_path: str, options: ExtractOptions | None = 
     else:
         status, error = "no_forms", "empty file" if not data else "no 项目支出绩效自评表 found"
     return FileResult(source_path, sha, grid.source_format, status, error, time.perf_counter() - started,
-                      normalized.forms, normalized.unmapped_headers)
+                      normalized.forms, normalized.unmapped_headers, reader_version=version)

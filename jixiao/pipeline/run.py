@@ -15,7 +15,9 @@ from jixiao.pipeline.ingest import Outcome, RetryPolicy, ingest_batch
 from jixiao.pipeline.lock import OutLock
 from jixiao.pipeline.parallel import BatchPool
 from jixiao.pipeline.plan import Plan, make_batches, plan_rerun_failed, plan_run
+from jixiao.pipeline.sandbox import prestart
 from jixiao.pipeline.store import Store
+from jixiao.pipeline.territory import check_inputs
 
 __all__ = ["STATUSES", "RunSummary", "execute", "rerun_failed", "run"]
 
@@ -47,8 +49,11 @@ def _run(plan_of: Callable[[], Plan], out: Path, *, options: ExtractOptions | No
          batch_size: int | None, keep_removed: bool, policy: RetryPolicy | None, commit_interval_s: float,
          on_start: Callable[[int], None] | None, on_file: Callable[[Outcome], None] | None) -> RunSummary:
     with OutLock(out):
-        Store(out).prepare()
+        if workers <= 1:
+            prestart(options or ExtractOptions.from_env())
+        prepared = Store(out).prepare()
         plan = plan_of()
+        plan.prepared = prepared
         if on_start:
             on_start(plan.files)
         if on_file:
@@ -64,12 +69,14 @@ def _run(plan_of: Callable[[], Plan], out: Path, *, options: ExtractOptions | No
 
 
 def run(inputs: list[Path], out: Path, *, options: ExtractOptions | None = None, workers: int = 1,
-        batch_size: int | None = None, keep_removed: bool = False, force: bool = False,
+        batch_size: int | None = None, keep_removed: bool = False, force: bool = False, reread_older: str = "all",
         policy: RetryPolicy | None = None, commit_interval_s: float = COMMIT_INTERVAL_S,
         on_start: Callable[[int], None] | None = None,
         on_file: Callable[[Outcome], None] | None = None) -> RunSummary:
-    """Read every file under the inputs that OUT does not already hold as it is now."""
-    return _run(lambda: plan_run(inputs, out, force=force), out, options=options, workers=workers,
+    """Read every file under the inputs that OUT does not already hold as it is now (nor from an older
+    reading, with reread_older "all")."""
+    check_inputs(inputs, out)  # before OUT is touched at all
+    return _run(lambda: plan_run(inputs, out, force=force, reread_older=reread_older), out, options=options, workers=workers,
                 batch_size=batch_size, keep_removed=keep_removed, policy=policy,
                 commit_interval_s=commit_interval_s, on_start=on_start, on_file=on_file)
 

@@ -26,9 +26,16 @@ from typing import IO
 from jixiao.extractors import ExtractOptions
 from jixiao.extractors.errors import EXTRACT, INTERNAL, LIMIT, TRANSIENT
 from jixiao.pipeline.process import FileResult, failure_line, process_file
+from jixiao.version import READER_VERSION
 
 _HEADER = struct.Struct("!Q")
 _POLL_S = 0.05
+# A wait this much longer than _POLL_S means the run was not running meanwhile (see ReadingClock).
+_STOPPED_GAP_S = 1.0
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# The reading process says it is ready (its imports done) before it is given a file; it has this long.
+_READY = "ready"
+_STARTUP_S = 300.0
 # The data limit inside the child, as a multiple of the memory ceiling the parent enforces on its
 # resident size: a backstop for allocations faster than the parent's polling.
 _DATA_LIMIT_FACTOR = 2
@@ -69,6 +76,60 @@ def _rss_mb(pid: int) -> float:
     return total
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds of a process and of its children (LibreOffice, when it converts), 0 when gone."""
+    total = 0
+    pids = [pid]
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
+            pids += [int(p) for p in handle.read().split()]
+    except OSError:
+        pass
+    for each in pids:
+        try:
+            with open(f"/proc/{each}/stat", encoding="ascii") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / _CLOCK_TICKS
+
+
+def _stopped(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] in ("T", "t")
+    except (OSError, IndexError):
+        return False
+
+
+class ReadingClock:
+    """The time a file's reading has taken: the reading process's running time, without the time it
+    was stopped (SIGSTOP, a frozen cgroup) or the run was (the run stopped, the machine suspended).
+
+    Polled by the run every _POLL_S. While the run polls on time, each interval counts unless the
+    reading process is stopped; over a longer gap the run itself was not running, and only the CPU time
+    the reading process used meanwhile counts (it may have gone on reading: the run's process and its
+    reading process are stopped apart, they are in different sessions).
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.used = 0.0
+        self._last = time.monotonic()
+        self._last_cpu = _cpu_s(pid)
+
+    def tick(self) -> float:
+        now, cpu = time.monotonic(), _cpu_s(self.pid)
+        gap = now - self._last
+        if gap > _STOPPED_GAP_S:
+            self.used += min(gap, max(0.0, cpu - self._last_cpu))
+        elif not _stopped(self.pid):
+            self.used += gap
+        self._last, self._last_cpu = now, cpu
+        return self.used
+
+
 class Reader:
     """`read(path, source_path, options)` in the child process, within options.limits."""
 
@@ -76,16 +137,31 @@ class Reader:
         self._child: subprocess.Popen[bytes] | None = None
         self._memory_mb: int | None = None
 
-    def _start(self, memory_mb: int) -> subprocess.Popen[bytes]:
+    def _start(self, memory_mb: int) -> subprocess.Popen[bytes] | None:
+        """The reading process, started if need be and ready (its imports done: a file's time limit
+        counts its reading, not an interpreter starting on a busy machine); None if it cannot start."""
         if self._child is not None and self._memory_mb == memory_mb and self._child.poll() is None:
             return self._child
         self.close()
         env = dict(os.environ, JIXIAO_SANDBOX_DATA_MB=str(memory_mb * _DATA_LIMIT_FACTOR),
                    JIXIAO_SANDBOX_PARENT=str(os.getpid()))
-        self._child = subprocess.Popen([sys.executable, "-m", "jixiao.pipeline.sandbox"], stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE, env=env, start_new_session=True)
-        self._memory_mb = memory_mb
-        return self._child
+        child = subprocess.Popen([sys.executable, "-m", "jixiao.pipeline.sandbox"], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, env=env, start_new_session=True)
+        self._child, self._memory_mb = child, memory_mb
+        assert child.stdout is not None
+        started = time.monotonic()
+        while not select.select([child.stdout], [], [], _POLL_S)[0]:
+            if child.poll() is not None or time.monotonic() - started > _STARTUP_S:
+                self.close()
+                return None
+        try:
+            ready = _recv(child.stdout)
+        except (EOFError, pickle.UnpicklingError, OSError):
+            ready = None
+        if ready != _READY:
+            self.close()
+            return None
+        return child
 
     def read(self, path: Path, source_path: str, options: ExtractOptions) -> FileResult:
         limits = options.limits
@@ -93,21 +169,24 @@ class Reader:
 
         def failed(category: str, message: str) -> FileResult:
             return FileResult(source_path, None, None, "failed", failure_line(EXTRACT, category, message),
-                              time.perf_counter() - started, retryable=category == TRANSIENT)
+                              time.perf_counter() - started, retryable=category == TRANSIENT,
+                              reader_version=READER_VERSION)
 
         child = self._start(limits.memory_mb)
+        if child is None:
+            return failed(TRANSIENT, "the reading process could not be started")
         assert child.stdin is not None and child.stdout is not None
         try:
             _send(child.stdin, (str(path), source_path, options))
         except (BrokenPipeError, OSError):
             self.close()
             return failed(TRANSIENT, "the reading process could not be started")
-        deadline = time.monotonic() + limits.time_limit_s
+        clock = ReadingClock(child.pid)
         while True:
             ready, _, _ = select.select([child.stdout], [], [], _POLL_S)
             if ready:
                 break
-            if time.monotonic() > deadline:
+            if clock.tick() > limits.time_limit_s:
                 self.close()
                 return failed(LIMIT, f"took longer than the time limit of {limits.time_limit_s:g} s")
             if _rss_mb(child.pid) > limits.memory_mb:
@@ -145,13 +224,23 @@ class Reader:
 _reader: Reader | None = None
 
 
-def read_isolated(path: Path, source_path: str, options: ExtractOptions) -> FileResult:
-    """Read one file in this process's reading child, started on first use and kept."""
+def _own_reader() -> Reader:
     global _reader
     if _reader is None:
         _reader = Reader()
         atexit.register(_reader.close)
-    return _reader.read(path, source_path, options)
+    return _reader
+
+
+def read_isolated(path: Path, source_path: str, options: ExtractOptions) -> FileResult:
+    """Read one file in this process's reading child, started on first use and kept."""
+    return _own_reader().read(path, source_path, options)
+
+
+def prestart(options: ExtractOptions) -> None:
+    """Start this process's reading child now: its interpreter and imports then overlap with the
+    run's own start (preparing OUT, planning) instead of following it."""
+    _own_reader()._start(options.limits.memory_mb)
 
 
 def die_with_parent(parent: int) -> None:
@@ -178,6 +267,7 @@ def _serve() -> None:
     # The protocol owns the real stdout; anything a library prints goes to stderr instead.
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    _send(replies, _READY)
     while True:
         try:
             request = _recv(requests)

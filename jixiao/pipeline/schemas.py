@@ -83,12 +83,12 @@ INDICATORS = pa.schema(
     [
         _field("project_id", _STR, "joins `projects`", nullable=False),
         _field("seq", _I32, "0-based order inside the project, top to bottom", nullable=False),
-        _field("level1", _STR, "canonical 一级指标: `产出指标`, `效益指标`, `满意度指标`, `成本指标`"),
+        _field("level1", _STR, "canonical 一级指标: `产出指标`, `效益指标`, `满意度指标`, `成本指标`", nullable=False),
         _field("level1_raw", _STR, "as printed, e.g. \"产出 指标 (40分)\", \"效果指标\""),
         _field("level1_weight", _F64, "the \"(40分)\" annotation, when printed"),
         _field("level2", _STR, "canonical 二级指标: `数量指标` `质量指标` `时效指标` `成本指标` `经济成本指标` "
                "`社会成本指标` `生态环境成本指标` `经济效益指标` `社会效益指标` `生态效益指标` `可持续影响指标` "
-               "`服务对象满意度指标`"),
+               "`服务对象满意度指标`", nullable=False),
         _field("level2_raw", _STR, "as printed, e.g. \"社会效益\""),
         _field("name", _STR, "三级指标", nullable=False),
         _field("target_raw", _STR, "年度指标值 as printed"),

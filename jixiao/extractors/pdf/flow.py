@@ -305,11 +305,15 @@ def _confidence(text: str) -> float:
 
 
 def _stray_latin1(text: str, k: int) -> bool:
-    if not "\u00a1" <= text[k] <= "\u00ff":
+    if not "\u00a1" <= text[k] <= "\u00ff" or text[k] in _CJK_LATIN1:
         return False
     sides = [text[k - 1] if k > 0 else "", text[k + 1] if k + 1 < len(text) else ""]
     wide = [bool(ch) and is_wide(ch) for ch in sides]
     return any(wide) and all(w or not ch.strip() for ch, w in zip(sides, wide, strict=True))
+
+
+# Latin-1 characters that Chinese text itself uses between characters: the middle dot ("元/生·月").
+_CJK_LATIN1 = frozenset("·")
 
 
 def _text_table(lines: list[TextLine], page_number: int) -> Table:

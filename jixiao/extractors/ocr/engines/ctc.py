@@ -1,0 +1,101 @@
+"""A PP-OCR recognition model reading line images: batches of similar width, greedy CTC decoding.
+
+The preprocessing and decoding are PaddleOCR's (as RapidOCR does them): each line
+is scaled to the model's height of 48, its gray values mapped to -1..1 in three
+equal channels and padded with zeros to the widest line of its batch; the text is
+the best class at each time step, repeats merged and blanks dropped, and its
+confidence the mean probability of the characters kept; the least of them is the
+confidence of its least sure character (one misread digit hardly moves the mean).
+
+Lines are sorted by width and cut into batches so that padding stays a small part
+of the pixels the model computes (a fixed batch of 16 padded a quarter of them).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from jixiao.extractors.ocr.engines.base import Reading, model_file
+from jixiao.extractors.ocr.engines.runtime import load_model
+
+HEIGHT = 48
+# A short line is padded to this width/height ratio (a lone "1" needs paper around it).
+_MIN_RATIO = 2
+# A line joins the batch while the padding stays under this share of the batch's pixels...
+_MAX_PADDING = 0.1
+# ... and the batch under these many lines and pixels (memory, and the output's size).
+_MAX_LINES = 32
+_MAX_PIXELS = 32 * HEIGHT * 320
+_IN_FLIGHT = 16
+
+
+class CtcRecognizer:
+    def __init__(self, name: str, model: Path, runtime: str, characters: Path | None = None) -> None:
+        self.name = name
+        self._run, stored = load_model(model_file(model), runtime)
+        if characters is not None:
+            listed = model_file(characters).read_text(encoding="utf-8").splitlines()
+        elif stored is not None:
+            listed = stored
+        else:
+            raise ValueError(f"{model} holds no character list and none was given")
+        # Class 0 is CTC's blank; the model's last class is the space.
+        self._characters = ["", *listed, " "]
+
+    def read_lines(self, images: Sequence[np.ndarray]) -> list[Reading]:
+        readings: list[Reading] = [Reading("", 0.0)] * len(images)
+        widths = [_width(im) for im in images]
+        batches = list(_batches(widths))
+        # A few batches at a time go to the runtime, which runs them side by side; the
+        # tensors of a page with thousands of lines are never all in memory at once.
+        for start in range(0, len(batches), _IN_FLIGHT):
+            group = batches[start:start + _IN_FLIGHT]
+            tensors = [_tensor([images[k] for k in batch], [widths[k] for k in batch]) for batch in group]
+            for batch, (best, probs) in zip(group, self._run(tensors), strict=True):
+                for k, classes, p in zip(batch, best, probs, strict=True):
+                    readings[k] = self._decode(classes, p)
+        return readings
+
+    def _decode(self, classes: np.ndarray, probs: np.ndarray) -> Reading:
+        keep = np.ones(len(classes), dtype=bool)
+        keep[1:] = classes[1:] != classes[:-1]
+        keep &= classes != 0
+        if not keep.any():
+            return Reading("", 0.0)
+        kept = probs[keep]
+        return Reading("".join(self._characters[c] for c in classes[keep]), float(kept.mean()), float(kept.min()))
+
+
+def _width(image: np.ndarray) -> int:
+    h, w = image.shape[:2]
+    return math.ceil(HEIGHT * w / h)
+
+
+def _batches(widths: list[int]) -> Iterator[list[int]]:
+    """Indexes of lines, narrowest first, in batches of similar width."""
+    batch: list[int] = []
+    area = 0
+    for k in sorted(range(len(widths)), key=lambda k: widths[k]):
+        width = max(widths[k], _MIN_RATIO * HEIGHT)
+        padded = (len(batch) + 1) * width
+        if batch and (len(batch) == _MAX_LINES or padded * HEIGHT > _MAX_PIXELS
+                      or padded - area - width > _MAX_PADDING * padded):
+            yield batch
+            batch, area = [], 0
+        batch.append(k)
+        area += width
+    if batch:
+        yield batch
+
+
+def _tensor(images: list[np.ndarray], widths: list[int]) -> np.ndarray:
+    width = max(max(widths), _MIN_RATIO * HEIGHT)
+    batch = np.zeros((len(images), 3, HEIGHT, width), np.float32)
+    for k, (image, w) in enumerate(zip(images, widths, strict=True)):
+        gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        batch[k, :, :, :w] = cv2.resize(gray, (w, HEIGHT)).astype(np.float32) / 127.5 - 1.0
+    return batch
