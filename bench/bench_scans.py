@@ -36,7 +36,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from scanlib import CONDITIONS  # noqa: E402
+from scanlib import CONDITIONS
 
 # Printed cells of an indicator row, by the fields each feeds.
 INDICATOR_CELLS = {

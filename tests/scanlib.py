@@ -249,7 +249,7 @@ def spots(pdf: bytes, number: int) -> Spots:
     """Where the scores, total rows and execution rates of page `number` (1-based) are printed."""
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         words = doc.pages[number - 1].extract_words()
-    box = lambda w: (w["x0"], w["top"], w["x1"], w["bottom"])  # noqa: E731
+    box = lambda w: (w["x0"], w["top"], w["x1"], w["bottom"])
     numbers = [w for w in words if _NUMBER.match(w["text"])]
 
     heads = [w for w in words if not _NUMBER.match(w["text"])]
@@ -286,7 +286,7 @@ def _pen(page: Image.Image, strokes: list[np.ndarray], colour: tuple[int, int, i
 def tick(centre: tuple[float, float], size: float, rng: np.random.Generator) -> np.ndarray:
     """A hand-drawn tick ✓ about `size` pixels high, centred on `centre`."""
     x, y = centre
-    jitter = lambda: rng.normal(0, 0.05 * size)  # noqa: E731
+    jitter = lambda: rng.normal(0, 0.05 * size)
     corners = np.array([[x - 0.35 * size + jitter(), y - 0.05 * size + jitter()],
                         [x - 0.05 * size + jitter(), y + 0.35 * size + jitter()],
                         [x + 0.45 * size + jitter(), y - 0.6 * size + jitter()]])

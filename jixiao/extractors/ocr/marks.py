@@ -145,7 +145,7 @@ def find_marks(ink: np.ndarray, box: Box, unit: float) -> Marks | None:
     height = region.shape[0]
     marked, printed = [], []
     for i in range(1, n):
-        x, y, w, h, area = stats[i]
+        _, y, w, h, area = stats[i]
         if area < _SPECK * unit * unit:
             continue
         thin = area < _THIN_FILL * w * h or area < _STROKE * unit * float(np.hypot(w, h))
@@ -190,7 +190,7 @@ def find_marks(ink: np.ndarray, box: Box, unit: float) -> Marks | None:
 def _scraps(left: np.ndarray, core: tuple[int, int], unit: float) -> np.ndarray:
     """Bits of a stroke left at the band's edges, outside the rows of the print itself, too small
     to be part of a figure the stroke ran through."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(left.astype(np.uint8), connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(left.astype(np.uint8), connectivity=8)
     top, height = stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_HEIGHT]
     small = (height < _SCRAP_HEIGHT * unit) & (stats[:, cv2.CC_STAT_AREA] < _SCRAP_AREA * unit * unit)
     beside = (top + height <= core[0] + 1) | (top >= core[1] - 1)

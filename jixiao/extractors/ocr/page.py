@@ -14,9 +14,9 @@ import cv2
 import numpy as np
 
 from jixiao.extractors.ocr.clean import clean_page
+from jixiao.extractors.ocr.engines import Engine, Reading
 from jixiao.extractors.ocr.geometry import Matrix, box_through
 from jixiao.extractors.ocr.glyphs import comparison_as_printed
-from jixiao.extractors.ocr.engines import Engine, Reading
 from jixiao.extractors.ocr.lines import Line, find_lines
 from jixiao.extractors.ocr.marks import find_marks
 from jixiao.extractors.ocr.render import PageImage

@@ -29,7 +29,7 @@ def find_page(rgb: np.ndarray) -> np.ndarray | None:
     shrink = min(1.0, _WORK_SIDE / max(h, w))
     small = cv2.resize(gray, (max(1, round(w * shrink)), max(1, round(h * shrink))), interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (5, 5), 0)
-    level, bright = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    _, bright = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     # Print on the sheet is dark too: closing fills it in, so the sheet is one region.
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))
     bright = cv2.morphologyEx(cv2.morphologyEx(bright, cv2.MORPH_CLOSE, kernel), cv2.MORPH_OPEN, kernel)
