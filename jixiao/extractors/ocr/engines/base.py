@@ -23,6 +23,8 @@ class Reading:
     text: str
     confidence: float  # the line's, over its characters
     weakest: float | None = None  # its least sure character's; None when the engine does not say
+    # How sure each character of `text` is, where the engine says (see ctc.py).
+    chars: tuple[float, ...] | None = None
 
     @property
     def least(self) -> float:
