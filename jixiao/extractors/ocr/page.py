@@ -8,6 +8,7 @@ turn, warp, enlargement and deskew undone) and its confidence.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import cv2
@@ -29,6 +30,14 @@ _RULE_MARGIN = 2
 _STRETCH = 1.3
 # The most a cell is trusted when a pen stroke ran through its print: some of the stroke may be read.
 _STRUCK = 0.5
+# ... and when what is left, or what was read beside the stroke, is a figure: trusted unless the
+# form's own checks say otherwise (below normalizers.doubt.CONTRADICTED, above the usual threshold).
+_MARKED = 0.9
+_FIGURE = re.compile(r"[+-]?\d+(?:\.\d+)?%?")
+# A figure with a pen's tick or stroke read beside it: what recognisers make of a mark.
+_STROKES = "√✓✔/\\|VvLJノ丿、,，∨レㄥ"
+_MARK = f"[{re.escape(_STROKES)}]*"
+_MARKED_FIGURE = re.compile(rf"\s*(?P<lead>{_MARK})\s*(?P<figure>{_FIGURE.pattern})\s*(?P<trail>{_MARK})\s*")
 
 
 @dataclass(slots=True)
@@ -67,8 +76,7 @@ def read_page(page: PageImage, engine: Engine) -> list[Table]:
 
     lines = [line for _, slots, _ in blocks for slot in slots for line in slot.lines if not line.dash]
     crops = [_prepared(gray[y0:y1, x0:x1]) for x0, y0, x1, y1 in (ln.box for ln in lines)]
-    readings = iter([(comparison_as_printed(text, crop), confidence)
-                     for crop, (text, confidence) in zip(crops, map(_pair, engine.read_lines(crops)), strict=True)])
+    readings = iter([_read(reading, crop) for crop, reading in zip(crops, engine.read_lines(crops), strict=True)])
     for _, slots, _ in blocks:
         for slot in slots:
             slot.readings = [(DASH, 1.0) if line.dash else next(readings) for line in slot.lines]
@@ -99,6 +107,10 @@ def _cell_slot(cell: GridCell, ink: np.ndarray, gray: np.ndarray, unit: float) -
     if struck and not lines:
         ink[y0:y1, x0:x1], gray[y0:y1, x0:x1] = before
         lines = find_lines(ink, cell.box, unit)
+    if any(not line.dash for line in lines):
+        # A lone dash is a cell's whole content ("—" for nothing); under other print it is a
+        # stroke of something else (the arc of a faded seal).
+        lines = [line for line in lines if not line.dash]
     return _Slot(cell.row, cell.col, cell.box, lines, cell.rowspan, cell.colspan, struck=struck)
 
 
@@ -132,8 +144,15 @@ def _prepared(crop: np.ndarray) -> np.ndarray:
     return crop
 
 
-def _pair(reading: Reading) -> tuple[str, float]:
-    return reading.text.strip(), reading.least
+def _read(reading: Reading, crop: np.ndarray) -> tuple[str, float]:
+    """A line's text and how sure it is. A figure with a pen's tick or stroke read beside it ("5√",
+    "10/") is the figure, as sure as its own characters are and at most `_MARKED`."""
+    text, sureness = reading.text, reading.chars
+    marked = _MARKED_FIGURE.fullmatch(text)
+    if marked and (marked["lead"] or marked["trail"]) and sureness is not None and len(sureness) == len(text):
+        start, end = marked.span("figure")
+        return text[start:end], min(*sureness[start:end], _MARKED)
+    return comparison_as_printed(text.strip(), crop), reading.least
 
 
 def _loose_rows(lines: list[Line]) -> list[list[Line]]:
@@ -165,6 +184,6 @@ def _cell(slot: _Slot, page: int, to_page: Matrix, row: int | None = None, sep: 
     # for the many read well around it.
     confidence = min((c for _, c in slot.readings), default=1.0)
     if slot.struck:
-        confidence = min(confidence, _STRUCK)
+        confidence = min(confidence, _MARKED if _FIGURE.fullmatch(text) else _STRUCK)
     return Cell(text=text, row=slot.row if row is None else row, col=slot.col, rowspan=slot.rowspan,
                 colspan=slot.colspan, page=page, bbox=box_through(to_page, slot.box), confidence=round(confidence, 4))
