@@ -8,10 +8,10 @@ positions decide.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from jixiao.normalizers.align import IMPOSSIBLE, align
-from jixiao.normalizers.cleaning import or_none
+from jixiao.normalizers.cleaning import clean_text, or_none
 from jixiao.normalizers.flags import indicator_flags, target_met
 from jixiao.normalizers.rows import RCell, Row
 from jixiao.normalizers.values import is_damaged_number, is_unreadable, parse_measure, parse_number
@@ -228,6 +228,9 @@ class _Level:
 
 # The indicator column each role's cell feeds; a target or actual cell feeds its op, value and
 # unit too, and a level cell its canonical name and weight, but is recorded once, by its raw text.
+# Roles whose text a page break may split (`IndicatorReader._continues`), and those a row of its own prints.
+_TAIL_ROLES = ("name", "target", "actual", "note")
+_OWN_ROLES = ("level1", "level2", "weight", "score")
 _ROLE_FIELDS = {"name": "name", "target": "target_raw", "actual": "actual_raw", "weight": "weight", "score": "score",
                 "note": "deviation_note"}
 
@@ -243,9 +246,19 @@ class IndicatorReader:
     cells: list[CellRecord] = field(default_factory=list)  # where the indicators' values were printed
     # The cells each indicator was read from, by role, in the order of `indicators`.
     sources: list[dict[str, RCell]] = field(default_factory=list)
+    # The page of the last row read, and whether that row was an indicator's.
+    _page: int | None = None
+    _last_output: bool = False
 
     def add(self, row: Row) -> None:
         cells = read_row(self.header, row)
+        continued = self._continues(row, cells)
+        if row.page is not None:
+            self._page = row.page
+        if continued:
+            self._join_tails(cells)
+            return
+        self._last_output = False
         self._update_levels(cells.get("level1"), cells.get("level2"))
         name = cells.get("name")
         if name is not None and _is_subtotal(name.text):
@@ -260,6 +273,47 @@ class IndicatorReader:
         self.indicators.append(indicator)
         self.sources.append(cells)
         self._record(indicator, cells)
+        self._last_output = True
+
+    def _continues(self, row: Row, cells: dict[str, RCell]) -> bool:
+        """The row opens a page with the rest of the texts of the indicator that ended the page before:
+        a page break split that row (a scan's pages are read one by one). It prints text under the
+        indicator's texts only, each in its column, no figure of its own and no level."""
+        if not self._last_output or row.page is None or self._page is None or row.page <= self._page:
+            return False
+        if any((c := cells.get(role)) is not None and not c.empty for role in _OWN_ROLES):
+            return False
+        tails = [(role, c) for role in _TAIL_ROLES if (c := cells.get(role)) is not None and not c.empty]
+        return bool(tails) and all(self._under(role, tail) for role, tail in tails)
+
+    def _under(self, role: str, tail: RCell) -> bool:
+        """The tail is printed in the column of the last indicator's cell for its role."""
+        head = self.sources[-1].get(role)
+        if head is not None and not head.empty:
+            return head.col <= tail.col < head.col + head.span
+        return self.header.in_column(role, tail)
+
+    def _join_tails(self, cells: dict[str, RCell]) -> None:
+        """The last indicator read again with the tails joined to its texts; each tail's cell recorded."""
+        last = self.indicators.pop()
+        merged = dict(self.sources.pop())
+        self.cells = [c for c in self.cells if c.seq != last.seq]
+        tails: list[tuple[str, RCell]] = []
+        for role in _TAIL_ROLES:
+            tail = cells.get(role)
+            if tail is None or tail.empty:
+                continue
+            head = merged.get(role)
+            if head is None or head.empty:
+                merged[role] = tail
+                continue
+            merged[role] = replace(head, text=clean_text(f"{head.text}\n{tail.text}"), unsure=head.unsure or tail.unsure)
+            tails.append((role, tail))
+        indicator = self._indicator(merged["name"], merged)
+        self.indicators.append(indicator)
+        self.sources.append(merged)
+        self._record(indicator, merged)
+        self.cells.extend(tail.record(_ROLE_FIELDS[role], indicator.seq) for role, tail in tails)
 
     def _record(self, indicator: Indicator, cells: dict[str, RCell]) -> None:
         """A `cells` row for each value of the indicator read from a cell (none for a null value)."""
