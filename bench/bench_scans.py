@@ -13,7 +13,8 @@ and prints per condition:
   cells: its row; the head, budget and total cells: the project), precision = the share of flagged rows
   that hold at least one cell read wrong. A cell is a printed value: the target cell feeds target_raw,
   _op, _value and _unit, and counts once; derived values (target_met, page numbers) are no cells. A gold
-  row the reading lost counts as cells read wrong and not flagged.
+  row the reading lost counts as cells read wrong and not flagged. A row the gold flags itself (a cell
+  printed as "#####") counts as one more cell to catch, read wrong or not.
 - seconds per page (wall, this process; the engine loaded once).
 Run by hand; not a test. The scans are made afresh (or taken from --keep DIR when already there).
 """
@@ -171,7 +172,9 @@ def flag_count(scorer: ModuleType, golds: list[dict], projects: pd.DataFrame, in
             wrong = [f for f in scorer.PROJECT_FIELDS if f in gold and f not in DERIVED_PROJECT_FIELDS
                      and not scorer.compare(f, gold[f], got.get(f))[0]]
             flagged = FLAG in list(got["issues"])
-            count.add(len(wrong), flagged)
+            count.add(len(wrong) + (FLAG in gold.get("issues", [])), flagged)
+            if flagged and not wrong and FLAG not in gold.get("issues", []):
+                detail.append(f"{doc['source_path']} #{g} project flagged, nothing wrong")
             for f in wrong:
                 detail.append(f"{doc['source_path']} #{g} {f}: {gold[f]!r} -> {got.get(f)!r}"
                               f"{' [flagged]' if flagged else ''}")
@@ -197,8 +200,8 @@ def flag_count(scorer: ModuleType, golds: list[dict], projects: pd.DataFrame, in
                 bad = [cell for cell, fields in INDICATOR_CELLS.items()
                        if any(not scorer.compare(f, want[f], row.get(f))[0] for f in fields if f in want)]
                 flagged = FLAG in list(row["issues"])
-                count.add(len(bad), flagged)
-                if flagged and not bad:
+                count.add(len(bad) + (FLAG in want.get("issues", [])), flagged)
+                if flagged and not bad and FLAG not in want.get("issues", []):
                     detail.append(f"{doc['source_path']} #{g} row {a} flagged, nothing wrong: {row['name']}")
                 for cell in bad:
                     fields = INDICATOR_CELLS[cell]
