@@ -52,12 +52,7 @@ class CtcRecognizer:
             listed = stored
         else:
             raise ValueError(f"{model} holds no character list and none was given")
-        # Class 0 is CTC's blank; the model's last class is the space.
-        self._characters = ["", *listed, " "]
-        # The characters as compared: NFKC, whitespace as nothing (the blank).
-        keys = [unicodedata.normalize("NFKC", c).strip() for c in self._characters]
-        index = {key: k for k, key in reversed(list(enumerate(keys)))}
-        self._key = np.array([index[key] for key in keys])
+        self._alphabet = Alphabet(listed)
 
     def read_lines(self, images: Sequence[np.ndarray]) -> list[Reading]:
         readings: list[Reading] = [Reading("", 0.0)] * len(images)
@@ -70,10 +65,22 @@ class CtcRecognizer:
             tensors = [_tensor([images[k] for k in batch], [widths[k] for k in batch]) for batch in group]
             for batch, top2 in zip(group, self._run(tensors), strict=True):
                 for k, *steps in zip(batch, *top2, strict=True):
-                    readings[k] = self._decode(*steps)
+                    readings[k] = self._alphabet.decode(*steps)
         return readings
 
-    def _decode(self, classes: np.ndarray, probs: np.ndarray, second: np.ndarray, second_probs: np.ndarray) -> Reading:
+
+class Alphabet:
+    """A model's classes: 0 is CTC's blank, then its character list, then the space."""
+
+    def __init__(self, listed: list[str]) -> None:
+        self._characters = ["", *listed, " "]
+        # The characters as compared: NFKC, whitespace as nothing (the blank).
+        keys = [unicodedata.normalize("NFKC", c).strip() for c in self._characters]
+        index = {key: k for k, key in reversed(list(enumerate(keys)))}
+        self._key = np.array([index[key] for key in keys])
+
+    def decode(self, classes: np.ndarray, probs: np.ndarray, second: np.ndarray, second_probs: np.ndarray) -> Reading:
+        """A line from the two best classes at each step and their probabilities."""
         keep = np.ones(len(classes), dtype=bool)
         keep[1:] = classes[1:] != classes[:-1]
         keep &= classes != 0
