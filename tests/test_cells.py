@@ -61,9 +61,13 @@ def test_every_row_joins_a_value_and_every_value_read_has_a_row(datasets: tuple[
         expected.update((row.project_id, row.seq, c) for c in INDICATOR_READ if pd.notna(getattr(row, c)))
     keys = {(r.project_id, None if pd.isna(r.seq) else int(r.seq), r.field) for r in cells.itertuples()}
     assert keys == expected
-    # One row per value, but for a goal text printed over several cells (a row per cell).
+    # One row per value, but for a text printed over several cells (a row per cell): a goal text, and
+    # an indicator's text that a page break split in a scan (the rest opens the next page).
     repeated = cells[cells.duplicated(["project_id", "seq", "field"], keep=False)]
-    assert set(repeated.field) <= {"goal_expected", "goal_actual"}
+    assert set(repeated.field) <= {"goal_expected", "goal_actual", "name", "target_raw", "actual_raw", "deviation_note"}
+    split = repeated[repeated.seq.notna()].merge(projects[["project_id", "source_format"]], on="project_id")
+    assert set(split.source_format) <= {"pdf_scanned"}
+    assert all(len(set(group.page)) == len(group) for _, group in split.groupby(["project_id", "seq", "field"]))
 
 
 def test_boxes_pages_and_locators_follow_the_format(datasets: tuple[pd.DataFrame, ...]) -> None:

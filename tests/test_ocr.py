@@ -16,7 +16,7 @@ from scanlib import scan_pdf, stamp, to_pdf
 
 from jixiao.extractors import ExtractError, ExtractOptions, extract
 from jixiao.extractors.ocr import extract_image, ocr_pdf_pages
-from jixiao.extractors.ocr.clean import clean_page, drop_seal, estimate_skew, rotate
+from jixiao.extractors.ocr.clean import clean_page, drop_colour, estimate_skew, rotate
 from jixiao.extractors.ocr.engines import Reading, get_engine
 from jixiao.extractors.ocr.lines import find_lines
 from jixiao.extractors.ocr.ruling import find_tables
@@ -77,6 +77,10 @@ def test_form_over_two_scanned_pages_with_a_seal_over_numbers(scan01: bytes, sha
     assert [(i.weight, i.score) for i in under_seal] == [(5, 5)] * 4
     assert [(i.target_op, i.target_value, i.actual_value) for i in under_seal[-2:]] == [("≥", 90, 90), ("≥", 85, 85)]
     assert 0.9 < form.project.confidence <= 1.0
+    # The row the page break split: the rest of its name opens page 2, and joins it.
+    split = next(k for k, i in enumerate(gold["indicators"]) if i["name"].endswith("全面提升医疗机构救治水平。"))
+    assert form.indicators[split].name.replace(" ", "") == gold["indicators"][split]["name"]
+    assert {c.page for c in form.cells if c.seq == split and c.field == "name"} == {1, 2}
 
 
 def test_other_style_scan_at_150_dpi_tilted_3_degrees_with_a_seal(shared: Path) -> None:
@@ -114,14 +118,18 @@ def test_skew_of_plain_lines_of_text() -> None:
     assert estimate_skew(rotated < 128) == pytest.approx(2.0, abs=0.15)
 
 
-def test_red_seal_goes_print_under_it_stays() -> None:
+def test_red_seal_and_blue_pen_go_print_under_them_stays() -> None:
+    from scanlib import BLUE_PEN, _pen, tick
+
     page = Image.new("RGB", (400, 300), (246, 243, 240))
     ImageDraw.Draw(page).rectangle((150, 120, 250, 140), fill=(20, 20, 20))  # print
-    stamped = np.asarray(stamp(page, (200, 150), 120))
-    gray = drop_seal(stamped)
-    seal_only = stamped[:, :, 0].astype(int) - stamped[:, :, 1] > 60
-    assert seal_only.sum() > 2000
-    assert gray[seal_only].min() > 200  # seal pixels are paper now
+    stamped = stamp(page, (200, 150), 120)
+    penned = np.asarray(_pen(stamped, [tick((330, 200), 60, np.random.default_rng(1))], BLUE_PEN, 3))
+    gray = drop_colour(penned)
+    seal_only = penned[:, :, 0].astype(int) - penned[:, :, 1] > 60
+    pen_only = penned[:, :, 2].astype(int) - penned[:, :, 0] > 60
+    assert seal_only.sum() > 2000 and pen_only.sum() > 100
+    assert gray[seal_only].min() > 185 and gray[pen_only].min() > 185  # seal and pen are paper now (print < 90)
     assert gray[122:138, 152:248].max() < 90  # the print under the seal is still print
 
 
@@ -308,6 +316,49 @@ def test_lines_are_read_in_batches_of_similar_width() -> None:
     for batch in batches:
         padded = [max(widths[k], 2 * HEIGHT) for k in batch]
         assert len(batch) <= 32 and max(padded) * len(batch) - sum(padded) <= 0.1 * max(padded) * len(batch)
+
+
+def test_a_character_is_as_sure_as_its_run_its_twin_and_no_dropped_character_beside_it() -> None:
+    """CTC decoding of the two best classes at each step (class: 0 blank, 1 "5", 2 "0", 3 "元", 4 "，",
+    5 ",", 6 "/", 7 space): a character's sureness is its surest step's, with a second reading that is
+    its NFKC twin added; a space counts for nothing; a blank step inside the line whose second reading
+    is another character is a character perhaps dropped."""
+    from jixiao.extractors.ocr.engines.ctc import Alphabet
+
+    alphabet = Alphabet(["5", "0", "元", "，", ",", "/"])
+    # "50， 元": "5" unsure at its first step only, "，" split with its twin ",", a "/" perhaps dropped
+    # before the space, and another after the line's end.
+    steps = [(1, 0.55, 0, 0.45), (1, 0.99, 0, 0.01), (0, 0.99, 1, 0.01), (2, 0.97, 0, 0.03), (4, 0.5, 5, 0.48),
+             (0, 0.7, 6, 0.3), (7, 0.4, 0, 0.6), (3, 0.98, 0, 0.02), (0, 0.6, 6, 0.4)]
+    classes, probs, second, second_probs = (np.array(column) for column in zip(*steps, strict=True))
+    reading = alphabet.decode(classes, probs, second, second_probs)
+    assert reading.text == "50， 元"
+    assert reading.chars == pytest.approx((0.99, 0.97, 0.98, 1.0, 0.98))
+    assert reading.weakest == pytest.approx(0.7)  # the "/" inside the line; the one after its end is noise
+    assert reading.confidence == pytest.approx(np.mean([0.55, 0.97, 0.5, 0.4, 0.98]))
+
+
+def test_a_line_in_doubt_gets_a_second_opinion(scan01: bytes) -> None:
+    """The default engine: small reads again what tiny is unsure of as a whole or in one character;
+    where both read a line alike it is sure, where not small's reading stands with its own doubt."""
+    from jixiao.extractors.ocr.engines.ppocr import CascadeEngine
+
+    class Model:
+        def __init__(self, readings: dict[int, Reading]) -> None:
+            self.readings, self.asked = readings, []
+
+        def read_lines(self, images: Sequence[np.ndarray]) -> list[Reading]:
+            self.asked.extend(int(im[0, 0]) for im in images)
+            return [self.readings[int(im[0, 0])] for im in images]
+
+    tiny = Model({0: Reading("提高", 0.99, 0.98), 1: Reading("目标", 0.99, 0.76), 2: Reading("1O", 0.9, 0.5),
+                  3: Reading("98%", 0.99, 0.6)})
+    small = Model({1: Reading("目标", 0.95, 0.8, (0.8, 1.0)), 2: Reading("10", 0.97, 0.93), 3: Reading("9.8%", 0.9, 0.7)})
+    engine = CascadeEngine("test", tiny, small, 0.98)  # type: ignore[arg-type]
+    readings = engine.read_lines([np.full((4, 4), k, np.uint8) for k in range(4)])
+    assert small.asked == [1, 2, 3]
+    assert [(r.text, r.least) for r in readings] == [("提高", 0.98), ("目标", 0.99), ("10", 0.93), ("9.8%", 0.7)]
+    assert readings[1].chars == (0.99, 1.0)
 
 
 def test_a_run_imports_only_what_it_reads(scan01: bytes, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ DEFAULT_OCR_ENGINE = "rapidocr"
 OCR_RUNTIMES = ("onnxruntime", "openvino")
 DEFAULT_OCR_RUNTIME = "onnxruntime"
 # Below this a cell's OCR text is flagged `unreadable_cell` (see SCHEMA.md).
-DEFAULT_OCR_MIN_CONFIDENCE = 0.8
+DEFAULT_OCR_MIN_CONFIDENCE = 0.9
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from jixiao.normalizers.align import align
 from jixiao.normalizers.rows import RCell, Row
-from jixiao.normalizers.values import is_rate_text, is_unreadable, parse_number, parse_rate
+from jixiao.normalizers.values import is_damaged_number, is_rate_text, is_unreadable, parse_number, parse_rate
 from jixiao.normalizers.vocab import BLOCKS, BUDGET
 
 DEFAULT_SLOTS = ("initial", "annual", "executed", "weight", "rate", "score")
@@ -88,7 +88,7 @@ def _fit(slot: str, cell: RCell | None) -> float:
         return 0.0
     if cell.empty:
         return 0.5 if slot in ("weight", "score") else 0.0
-    if is_unreadable(cell.text):
+    if is_unreadable(cell.text) or is_damaged_number(cell.text):
         return 0.0
     if is_rate_text(cell.text):
         return 3.0 if slot == "rate" else -3.0
@@ -125,7 +125,7 @@ def read_budget(header: list[tuple[str, RCell]] | None, rows: list[tuple[str, RC
             cell = table.get(col)
             if cell is None or cell.empty:
                 continue
-            if is_unreadable(cell.text):
+            if is_unreadable(cell.text) or is_damaged_number(cell.text):
                 budget_row.unreadable = True
                 continue
             budget_row.unreadable |= cell.unsure

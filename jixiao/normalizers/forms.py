@@ -20,6 +20,7 @@ from fractions import Fraction
 
 from jixiao.normalizers.budget import BudgetRow, budget_header, budget_label, read_budget
 from jixiao.normalizers.cleaning import or_none
+from jixiao.normalizers.doubt import flag_contradicted
 from jixiao.normalizers.flags import SCORE_TOLERANCE, WEIGHT_TOLERANCE, project_flags, score_sum, weight_sum, within
 from jixiao.normalizers.furniture import RunningHeaders
 from jixiao.normalizers.indicators import (
@@ -31,7 +32,7 @@ from jixiao.normalizers.indicators import (
 )
 from jixiao.normalizers.rating import rating_row
 from jixiao.normalizers.rows import RCell, Row
-from jixiao.normalizers.values import is_unreadable, parse_number, parse_year, split_code
+from jixiao.normalizers.values import is_damaged_number, is_unreadable, parse_number, parse_year, split_code
 from jixiao.normalizers.vocab import BLOCKS, L1, L2, level1_weight
 from jixiao.records import CellRecord, Form, Project
 
@@ -285,7 +286,7 @@ def total_row(row: Row, header: Header) -> Total | None:
         return None
     after = [c for c in printed[1:] if not c.empty]
     numbers = [(c, n) for c in after if (n := parse_number(c.text)) is not None]
-    unreadable = any(is_unreadable(c.text) or c.unsure for c in after)
+    unreadable = any(is_unreadable(c.text) or is_damaged_number(c.text) or c.unsure for c in after)
     score_first = "score" in header.roles and "weight" in header.roles and (
         header.roles.index("score") < header.roles.index("weight"))
     label_weight = level1_weight(printed[0].text)
@@ -317,6 +318,10 @@ class ParsedForm:
     # the rows of `cells` for the indicators.
     sources: dict[str, list[RCell]] = field(default_factory=dict)
     indicator_cells: list[CellRecord] = field(default_factory=list)
+    # Where the figures the form's checks use were read: its indicators' cells by role (in the
+    # order of form.indicators) and its budget rows.
+    indicator_sources: list[dict[str, RCell]] = field(default_factory=list)
+    budget: list[BudgetRow] = field(default_factory=list)
 
 
 _BUDGET_FIELDS = {"budget_total": "budget", "budget_fiscal": "fiscal", "budget_carryover": "carryover",
@@ -528,7 +533,8 @@ class _FormReader:
         unsure_preamble = any(c.unsure for row in near if _line_text(row) is not None for c in row.printed())
         return ParsedForm(form=form, has_budget=has_budget, is_form=is_form, titled=titled,
                           unsure_preamble=unsure_preamble, strays=self.strays, unmapped_headers=self.unmapped,
-                          sources=sources, indicator_cells=self.reader.cells if self.reader else [])
+                          sources=sources, indicator_cells=self.reader.cells if self.reader else [],
+                          indicator_sources=self.reader.sources if self.reader else [], budget=budget)
 
 
 def _unmapped_budget_header(cell: RCell, header: list[tuple[str, RCell]]) -> bool:
@@ -636,6 +642,9 @@ def finish(parsed: ParsedForm) -> Form:
     """Flags and counts, once every total has found its form."""
     form = parsed.form
     form.project.issues.extend(project_flags(form, parsed.has_budget))
+    total = {role: parsed.sources[column][0] for role, column in (("weight", "total_weight"), ("score", "total_score"))
+             if parsed.sources.get(column)}
+    flag_contradicted(form, parsed.indicator_sources, parsed.budget, total)
     form.project.indicator_count = len(form.indicators)
     return form
 

@@ -8,19 +8,21 @@ positions decide.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from jixiao.normalizers.align import IMPOSSIBLE, align
-from jixiao.normalizers.cleaning import or_none
+from jixiao.normalizers.cleaning import clean_text, or_none
 from jixiao.normalizers.flags import indicator_flags, target_met
 from jixiao.normalizers.rows import RCell, Row
-from jixiao.normalizers.values import is_unreadable, parse_measure, parse_number
+from jixiao.normalizers.values import is_damaged_number, is_unreadable, parse_measure, parse_number
 from jixiao.normalizers.vocab import BLOCKS, COLUMNS, L1, L2, LEVEL2_PARENTS, label_key, level1_weight
 from jixiao.records import CellRecord, Indicator
 
 ROLES = ("level1", "level2", "name", "target", "actual", "weight", "score", "note")
 OTHER = "other"
 _DROPPED_CELL = 5.0
+# Below a clean figure's fit, above any other role's.
+_DAMAGED_FIT = 1.2
 # A word that is both a 一级 and a 二级 label: 成本指标 is read as 二级 and
 # 满意度指标 as 一级 unless the row's other cells say otherwise.
 _SHARED_AS_LEVEL2 = "成本指标"
@@ -131,13 +133,15 @@ class _Looks:
     level1: str | None
     level2: str | None
     number: float | None
+    damaged: bool = False  # a figure with marks read into it
 
 
 def _looks(cell: RCell) -> _Looks:
     text = cell.text
     if cell.empty or is_unreadable(text):
         return _Looks(True, None, None, None)
-    return _Looks(False, L1.match(text), L2.match(text), parse_number(text))
+    number = parse_number(text)
+    return _Looks(False, L1.match(text), L2.match(text), number, number is None and is_damaged_number(text))
 
 
 def _content_fit(role: str, looks: _Looks) -> float:
@@ -152,6 +156,8 @@ def _content_fit(role: str, looks: _Looks) -> float:
         if l2 is not None:
             return 1.5 if l1 is not None and l1 != _SHARED_AS_LEVEL2 else 3.0
         return IMPOSSIBLE if (l1 is not None or number is not None) else -3.0
+    if looks.damaged and role in ("weight", "score"):
+        return _DAMAGED_FIT  # stays in its column, read as unreadable
     if role == "weight":
         return 3.1 if number is not None and 0 <= number <= 100 else IMPOSSIBLE
     if role == "score":
@@ -162,7 +168,7 @@ def _content_fit(role: str, looks: _Looks) -> float:
     if role in ("target", "actual"):
         return -1.0 if vocab else 1.0
     if role == "note":
-        return -1.0 if (vocab or number is not None) else 1.0
+        return -1.0 if (vocab or number is not None or looks.damaged) else 1.0
     return 0.0
 
 
@@ -222,6 +228,9 @@ class _Level:
 
 # The indicator column each role's cell feeds; a target or actual cell feeds its op, value and
 # unit too, and a level cell its canonical name and weight, but is recorded once, by its raw text.
+# Roles whose text a page break may split (`IndicatorReader._continues`), and those a row of its own prints.
+_TAIL_ROLES = ("name", "target", "actual", "note")
+_OWN_ROLES = ("level1", "level2", "weight", "score")
 _ROLE_FIELDS = {"name": "name", "target": "target_raw", "actual": "actual_raw", "weight": "weight", "score": "score",
                 "note": "deviation_note"}
 
@@ -235,9 +244,21 @@ class IndicatorReader:
     level2: _Level | None = None
     indicators: list[Indicator] = field(default_factory=list)
     cells: list[CellRecord] = field(default_factory=list)  # where the indicators' values were printed
+    # The cells each indicator was read from, by role, in the order of `indicators`.
+    sources: list[dict[str, RCell]] = field(default_factory=list)
+    # The page of the last row read, and whether that row was an indicator's.
+    _page: int | None = None
+    _last_output: bool = False
 
     def add(self, row: Row) -> None:
         cells = read_row(self.header, row)
+        continued = self._continues(row, cells)
+        if row.page is not None:
+            self._page = row.page
+        if continued:
+            self._join_tails(cells)
+            return
+        self._last_output = False
         self._update_levels(cells.get("level1"), cells.get("level2"))
         name = cells.get("name")
         if name is not None and _is_subtotal(name.text):
@@ -250,7 +271,49 @@ class IndicatorReader:
             return
         indicator = self._indicator(name, cells)
         self.indicators.append(indicator)
+        self.sources.append(cells)
         self._record(indicator, cells)
+        self._last_output = True
+
+    def _continues(self, row: Row, cells: dict[str, RCell]) -> bool:
+        """The row opens a page with the rest of the texts of the indicator that ended the page before:
+        a page break split that row (a scan's pages are read one by one). It prints text under the
+        indicator's texts only, each in its column, no figure of its own and no level."""
+        if not self._last_output or row.page is None or self._page is None or row.page <= self._page:
+            return False
+        if any((c := cells.get(role)) is not None and not c.empty for role in _OWN_ROLES):
+            return False
+        tails = [(role, c) for role in _TAIL_ROLES if (c := cells.get(role)) is not None and not c.empty]
+        return bool(tails) and all(self._under(role, tail) for role, tail in tails)
+
+    def _under(self, role: str, tail: RCell) -> bool:
+        """The tail is printed in the column of the last indicator's cell for its role."""
+        head = self.sources[-1].get(role)
+        if head is not None and not head.empty:
+            return head.col <= tail.col < head.col + head.span
+        return self.header.in_column(role, tail)
+
+    def _join_tails(self, cells: dict[str, RCell]) -> None:
+        """The last indicator read again with the tails joined to its texts; each tail's cell recorded."""
+        last = self.indicators.pop()
+        merged = dict(self.sources.pop())
+        self.cells = [c for c in self.cells if c.seq != last.seq]
+        tails: list[tuple[str, RCell]] = []
+        for role in _TAIL_ROLES:
+            tail = cells.get(role)
+            if tail is None or tail.empty:
+                continue
+            head = merged.get(role)
+            if head is None or head.empty:
+                merged[role] = tail
+                continue
+            merged[role] = replace(head, text=clean_text(f"{head.text}\n{tail.text}"), unsure=head.unsure or tail.unsure)
+            tails.append((role, tail))
+        indicator = self._indicator(merged["name"], merged)
+        self.indicators.append(indicator)
+        self.sources.append(merged)
+        self._record(indicator, merged)
+        self.cells.extend(tail.record(_ROLE_FIELDS[role], indicator.seq) for role, tail in tails)
 
     def _record(self, indicator: Indicator, cells: dict[str, RCell]) -> None:
         """A `cells` row for each value of the indicator read from a cell (none for a null value)."""
@@ -283,7 +346,8 @@ class IndicatorReader:
         texts = {k: (or_none(c.text) if c is not None else None) for k, c in cells.items()}
         issues: list[str] = []
         if any(t is not None and is_unreadable(t) for t in texts.values()) or any(
-                c.unsure for c in cells.values()):
+                c.unsure for c in cells.values()) or any(
+                (c := cells.get(role)) is not None and is_damaged_number(c.text) for role in ("weight", "score")):
             issues.append("unreadable_cell")
         target = parse_measure(texts.get("target"))
         actual = parse_measure(texts.get("actual"))

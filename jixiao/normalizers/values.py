@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from jixiao.normalizers.cleaning import is_null_text
+from jixiao.normalizers.cleaning import is_cjk, is_null_text
 
 # Longest first, so 不低于 wins over 低于 and 大于等于 over 大于.
 _OPERATORS: tuple[tuple[str, str], ...] = tuple(
@@ -82,6 +82,19 @@ def is_rate_text(text: str) -> bool:
 def is_unreadable(text: str) -> bool:
     """A cell an export printed as "#####" (a number too wide for its spreadsheet column)."""
     return len(text) >= 3 and set(text) == {"#"}
+
+
+# A figure with a few marks read into it ("10/", "10√", "i0", "8V,"): short, holding a digit and
+# nothing a printed word would.
+_MAX_DAMAGED = 6
+
+
+def is_damaged_number(text: str) -> bool:
+    """A cell that is no plain number but reads as one with stray marks (a pen tick, a scrap of a
+    signature): what it printed is in doubt."""
+    s = text.replace(" ", "")
+    return (0 < len(s) <= _MAX_DAMAGED and any(ch.isdigit() for ch in s) and not any(is_cjk(ch) for ch in s)
+            and parse_number(s) is None and parse_rate(s) is None)
 
 
 def _unit_at(text: str, pos: int) -> str | None:

@@ -120,6 +120,8 @@ LEVEL2_PARENTS: dict[str, tuple[str, ...]] = {
 _PARENS = re.compile(r"[(\[【][^()\[\]【】]*[)\]】]")
 _POINTS = re.compile(r"\d+(?:\.\d+)?分")
 _STRIP = re.compile(r"[\s:：*※·,，、。.;；_]+")
+# A label with one or two characters that no label prints (letters, figures, strokes) before or after it.
+_STRAY = re.compile(r"[^\u4e00-\u9fff]{0,2}(?P<label>[\u4e00-\u9fff]{2,})[^\u4e00-\u9fff]{0,2}")
 
 
 def label_key(text: str) -> str:
@@ -143,8 +145,9 @@ class Vocabulary:
     """
 
     def __init__(self, table: dict[str, tuple[str, ...]], reserved: frozenset[str],
-                 keywords: tuple[tuple[str, str], ...] = ()) -> None:
+                 keywords: tuple[tuple[str, str], ...] = (), headers: bool = False) -> None:
         self._exact = _inverse(table)
+        self._headers = headers
         self._reserved = reserved
         self._keywords = keywords
         self._choices = list(self._exact)
@@ -161,6 +164,10 @@ class Vocabulary:
         hit = self._exact.get(key)
         if hit is not None or key in self._reserved:
             return hit
+        stray = _STRAY.fullmatch(key) if self._headers else None
+        if stray is not None and stray["label"] in self._exact:
+            # A pen's tick over a column header, read as a letter or a figure beside it ("得分 1").
+            return self._exact[stray["label"]]
         if len(key) < 4:
             return self._by_keyword(key)
         # One wrong character, and only when it points at one label.
@@ -181,8 +188,8 @@ _TABLES = (BLOCK_LABELS, INDICATOR_COLUMNS, BUDGET_COLUMNS, LEVEL1, LEVEL2)
 _RESERVED = frozenset(key for table in _TABLES for key in _inverse(table))
 
 BLOCKS = Vocabulary(BLOCK_LABELS, _RESERVED)
-COLUMNS = Vocabulary(INDICATOR_COLUMNS, _RESERVED, INDICATOR_KEYWORDS)
-BUDGET = Vocabulary(BUDGET_COLUMNS, _RESERVED, BUDGET_KEYWORDS)
+COLUMNS = Vocabulary(INDICATOR_COLUMNS, _RESERVED, INDICATOR_KEYWORDS, headers=True)
+BUDGET = Vocabulary(BUDGET_COLUMNS, _RESERVED, BUDGET_KEYWORDS, headers=True)
 L1 = Vocabulary(LEVEL1, _RESERVED)
 L2 = Vocabulary(LEVEL2, _RESERVED)
 

@@ -8,7 +8,8 @@ Public seam:
 - `extract_image(data, options)` — a Grid of every frame of a PNG/JPEG/TIFF/BMP/GIF
   (source_format "image").
 Cell bboxes are in PDF points for PDF pages and in source pixels for images,
-top-left origin, on the page as given (before deskewing).
+top-left origin, on the page as given (every turn, warp, enlargement and deskew
+of page preparation undone; an image as its EXIF orientation shows it).
 
 Pages are rendered and read one at a time, with one engine per process, so
 memory stays flat over thousands of pages. The heavy libraries load on first use:

@@ -1,7 +1,9 @@
-"""Page cleaning before reading: red seals out, light evened, skew undone.
+"""Page preparation before reading, in this order: a photographed sheet found and warped flat; ink
+that is not the form's print (coloured seals and pens) faded to paper; light evened; the page turned
+upright; small print enlarged; skew undone.
 
-Everything works on one page image at a time (RGB uint8) and returns new
-arrays; nothing here knows about tables or text.
+Everything works on one page image at a time (RGB uint8) and returns new arrays, with the matrix that
+carries a pixel of the prepared page back to the image given; nothing here knows about tables or text.
 """
 from __future__ import annotations
 
@@ -10,12 +12,30 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from jixiao.extractors.ocr.geometry import Matrix, affine, identity, quarter_turns, scaling
+from jixiao.extractors.ocr.orient import quarter_turns as upright_turns
+from jixiao.extractors.ocr.photo import find_page, flatten
+from jixiao.extractors.ocr.ruling import text_unit
+
 MAX_SKEW_DEG = 5.0
-# A seal is red ink: red above both green and blue. Paper is a little warm, so
-# redness up to this much is no seal. Black print under a seal stays dark in
-# every channel, so it survives.
-_PAPER_REDNESS = 8
-_REDNESS_DIVISOR = 2
+# Print is black or grey: its channels nearly agree. Seals and pens are coloured: their pixels'
+# saturation (chroma over brightness) stands above paper's warmth and a JPEG's colour noise.
+_GREY_SATURATION = 0.15
+_COLOUR_RAMP = 0.2
+_MIN_CHROMA = 25
+# Paper is the brightest part of a page: this percentile of each channel is its colour.
+_PAPER_PERCENTILE = 90
+_PAPER_TINT = 15
+# A colour of ink is measured where it covers at least this many pixels (a seal, a few ticks).
+_MIN_INK_PIXELS = 200
+_HUE_BINS = 16
+# Ink lighter than a quarter of paper's brightness in its brightest channel is too dark to tell.
+_MAX_GAIN = 4.0
+# Print smaller than this (the height of a character, in pixels) is enlarged to it before the rules
+# and lines are looked for: 200 dpi print is about 23 pixels high; 100 dpi print half that.
+_UNIT = 22.0
+_ENLARGE_BELOW = 17.0
+_MAX_ENLARGE = 3.0
 # The background estimate must not see the print: closing with a kernel wider
 # than a stroke, on a page shrunk by this factor for speed.
 _BACKGROUND_SCALE = 4
@@ -29,25 +49,59 @@ _SKEW_SAMPLE = 60_000
 @dataclass(slots=True)
 class CleanPage:
     """A page ready to read: `gray` for recognition, `ink` (True = print) for layout,
-    `faint` (ink and anything darker than halfway to paper) for finding thin rules."""
+    `faint` (ink and anything darker than halfway to paper) for finding thin rules;
+    `to_input`: a pixel of them -> a pixel of the image given; `turns`: counter-clockwise
+    quarter turns that set it upright; `enlarged`: how much small print was enlarged."""
 
     gray: np.ndarray
     ink: np.ndarray
     faint: np.ndarray
     skew_deg: float
+    to_input: Matrix
+    turns: int = 0
+    flattened: bool = False
+    enlarged: float = 1.0
 
 
-def drop_seal(rgb: np.ndarray) -> np.ndarray:
-    """Grayscale from the red channel, lifted a little more where the ink is red.
+def drop_colour(rgb: np.ndarray) -> np.ndarray:
+    """Grayscale in which coloured ink (red seals, blue and red pens) is paper and black print stays.
 
-    Red ink is nearly paper-bright in the red channel while black print stays
-    dark in it, also where print and seal overlap; the lift removes the faint
-    trace the seal leaves there. Both change smoothly, so no outline is left.
+    Ink multiplies the light paper sends back, so where a pen or seal of some colour lies, with or
+    without print under it, a pixel's brightest channel is the paper's brightness times the print's
+    darkness times the ink's own brightness in that channel. Each colour of ink on the page (a hue
+    seen on enough pixels) is measured by the brightest pixels of that hue, and divided out: pure ink
+    becomes paper, print under it keeps its darkness. Pixels are weighed by how coloured they are,
+    so grey print and its soft edges are left as they are.
     """
-    r = rgb[:, :, 0].astype(np.int16)
-    redness = r - np.maximum(rgb[:, :, 1], rgb[:, :, 2]).astype(np.int16)
-    lifted = r + np.maximum(redness - _PAPER_REDNESS, 0) // _REDNESS_DIVISOR
-    return np.clip(lifted, 0, 255).astype(np.uint8)
+    r, g, b = _white_balanced(rgb)
+    top = cv2.max(cv2.max(r, g), b)
+    chroma = cv2.subtract(top, cv2.min(cv2.min(r, g), b))
+    weight = np.clip((chroma.astype(np.float32) / np.maximum(top, 1) - _GREY_SATURATION) / _COLOUR_RAMP, 0, 1)
+    weight[chroma < _MIN_CHROMA] = 0
+    coloured = weight > 0.99
+    if np.count_nonzero(coloured) < _MIN_INK_PIXELS:
+        return top
+    hue = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV_FULL)[:, :, 0] // (256 // _HUE_BINS)
+    paper = float(np.percentile(top[::4, ::4], 90))
+    gain = np.ones(_HUE_BINS, np.float32)
+    for k in range(_HUE_BINS):
+        # A hue and its neighbours (round the circle: red is at both ends): one ink's pixels spread
+        # over two bins, and a bin of its darkest pixels alone would be measured too dark.
+        values = top[coloured & ((hue == k) | (hue == (k + 1) % _HUE_BINS) | (hue == (k - 1) % _HUE_BINS))]
+        if len(values) >= _MIN_INK_PIXELS:
+            gain[k] = np.clip(paper / max(float(np.percentile(values, 90)), 1.0), 1.0, _MAX_GAIN)
+    return np.clip(top.astype(np.float32) * (1 + weight * (gain[hue] - 1)), 0, 255).astype(np.uint8)
+
+
+def _white_balanced(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The channels scaled so that paper is grey, where it is tinted: a photo's warm or cold cast is
+    no colour of ink. Paper no more tinted than a scanner leaves it is left as it is."""
+    sample = rgb[::8, ::8].reshape(-1, 3).astype(np.float32)
+    paper = np.percentile(sample, _PAPER_PERCENTILE, axis=0)
+    if float(paper.max() - paper.min()) <= _PAPER_TINT:
+        return tuple(cv2.split(rgb))  # type: ignore[return-value]
+    scale = float(paper.max()) / np.maximum(paper, 1.0)
+    return tuple(cv2.convertScaleAbs(channel, alpha=float(k)) for channel, k in zip(cv2.split(rgb), scale))  # type: ignore[return-value]
 
 
 def even_light(gray: np.ndarray) -> np.ndarray:
@@ -105,24 +159,48 @@ def rotate(gray: np.ndarray, deg: float) -> np.ndarray:
                           borderValue=(255,))
 
 
+def enlargement(gray: np.ndarray) -> float:
+    """How much to enlarge a page whose print is small (low resolution, a fax); 1.0 for most pages."""
+    unit = text_unit(binarize(gray))
+    if unit >= _ENLARGE_BELOW:
+        return 1.0
+    return min(_MAX_ENLARGE, _UNIT / unit)
+
+
+def _is_bilevel(gray: np.ndarray) -> bool:
+    """Only black and white (a fax, a 1-bit scan): no grey at the edges of the print."""
+    sample = gray[::7, ::7]
+    return bool(np.count_nonzero((sample > 16) & (sample < 240)) < 0.002 * sample.size)
+
+
 def clean_page(rgb: np.ndarray) -> CleanPage:
-    gray = even_light(drop_seal(rgb))
+    back = identity()
+    corners = find_page(rgb)
+    if corners is not None:
+        rgb, back = flatten(rgb, corners)
+    gray = drop_colour(rgb)
+    if _is_bilevel(gray):
+        # A 1-bit page's staircase edges read worse than the soft edges a recogniser learnt on.
+        gray = cv2.GaussianBlur(gray, (3, 3), 0.7)
+    gray = even_light(gray)
+    turns = upright_turns(gray)
+    if turns:
+        h, w = gray.shape
+        gray = np.ascontiguousarray(np.rot90(gray, turns))
+        back = back @ quarter_turns(turns, w, h)
+    factor = enlargement(gray)
+    if factor > 1.0:
+        h, w = gray.shape
+        size = (round(w * factor), round(h * factor))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_CUBIC)
+        back = back @ scaling(size[0] / w, size[1] / h)
     skew = estimate_skew(binarize(gray))
     if abs(skew) >= _SKEW_FINE_STEP:
+        h, w = gray.shape
         gray = rotate(gray, skew)
+        back = back @ affine(cv2.getRotationMatrix2D((w / 2, h / 2), skew, 1.0))
     level = _threshold(gray)
     # A hairline rule, blurred by the scan, is lighter than print: it is looked for in
     # a lighter mask, where grain is no trouble since only long runs count as rules.
-    return CleanPage(gray=gray, ink=gray <= level, faint=gray <= (level + 255) / 2, skew_deg=skew)
-
-
-def source_box(box: tuple[int, int, int, int], deg: float, shape: tuple[int, ...]) -> tuple[float, float, float, float]:
-    """A box of the deskewed page, as the upright box around it on the page as given."""
-    if abs(deg) < _SKEW_FINE_STEP:
-        return tuple(float(v) for v in box)  # type: ignore[return-value]
-    h, w = shape[:2]
-    back = cv2.getRotationMatrix2D((w / 2, h / 2), deg, 1.0)
-    x0, y0, x1, y1 = box
-    corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], dtype=np.float64)
-    pts = corners @ back.T
-    return (float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max()))
+    return CleanPage(gray=gray, ink=gray <= level, faint=gray <= (level + 255) / 2, skew_deg=skew, to_input=back,
+                     turns=turns, flattened=corners is not None, enlarged=factor)

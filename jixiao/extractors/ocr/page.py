@@ -3,27 +3,41 @@
 A ruled table becomes a Table whose cells keep their row/column spans; print
 outside the tables (title, year line) becomes loose-text Tables of one cell per
 row. Tables come in reading order, top to bottom. Every cell carries its page,
-its bbox in the page's units (PageImage.scale: PDF points or image pixels, top
-left origin, on the page as given, before deskewing) and its confidence.
+its bbox on the page as given (PDF points or image pixels, top left origin: every
+turn, warp, enlargement and deskew undone) and its confidence.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
-from jixiao.extractors.ocr.clean import clean_page, source_box
+from jixiao.extractors.ocr.clean import clean_page
 from jixiao.extractors.ocr.engines import Engine, Reading
+from jixiao.extractors.ocr.geometry import Matrix, box_through
+from jixiao.extractors.ocr.glyphs import comparison_as_printed
 from jixiao.extractors.ocr.lines import Line, find_lines
+from jixiao.extractors.ocr.marks import find_marks
 from jixiao.extractors.ocr.render import PageImage
-from jixiao.extractors.ocr.ruling import Box, find_tables
+from jixiao.extractors.ocr.ruling import Box, GridCell, find_tables
 from jixiao.grid import Cell, Table
 
 DASH = "—"
 # Ink this close to a rule is the rule's own edge, not print.
 _RULE_MARGIN = 2
 _STRETCH = 1.3
+# The most a cell is trusted when a pen stroke ran through its print: some of the stroke may be read.
+_STRUCK = 0.5
+# ... and when what is left, or what was read beside the stroke, is a figure: trusted unless the
+# form's own checks say otherwise (below normalizers.doubt.CONTRADICTED, above the usual threshold).
+_MARKED = 0.9
+_FIGURE = re.compile(r"[+-]?\d+(?:\.\d+)?%?")
+# A figure with a pen's tick or stroke read beside it: what recognisers make of a mark.
+_STROKES = "√✓✔/\\|VvLJノ丿、,，∨レㄥ"
+_MARK = f"[{re.escape(_STROKES)}]*"
+_MARKED_FIGURE = re.compile(rf"\s*(?P<lead>{_MARK})\s*(?P<figure>{_FIGURE.pattern})\s*(?P<trail>{_MARK})\s*")
 
 
 @dataclass(slots=True)
@@ -36,6 +50,7 @@ class _Slot:
     lines: list[Line]
     rowspan: int = 1
     colspan: int = 1
+    struck: bool = False  # a pen stroke ran through all of its print
     readings: list[tuple[str, float]] = field(default_factory=list)
 
 
@@ -50,7 +65,7 @@ def read_page(page: PageImage, engine: Engine) -> list[Table]:
 
     blocks: list[tuple[int, list[_Slot], bool]] = []  # (top, slots, is_ruled)
     for table in layout.tables:
-        slots = [_Slot(c.row, c.col, c.box, find_lines(ink, c.box, unit), c.rowspan, c.colspan) for c in table.cells]
+        slots = [_cell_slot(c, ink, gray, unit) for c in table.cells]
         blocks.append((table.box[1], slots, True))
         x0, y0, x1, y1 = table.box
         ink[y0:y1, x0:x1] = False
@@ -60,24 +75,58 @@ def read_page(page: PageImage, engine: Engine) -> list[Table]:
     blocks.sort(key=lambda b: b[0])
 
     lines = [line for _, slots, _ in blocks for slot in slots for line in slot.lines if not line.dash]
-    readings = iter(engine.read_lines([_prepared(gray[y0:y1, x0:x1]) for x0, y0, x1, y1 in (ln.box for ln in lines)]))
+    crops = [_prepared(gray[y0:y1, x0:x1]) for x0, y0, x1, y1 in (ln.box for ln in lines)]
+    readings = iter([_read(reading, crop) for crop, reading in zip(crops, engine.read_lines(crops), strict=True)])
     for _, slots, _ in blocks:
         for slot in slots:
-            slot.readings = [(DASH, 1.0) if line.dash else _pair(next(readings)) for line in slot.lines]
+            slot.readings = [(DASH, 1.0) if line.dash else next(readings) for line in slot.lines]
 
+    to_page = page.to_page @ clean.to_input
     tables: list[Table] = []
     loose: list[Cell] = []
     for _, slots, ruled in blocks:
         if not ruled:
-            loose.append(_cell(slots[0], page, clean.skew_deg, clean.gray.shape, row=len(loose), sep=" "))
+            loose.append(_cell(slots[0], page.number, to_page, row=len(loose), sep=" "))
             continue
         if loose:
             tables.append(Table(loose, loose=True))
             loose = []
-        tables.append(Table([_cell(s, page, clean.skew_deg, clean.gray.shape) for s in slots]))
+        tables.append(Table([_cell(s, page.number, to_page) for s in slots]))
     if loose:
         tables.append(Table(loose, loose=True))
     return tables
+
+
+def _cell_slot(cell: GridCell, ink: np.ndarray, gray: np.ndarray, unit: float) -> _Slot:
+    """The cell's printed lines, pen strokes taken out; where that left nothing of print a stroke
+    ran through, the cell as it was, stroke and all (read in doubt, never dropped)."""
+    x0, y0, x1, y1 = cell.box
+    before = ink[y0:y1, x0:x1].copy(), gray[y0:y1, x0:x1].copy()
+    struck = _drop_marks(ink, gray, cell.box, unit)
+    lines = find_lines(ink, cell.box, unit)
+    if struck and not lines:
+        ink[y0:y1, x0:x1], gray[y0:y1, x0:x1] = before
+        lines = find_lines(ink, cell.box, unit)
+    if any(not line.dash for line in lines):
+        # A lone dash is a cell's whole content ("—" for nothing); under other print it is a
+        # stroke of something else (the arc of a faded seal).
+        lines = [line for line in lines if not line.dash]
+    return _Slot(cell.row, cell.col, cell.box, lines, cell.rowspan, cell.colspan, struck=struck)
+
+
+def _drop_marks(ink: np.ndarray, gray: np.ndarray, box: Box, unit: float) -> bool:
+    """Pen strokes in the cell taken out of `ink` and `gray`; True when a stroke ran through all of
+    the cell's print, so that what is left may still hold some of it."""
+    marks = find_marks(ink, box, unit)
+    if marks is None:
+        return False
+    x0, y0, x1, y1 = box
+    ink[y0:y1, x0:x1][marks.erased] = False
+    # Paper wherever no print is left: a stroke's soft edge and the faint trace of a pen whose
+    # colour was taken out would still show to the recogniser.
+    near_print = cv2.dilate(ink[y0:y1, x0:x1].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    gray[y0:y1, x0:x1][~near_print] = 255
+    return marks.through_print
 
 
 def _prepared(crop: np.ndarray) -> np.ndarray:
@@ -95,8 +144,15 @@ def _prepared(crop: np.ndarray) -> np.ndarray:
     return crop
 
 
-def _pair(reading: Reading) -> tuple[str, float]:
-    return reading.text.strip(), reading.confidence
+def _read(reading: Reading, crop: np.ndarray) -> tuple[str, float]:
+    """A line's text and how sure it is. A figure with a pen's tick or stroke read beside it ("5√",
+    "10/") is the figure, as sure as its own characters are and at most `_MARKED`."""
+    text, sureness = reading.text, reading.chars
+    marked = _MARKED_FIGURE.fullmatch(text)
+    if marked and (marked["lead"] or marked["trail"]) and sureness is not None and len(sureness) == len(text):
+        start, end = marked.span("figure")
+        return text[start:end], min(*sureness[start:end], _MARKED)
+    return comparison_as_printed(text.strip(), crop), reading.least
 
 
 def _loose_rows(lines: list[Line]) -> list[list[Line]]:
@@ -122,14 +178,12 @@ def _union(lines: list[Line]) -> Box:
             max(ln.box[2] for ln in lines), max(ln.box[3] for ln in lines))
 
 
-def _cell(slot: _Slot, page: PageImage, skew: float, shape: tuple[int, ...], row: int | None = None,
-          sep: str = "\n") -> Cell:
-    texts = [(t, c) for t, c in slot.readings if t]
-    text = sep.join(t for t, _ in texts)
-    weights = [max(1, len(t)) for t, _ in slot.readings]
-    confidence = (sum(c * w for (_, c), w in zip(slot.readings, weights)) / sum(weights)) if weights else 1.0
-    x0, y0, x1, y1 = source_box(slot.box, skew, shape)
-    s = page.scale
+def _cell(slot: _Slot, page: int, to_page: Matrix, row: int | None = None, sep: str = "\n") -> Cell:
+    text = sep.join(t for t, _ in slot.readings if t)
+    # A cell is as sure as its least sure character: one misread character is no less misread
+    # for the many read well around it.
+    confidence = min((c for _, c in slot.readings), default=1.0)
+    if slot.struck:
+        confidence = min(confidence, _MARKED if _FIGURE.fullmatch(text) else _STRUCK)
     return Cell(text=text, row=slot.row if row is None else row, col=slot.col, rowspan=slot.rowspan,
-                colspan=slot.colspan, page=page.number, bbox=(x0 * s, y0 * s, x1 * s, y1 * s),
-                confidence=round(confidence, 4))
+                colspan=slot.colspan, page=page, bbox=box_through(to_page, slot.box), confidence=round(confidence, 4))

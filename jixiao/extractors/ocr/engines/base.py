@@ -2,7 +2,8 @@
 
 The extractor finds the lines itself (see ruling.py and lines.py), so an engine
 only recognises: it gets line images (grayscale, uint8, one printed line each)
-and returns their text and a 0..1 confidence, in the same order.
+and returns their text and a 0..1 confidence, in the same order; where the engine
+tells them apart, also the confidence of its least sure character.
 """
 from __future__ import annotations
 
@@ -20,7 +21,15 @@ from jixiao.extractors.errors import ExtractError
 @dataclass(frozen=True, slots=True)
 class Reading:
     text: str
-    confidence: float
+    confidence: float  # the line's, over its characters
+    weakest: float | None = None  # its least sure character's; None when the engine does not say
+    # How sure each character of `text` is, where the engine says (see ctc.py).
+    chars: tuple[float, ...] | None = None
+
+    @property
+    def least(self) -> float:
+        """The confidence of the least sure character, or of the line where that is not known."""
+        return self.confidence if self.weakest is None else self.weakest
 
 
 class Engine(Protocol):

@@ -6,12 +6,22 @@ equal channels and padded with zeros to the widest line of its batch; the text i
 the best class at each time step, repeats merged and blanks dropped, and its
 confidence the mean probability of the characters kept.
 
+How sure its least sure character is (one misread digit hardly moves the mean) is told
+from the two best classes at each step: a character is as sure as its probability
+and that of a second reading it equals once normalised (a comma and its full-width
+twin: NFKC, as the output is compared); a space is no character (whitespace counts
+for nothing); and a step read as blank whose second reading is a character (other
+than the one it borders) is a character perhaps dropped, as sure as that character
+is unlikely (a "/" lost from 元/人/天). A character is as sure as the surest step of
+its run (at its first step, the blank before it is often almost as likely).
+
 Lines are sorted by width and cut into batches so that padding stays a small part
 of the pixels the model computes (a fixed batch of 16 padded a quarter of them).
 """
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -42,8 +52,7 @@ class CtcRecognizer:
             listed = stored
         else:
             raise ValueError(f"{model} holds no character list and none was given")
-        # Class 0 is CTC's blank; the model's last class is the space.
-        self._characters = ["", *listed, " "]
+        self._alphabet = Alphabet(listed)
 
     def read_lines(self, images: Sequence[np.ndarray]) -> list[Reading]:
         readings: list[Reading] = [Reading("", 0.0)] * len(images)
@@ -54,18 +63,49 @@ class CtcRecognizer:
         for start in range(0, len(batches), _IN_FLIGHT):
             group = batches[start:start + _IN_FLIGHT]
             tensors = [_tensor([images[k] for k in batch], [widths[k] for k in batch]) for batch in group]
-            for batch, (best, probs) in zip(group, self._run(tensors), strict=True):
-                for k, classes, p in zip(batch, best, probs, strict=True):
-                    readings[k] = self._decode(classes, p)
+            for batch, top2 in zip(group, self._run(tensors), strict=True):
+                for k, *steps in zip(batch, *top2, strict=True):
+                    readings[k] = self._alphabet.decode(*steps)
         return readings
 
-    def _decode(self, classes: np.ndarray, probs: np.ndarray) -> Reading:
+
+class Alphabet:
+    """A model's classes: 0 is CTC's blank, then its character list, then the space."""
+
+    def __init__(self, listed: list[str]) -> None:
+        self._characters = ["", *listed, " "]
+        # The characters as compared: NFKC, whitespace as nothing (the blank).
+        keys = [unicodedata.normalize("NFKC", c).strip() for c in self._characters]
+        index = {key: k for k, key in reversed(list(enumerate(keys)))}
+        self._key = np.array([index[key] for key in keys])
+
+    def decode(self, classes: np.ndarray, probs: np.ndarray, second: np.ndarray, second_probs: np.ndarray) -> Reading:
+        """A line from the two best classes at each step and their probabilities."""
         keep = np.ones(len(classes), dtype=bool)
         keep[1:] = classes[1:] != classes[:-1]
         keep &= classes != 0
         if not keep.any():
             return Reading("", 0.0)
-        return Reading("".join(self._characters[c] for c in classes[keep]), float(probs[keep].mean()))
+        kept = probs[keep]
+        text = "".join(self._characters[c] for c in classes[keep])
+        key, second_key = self._key[classes], self._key[second]
+        sure = np.where(second_key == key, probs + second_probs, probs)
+        sure[key == 0] = 1.0  # a space
+        # A character is as sure as the surest step of its run: where a run begins or ends, the
+        # blank is the second reading of a character that is not in doubt.
+        run = np.cumsum(keep) - 1
+        steps = classes != 0
+        chars = np.zeros(int(keep.sum()))
+        np.maximum.at(chars, run[steps], sure[steps])
+        # A character perhaps dropped: a blank step inside the line whose second reading is a
+        # character other than those of the steps beside it (where a run begins or ends).
+        first, last = np.flatnonzero(keep)[[0, -1]]
+        before = np.concatenate([[0], classes[:-1]])
+        after = np.concatenate([classes[1:], [0]])
+        dropped = (classes == 0) & (second_key != 0) & (second != before) & (second != after)
+        dropped[:first] = dropped[last:] = False
+        weakest = min(float(chars.min()), float((1.0 - second_probs[dropped]).min(initial=1.0)))
+        return Reading(text, float(kept.mean()), weakest, tuple(chars.tolist()))
 
 
 def _width(image: np.ndarray) -> int:

@@ -1,0 +1,62 @@
+"""`unreadable_cell` where the form contradicts a figure that was read with any doubt.
+
+The reader's confidence alone flags a cell read with less than the grid's `min_confidence`. A
+form also checks itself: a score is no more than its weight, the scores and weights add up to the
+total row, the execution rate is what the amounts give and the budget score what the rate gives.
+Where a check fails and one of the figures it uses was read with less than `CONTRADICTED`
+confidence, that figure is taken as misread: the indicator (or, for the head, budget and total
+rows, the project) it feeds is flagged. A check that fails on figures read with full confidence
+is the form's own error, and keeps only its own flag (SCHEMA.md § Issue flags).
+"""
+from __future__ import annotations
+
+from jixiao.normalizers.budget import BudgetRow
+from jixiao.normalizers.rows import RCell
+from jixiao.records import Form
+
+FLAG = "unreadable_cell"
+# Measured on scans of the corpus in every condition of tests/scanlib.py (bench/bench_scans.py):
+# misread figures the form contradicts were read with less; figures read right, with more.
+CONTRADICTED = 0.97
+
+# Where a figure of the project came from: (budget row label, slot).
+_BUDGET_TOTAL = "budget_total"
+
+
+def _doubtful(cell: RCell | None) -> bool:
+    return cell is not None and cell.confidence < CONTRADICTED
+
+
+def _add(issues: list[str]) -> None:
+    if FLAG not in issues:
+        issues.append(FLAG)
+
+
+def flag_contradicted(form: Form, sources: list[dict[str, RCell]], budget: list[BudgetRow],
+                      total: dict[str, RCell]) -> None:
+    """Add `unreadable_cell` where a failed check points at a figure read with doubt.
+
+    `sources`: each indicator's cells by role, in the order of `form.indicators`; `budget`: the
+    budget rows as read; `total`: the total row's "weight" and "score" cells."""
+    project = form.project
+    totals = next((row.cells for row in budget if row.label == _BUDGET_TOTAL), {})
+    for indicator, cells in zip(form.indicators, sources, strict=True):
+        if "score_exceeds_weight" in indicator.issues and (
+                _doubtful(cells.get("score")) or _doubtful(cells.get("weight"))):
+            _add(indicator.issues)
+    for role, flag in (("score", "scores_sum_mismatch"), ("weight", "weights_sum_mismatch")):
+        if flag not in project.issues:
+            continue
+        # One figure of the sum is misread: the least sure of them, if any is unsure at all.
+        terms: list[tuple[RCell, list[str]]] = [
+            (cells[role], indicator.issues) for indicator, cells in zip(form.indicators, sources) if role in cells]
+        terms += [(cell, project.issues) for cell in (totals.get(role), total.get(role)) if cell is not None]
+        if terms:
+            cell, issues = min(terms, key=lambda term: term[0].confidence)
+            if _doubtful(cell):
+                _add(issues)
+    checks = {"execution_rate_mismatch": ("annual", "executed", "rate"),
+              "budget_score_mismatch": ("weight", "rate", "score")}
+    for flag, slots in checks.items():
+        if flag in project.issues and any(_doubtful(totals.get(slot)) for slot in slots):
+            _add(project.issues)
