@@ -218,8 +218,10 @@ def _identify(form: Form, source_path: str, sha: str, source_format: str, versio
     p.project_id = project_id(source_path, sha, p.table_index)
     p.source_path, p.source_sha256, p.source_format = source_path, sha, source_format
     p.reader_version = version
-    for row in (*form.indicators, *form.cells):
-        row.project_id = p.project_id
+    for indicator in form.indicators:
+        indicator.project_id = p.project_id
+    for cell in form.cells:
+        cell.project_id = p.project_id
 
 
 def _count(result: FileResult, form: Form) -> None:

@@ -179,7 +179,7 @@ def find_marks(ink: np.ndarray, box: Box, unit: float) -> Marks | None:
     margin = round(_BAND_MARGIN * unit)
     erased |= _scraps(strokes & ~erased, (top + margin, bottom - margin), unit)
     # A stroke cut out among the print's own rows may have taken some of the print along.
-    through |= np.count_nonzero(erased[top + margin:bottom - margin]) > _THROUGH * unit * unit
+    through |= bool(np.count_nonzero(erased[top + margin:bottom - margin]) > _THROUGH * unit * unit)
     if through and np.count_nonzero(strokes & ~erased) < _LEFT * np.count_nonzero(strokes):
         # Hardly anything left of what a stroke ran through: the print went with it. All of it is
         # read instead, the stroke too, in doubt.

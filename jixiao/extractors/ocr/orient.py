@@ -55,8 +55,8 @@ def _classifier() -> object:
 def _without_rules(ink: np.ndarray, unit: float) -> np.ndarray:
     ink8 = ink.astype(np.uint8) * 255
     length = max(3, round(_RULE * unit))
-    rules = cv2.morphologyEx(ink8, cv2.MORPH_OPEN, np.ones((1, length), np.uint8)) | cv2.morphologyEx(
-        ink8, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+    rules = cv2.bitwise_or(cv2.morphologyEx(ink8, cv2.MORPH_OPEN, np.ones((1, length), np.uint8)),
+                           cv2.morphologyEx(ink8, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8)))
     return ink & ~(cv2.dilate(rules, np.ones((3, 3), np.uint8)) > 0)
 
 
