@@ -8,7 +8,7 @@ PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-com
 # A line per test file as it goes, the 15 slowest tests at the end.
 PYTEST := JIXIAO_SHARED=$(SHARED) $(BIN)/python -m pytest --durations=15
 
-.PHONY: setup demo test test-all bench bench-pdf bench-ocr bench-flows bench-memory clean
+.PHONY: setup demo test test-all bench bench-pdf bench-ocr bench-scans bench-flows bench-memory clean
 
 # The demo needs the core and what examples/query.py uses (DuckDB); the tests need every extra.
 $(VENV)/.demo-deps: pyproject.toml
@@ -46,6 +46,12 @@ bench-pdf: setup
 
 bench-ocr: setup
 	$(BIN)/python bench/bench_ocr.py --scans $(SHARED)/corpus/pdf_scanned
+
+# Scans in each condition of tests/scanlib.py against the corpus gold, with unreadable_cell's recall
+# and precision (about 15 minutes on 2 cores); which way up pages lie, against PP-LCNet's page model.
+bench-scans: setup
+	$(BIN)/python bench/bench_scans.py --pdfs $(SHARED)/corpus/pdf --gold $(SHARED)/corpus/gold --scanned $(SHARED)/corpus/pdf_scanned
+	$(BIN)/python bench/bench_orientation.py --pdfs $(SHARED)/corpus/pdf
 
 # Incremental re-runs, --workers 2 and Prefect's overhead per file (about 20 minutes on 2 cores).
 bench-flows: setup

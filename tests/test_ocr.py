@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import socket
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -316,6 +317,21 @@ def test_lines_are_read_in_batches_of_similar_width() -> None:
     for batch in batches:
         padded = [max(widths[k], 2 * HEIGHT) for k in batch]
         assert len(batch) <= 32 and max(padded) * len(batch) - sum(padded) <= 0.1 * max(padded) * len(batch)
+
+
+def test_a_full_stop_read_between_chinese_characters_is_the_comma_or_unit_dot_printed(shared: Path) -> None:
+    """Goal texts of the corpus as PP-OCR reads them on a fax or a 100 dpi scan: commas whose tail
+    is lost and the middle dots of 元/生·月 and 平方米·天 read as "."; figures keep their points."""
+    from jixiao.extractors.ocr.punctuation import punctuation_as_printed
+
+    forms = json.loads((shared / "corpus" / "gold" / "a_pdf_02.json").read_text(encoding="utf-8"))["forms"]
+    printed = unicodedata.normalize("NFKC", forms[0]["goal_expected"])
+    assert "·" in printed and "," in printed and "1000" in printed
+    misread = printed.replace("·", ".").replace(",", ". ", 3).replace(",", ".")
+    restored = punctuation_as_printed(misread)
+    assert unicodedata.normalize("NFKC", restored) == printed
+    for figures in ("1.5万元", "2024.12.31", "≥99.5%", "No.1"):
+        assert punctuation_as_printed(figures) == figures
 
 
 def test_a_character_is_as_sure_as_its_run_its_twin_and_no_dropped_character_beside_it() -> None:

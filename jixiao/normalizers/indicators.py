@@ -8,6 +8,7 @@ positions decide.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from jixiao.normalizers.align import IMPOSSIBLE, align
@@ -56,7 +57,28 @@ def _header_cells(row: Row) -> tuple[list[tuple[str, RCell]], list[RCell]]:
             mapped.append((role, cell))
         elif BLOCKS.match(cell.text) != "indicators":
             unmapped.append(cell)
-    return mapped, unmapped
+    return _lost_numeral(mapped, unmapped)
+
+
+_LEVELS = ("level1", "level2", "name")
+# A level's header with its numeral lost or unreadable ("级指标", "=级指标"): a 1-bit fax or a
+# faint copy drops the two thin strokes of 二 while the rest of the header reads.
+_NUMERAL_LOST = re.compile(r"^\W?.?级指标$")
+
+
+def _lost_numeral(mapped: list[tuple[str, RCell]],
+                  unmapped: list[RCell]) -> tuple[list[tuple[str, RCell]], list[RCell]]:
+    """The one level column a header lacks, named by the one "…级指标" cell no variant matched,
+    where that cell stands between the other levels' columns in their order (一, 二, 三)."""
+    named = {role: cell.col for role, cell in mapped if role in _LEVELS}
+    missing = [role for role in _LEVELS if role not in named]
+    lost = [cell for cell in unmapped if _NUMERAL_LOST.match("".join(cell.text.split()))]
+    if len(missing) != 1 or len(lost) != 1:
+        return mapped, unmapped
+    order = [named.get(role, lost[0].col) for role in _LEVELS]
+    if order != sorted(set(order)):
+        return mapped, unmapped
+    return [*mapped, (missing[0], lost[0])], [cell for cell in unmapped if cell is not lost[0]]
 
 
 def _header(columns: list[tuple[str, RCell]], unmapped: list[RCell]) -> Header:
