@@ -1,6 +1,8 @@
 """Rows an export damaged, put back by what their cells look like (cases taken from the seed exports)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rowkit import tsv
 
 from jixiao.normalizers.budget import budget_header, budget_label, read_budget
@@ -128,6 +130,18 @@ def test_unreadable_cell_and_score_above_weight_are_flagged() -> None:
     first, second = reader.indicators
     assert first.actual_raw == "#####" and first.actual_value is None and first.issues == ["unreadable_cell"]
     assert second.issues == ["score_exceeds_weight"]
+
+
+def test_a_cell_read_unsure_that_fits_no_role_flags_its_row() -> None:
+    """A score under a pen tick read as "e" (OCR, unsure): no figure, so no score; the row says so."""
+    reader = IndicatorReader(HEADER)
+    row = tsv("\t\t数量指标\t扶助独生子女伤残家庭人数\t569人\t506人\t10\te\t年度指标值为预算人数")
+    reader.add(replace(row, cells=tuple(replace(c, unsure=c.text == "e") for c in row.cells)))
+    sure = tsv("\t\t数量指标\t扶助独生子女死亡家庭人数\t737人\t680人\t10\te\t年度指标值为预算人数")
+    reader.add(sure)
+    (unsure_row, sure_row) = reader.indicators
+    assert unsure_row.score is None and unsure_row.issues == ["unreadable_cell"]
+    assert sure_row.score is None and sure_row.issues == []
 
 
 def test_budget_values_right_aligned_by_their_markers() -> None:

@@ -291,7 +291,7 @@ class IndicatorReader:
             # A level-only row, or a template placeholder ("指标1：", "……") with
             # nothing measured: it drives the fill-down and is not output.
             return
-        indicator = self._indicator(name, cells)
+        indicator = self._indicator(name, cells, row)
         self.indicators.append(indicator)
         self.sources.append(cells)
         self._record(indicator, cells)
@@ -360,15 +360,17 @@ class IndicatorReader:
                 # 一级指标 not printed, or printed for another family: inferred, nothing raw.
                 self.level1 = _Level(parents[0], None)
 
-    def _indicator(self, name: RCell, cells: dict[str, RCell]) -> Indicator:
+    def _indicator(self, name: RCell, cells: dict[str, RCell], row: Row) -> Indicator:
         l1, l2 = self.level1, self.level2
         level1 = l1.canonical if l1 else None
         if level1 is None and l2 is not None and _parents(l2.canonical):
             level1 = _parents(l2.canonical)[0]
         texts = {k: (or_none(c.text) if c is not None else None) for k, c in cells.items()}
         issues: list[str] = []
+        # Any cell of the row read unsure, also one that fits no role (a mark read as "e" where a
+        # score was printed): what the row printed there is in doubt.
         if any(t is not None and is_unreadable(t) for t in texts.values()) or any(
-                c.unsure for c in cells.values()) or any(
+                c.unsure for c in (*cells.values(), *row.printed())) or any(
                 (c := cells.get(role)) is not None and is_damaged_number(c.text) for role in ("weight", "score")):
             issues.append("unreadable_cell")
         target = parse_measure(texts.get("target"))
