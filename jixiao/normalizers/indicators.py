@@ -277,8 +277,11 @@ class IndicatorReader:
         continued = self._continues(row, cells)
         if row.page is not None:
             self._page = row.page
+        # Any cell of the row read unsure, also one that fits no role (a mark read as "e" where a
+        # score was printed): what the row printed there is in doubt.
+        doubt = any(c.unsure for c in row.printed())
         if continued:
-            self._join_tails(cells)
+            self._join_tails(cells, doubt)
             return
         self._last_output = False
         self._update_levels(cells.get("level1"), cells.get("level2"))
@@ -291,7 +294,7 @@ class IndicatorReader:
             # A level-only row, or a template placeholder ("指标1：", "……") with
             # nothing measured: it drives the fill-down and is not output.
             return
-        indicator = self._indicator(name, cells, row)
+        indicator = self._indicator(name, cells, doubt)
         self.indicators.append(indicator)
         self.sources.append(cells)
         self._record(indicator, cells)
@@ -315,8 +318,9 @@ class IndicatorReader:
             return head.col <= tail.col < head.col + head.span
         return self.header.in_column(role, tail)
 
-    def _join_tails(self, cells: dict[str, RCell]) -> None:
-        """The last indicator read again with the tails joined to its texts; each tail's cell recorded."""
+    def _join_tails(self, cells: dict[str, RCell], doubt: bool) -> None:
+        """The last indicator read again with the tails joined to its texts; each tail's cell recorded.
+        `doubt`: a cell of the tails' row was read unsure."""
         last = self.indicators.pop()
         merged = dict(self.sources.pop())
         self.cells = [c for c in self.cells if c.seq != last.seq]
@@ -331,7 +335,7 @@ class IndicatorReader:
                 continue
             merged[role] = replace(head, text=clean_text(f"{head.text}\n{tail.text}"), unsure=head.unsure or tail.unsure)
             tails.append((role, tail))
-        indicator = self._indicator(merged["name"], merged)
+        indicator = self._indicator(merged["name"], merged, doubt or "unreadable_cell" in last.issues)
         self.indicators.append(indicator)
         self.sources.append(merged)
         self._record(indicator, merged)
@@ -360,17 +364,16 @@ class IndicatorReader:
                 # 一级指标 not printed, or printed for another family: inferred, nothing raw.
                 self.level1 = _Level(parents[0], None)
 
-    def _indicator(self, name: RCell, cells: dict[str, RCell], row: Row) -> Indicator:
+    def _indicator(self, name: RCell, cells: dict[str, RCell], doubt: bool) -> Indicator:
+        """`doubt`: a cell of the row was read unsure, one that fits no role too."""
         l1, l2 = self.level1, self.level2
         level1 = l1.canonical if l1 else None
         if level1 is None and l2 is not None and _parents(l2.canonical):
             level1 = _parents(l2.canonical)[0]
         texts = {k: (or_none(c.text) if c is not None else None) for k, c in cells.items()}
         issues: list[str] = []
-        # Any cell of the row read unsure, also one that fits no role (a mark read as "e" where a
-        # score was printed): what the row printed there is in doubt.
-        if any(t is not None and is_unreadable(t) for t in texts.values()) or any(
-                c.unsure for c in (*cells.values(), *row.printed())) or any(
+        if doubt or any(t is not None and is_unreadable(t) for t in texts.values()) or any(
+                c.unsure for c in cells.values()) or any(
                 (c := cells.get(role)) is not None and is_damaged_number(c.text) for role in ("weight", "score")):
             issues.append("unreadable_cell")
         target = parse_measure(texts.get("target"))
