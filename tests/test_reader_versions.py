@@ -46,16 +46,17 @@ def _indicators(out: Path) -> pd.DataFrame:
     return pd.read_parquet(out / "indicators").sort_values(["project_id", "seq"]).reset_index(drop=True)
 
 
-def _read_while(run: subprocess.Popen[bytes], out: Path) -> int:
-    """pandas and DuckDB reading OUT all the while a run goes: each read whole, in one contract."""
+def _read_while(run: subprocess.Popen[bytes], out: Path, indicators: int) -> int:
+    """pandas and DuckDB reading OUT all the while a run goes: each read whole, in one contract, with
+    every one of the `indicators` rows. (Two reads are two moments: each may see another generation.)"""
+    contracts = (old_schema("projects").names, schemas.PROJECTS.names)
     reads = 0
     while run.poll() is None:
-        projects = pd.read_parquet(out / "projects")
+        assert list(pd.read_parquet(out / "projects").columns) in contracts  # one contract, never a mix
         columns = [r[0] for r in duckdb.sql(f"DESCRIBE SELECT * FROM '{out}/projects/*.parquet'").fetchall()]
-        counted = duckdb.sql(f"SELECT count(*) FROM '{out}/indicators/*.parquet'").fetchall()[0][0]
-        assert counted == len(pd.read_parquet(out / "indicators"))
-        assert columns in (old_schema("projects").names, schemas.PROJECTS.names)  # one contract, never a mix
-        assert list(projects.columns) == columns
+        assert columns in contracts
+        assert duckdb.sql(f"SELECT count(*) FROM '{out}/indicators/*.parquet'").fetchall()[0][0] == indicators
+        assert len(pd.read_parquet(out / "indicators")) == indicators
         reads += 1
         time.sleep(0.02)
     return reads
@@ -71,9 +72,10 @@ def test_the_previous_releases_out_migrates_without_reading_again(inbox: Path, t
     assert old.groupby("source_path")["project_id"].first()[SEEDS[1]] == \
         old.groupby("source_path")["project_id"].first()["again.txt"]  # the old ids: one per content
 
+    indicators = len(pd.read_parquet(out / "indicators"))
     run = subprocess.Popen(command("run", inbox, "--out", out, "--reread-older", "none"), stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
-    reads = _read_while(run, out)
+    reads = _read_while(run, out, indicators)
     stdout, stderr = (s.decode() for s in run.communicate())
     assert run.returncode == 0, stderr
     assert reads >= 1
