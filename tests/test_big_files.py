@@ -77,6 +77,7 @@ def _assert_read_as_copies(small: Path, big: Path, single: str, dump: str, copie
         pd.testing.assert_frame_equal(frame, expected)
 
 
+@pytest.mark.slow
 def test_a_text_dump_of_repeated_forms(shared: Path, tmp_path: Path) -> None:
     seed = (shared / "seeds" / "003_a583d9a954743c2a.txt").read_bytes()
     small, big = tmp_path / "small", tmp_path / "big"
@@ -97,6 +98,7 @@ def test_a_text_dump_of_repeated_forms(shared: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "out-timed" / "projects").exists() or pd.read_parquet(tmp_path / "out-timed" / "projects").empty
 
 
+@pytest.mark.slow
 def test_a_sheet_of_repeated_forms(shared: Path, tmp_path: Path) -> None:
     workbook = shared / "corpus" / "xlsx" / "a_xlsx_01.xlsx"
     small, big = tmp_path / "small", tmp_path / "big"

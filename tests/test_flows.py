@@ -284,6 +284,7 @@ def work_pool_named(name: str) -> Any:
             return None
 
 
+@pytest.mark.slow
 def test_jixiao_serve_runs_its_deployment(flows: Any, alerts: Any, prefect_server: PrefectServer,
                                           shared: Path, tmp_path: Path) -> None:
     inbox, out = tmp_path / "inbox", tmp_path / "out"
@@ -320,6 +321,7 @@ def test_jixiao_serve_runs_its_deployment(flows: Any, alerts: Any, prefect_serve
         assert output.count("failed junk.txt: extract/") == 1
 
 
+@pytest.mark.slow
 def test_the_repository_prefect_yaml_runs_on_a_process_worker(flows: Any, prefect_server: PrefectServer,
                                                               shared: Path, tmp_path: Path) -> None:
     inbox, out = tmp_path / "inbox", tmp_path / "out"

@@ -22,12 +22,15 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from opskit import cli, command, rows_by_file, snapshot
 
 from jixiao.pipeline.names import shown
+
+pytestmark = pytest.mark.slow
 
 SEEDS = {"s3": "003_a583d9a954743c2a.txt", "s4": "004_ad2826ca3708fa31.txt"}
 FORMS = {"s3": 4, "s4": 9, "empty": 0}

@@ -13,6 +13,7 @@ import psutil
 import pytest
 from prefect_server import prefect_env, wait_until
 
+pytestmark = pytest.mark.slow
 JUNK = bytes(range(256)) * 40
 
 
