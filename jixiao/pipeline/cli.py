@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from jixiao import __version__
-from jixiao.extractors.options import OCR_ENGINES, OCR_RUNTIMES, ExtractOptions, Limits
+from jixiao.extractors.options import DEFAULT_OCR_MIN_CONFIDENCE, OCR_ENGINES, OCR_RUNTIMES, ExtractOptions, Limits
 from jixiao.pipeline import dictionary
 from jixiao.pipeline.errors import Damaged, OutputError, Refused
 from jixiao.pipeline.finish import COMMIT_INTERVAL_S, RunSummary
@@ -111,7 +111,8 @@ def _add_execution(cmd: argparse.ArgumentParser) -> None:
                      "--ocr-engine paddleocr (inference.yml + inference.onnx or Paddle files, or DIR/rec "
                      "holding them) [env JIXIAO_OCR_MODELS]")
     ocr.add_argument("--ocr-min-confidence", type=float, metavar="X", help="cells read with less confidence "
-                     "(0..1) are flagged unreadable_cell [env JIXIAO_OCR_MIN_CONFIDENCE, default 0.8]")
+                     "(0..1) are flagged unreadable_cell [env JIXIAO_OCR_MIN_CONFIDENCE, default "
+                     f"{DEFAULT_OCR_MIN_CONFIDENCE}]")
     limits = cmd.add_argument_group("limits per file (a file over one fails with category limit)")
     defaults = Limits()
     limits.add_argument("--time-limit", type=_positive(float), metavar="S", help="seconds to read one file "
