@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 SHARED ?= ../shared
 # --no-compile: Python compiles what it imports when it first imports it, not all of every package now.
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile
+# The tests start hundreds of processes (the CLI, Prefect servers and workers): their packages are
+# compiled once at install, or with PYTHONDONTWRITEBYTECODE=1 (as CI machines set it) every process
+# would compile Prefect, pandas and the rest again from source.
+PIP_COMPILED := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 # A line per test file as it goes, the 15 slowest tests at the end.
 PYTEST := JIXIAO_SHARED=$(SHARED) $(BIN)/python -m pytest --durations=15
 
@@ -18,7 +22,7 @@ $(VENV)/.demo-deps: pyproject.toml
 
 $(VENV)/.test-deps: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) -e '.[test]'
+	$(PIP_COMPILED) -e '.[test]'
 	touch $@
 
 setup: $(VENV)/.test-deps
