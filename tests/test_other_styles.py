@@ -125,6 +125,12 @@ def test_year_line_wins_over_other_dates() -> None:
     assert form.project.year == 2023
 
 
+def test_a_year_given_after_its_label() -> None:
+    for line in ("年度：2023", "评价年度: 2023", "所属年份：2023"):
+        (form,) = read(["项目支出绩效自评表", line, "填报日期：2024年3月1日"] + FORM_C[1:])
+        assert form.project.year == 2023, line
+
+
 def test_a_list_of_projects_is_not_a_form() -> None:
     listing = ["序号\t项目名称\t预算金额\t自评得分", "1\t路灯电费\t50\t89", "2\t公园维护\t30\t88"]
     forms = read(listing, FORM_C)

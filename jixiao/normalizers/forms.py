@@ -187,9 +187,9 @@ class _Furniture:
 
 
 # What gives a form its year, best first: a year line ("（2024年度）"), a dated title, a text saying
-# 年度, then any other date (填报日期：2025年3月) when nothing better is printed.
+# 年度 or 年份 ("年度：2024"), then any other date (填报日期：2025年3月) when nothing better is printed.
 _YEAR_TIERS: tuple[Callable[[str], object], ...] = (
-    _YEAR_LINE.fullmatch, _TITLE.match, lambda text: "年度" in text, lambda text: True)
+    _YEAR_LINE.fullmatch, _TITLE.match, lambda text: "年度" in text or "年份" in text, lambda text: True)
 
 
 class Preamble:

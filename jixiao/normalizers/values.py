@@ -173,6 +173,8 @@ def split_code(text: str | None) -> tuple[str | None, str | None]:
 
 
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*(?:年度|年|度)")
+# "年度：2024", "评价年度: 2024": the year after its label.
+_LABELLED_YEAR = re.compile(r"(?:年度|年份)\s*[:：]\s*((?:19|20)\d{2})(?!\d)")
 # "二〇二四年度": a year in Chinese numerals (〇 often typed as ○ or 零).
 _CN_YEAR = re.compile(r"([〇○零一二三四五六七八九]{4})\s*(?=年)")
 _CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "000123456789")
@@ -181,5 +183,5 @@ _CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "000123456789
 def parse_year(text: str) -> int | None:
     if "年" in text and _CN_YEAR.search(text):
         text = _CN_YEAR.sub(lambda m: m.group(1).translate(_CN_DIGITS), text)
-    m = _YEAR.search(text)
+    m = _YEAR.search(text) or _LABELLED_YEAR.search(text)
     return int(m.group(1)) if m else None
