@@ -45,13 +45,42 @@ def _int(el: etree._Element, name: str, default: int) -> int:
 
 
 def _formats(root: etree._Element) -> dict[str, str]:
-    formats = {}
+    formats: dict[str, str] = {}
     for style in root.iter(SS + "Style"):
-        number = style.find(SS + "NumberFormat")
-        if number is not None and number.get(SS + "Format"):
-            fmt = number.get(SS + "Format", "")
-            formats[style.get(SS + "ID", "")] = _NAMED_FORMATS.get(fmt.lower(), fmt)
+        _add_format(style, formats)
     return formats
+
+
+def _add_format(style: etree._Element, formats: dict[str, str]) -> None:
+    """The style's number format, by the style's ID, where it sets one."""
+    number = style.find(SS + "NumberFormat")
+    if number is not None and number.get(SS + "Format"):
+        fmt = number.get(SS + "Format", "")
+        formats[style.get(SS + "ID", "")] = _NAMED_FORMATS.get(fmt.lower(), fmt)
+
+
+def _hide_columns(column: etree._Element, col: int, hidden: set[int]) -> int:
+    """A Column element read after column `col` (0-based): its columns added to `hidden` where it
+    hides them; returns the last column it declares."""
+    col = _int(column, "Index", col + 2) - 1
+    span = _int(column, "Span", 0)
+    if column.get(SS + "Hidden") == "1":
+        hidden.update(range(max(col, 0), min(col + span + 1, MAX_COLUMNS)))
+    return col + span
+
+
+def _cells(row: etree._Element, formats: dict[str, str] | None) -> Iterator[tuple[int, str, int, int]]:
+    """A Row's cells: (column, text as displayed, MergeAcross, MergeDown), columns 0-based as their
+    Index attributes and merges place them. `formats` None: no text is made ("")."""
+    c = -1
+    for cell in row.iterfind(SS + "Cell"):
+        c = _int(cell, "Index", c + 2) - 1
+        data = cell.find(SS + "Data") if formats is not None else None
+        text = "" if data is None or formats is None else format_value(
+            _value(data), formats.get(cell.get(SS + "StyleID", ""), "General"))
+        across = _int(cell, "MergeAcross", 0)
+        yield c, text, across, _int(cell, "MergeDown", 0)
+        c += across
 
 
 def _value(data: etree._Element) -> object:
@@ -76,28 +105,17 @@ def _sheet(worksheet: etree._Element, formats: dict[str, str]) -> Sheet:
         return sheet
     col = -1
     for column in table.iterfind(SS + "Column"):
-        col = _int(column, "Index", col + 2) - 1
-        span = _int(column, "Span", 0)
-        if column.get(SS + "Hidden") == "1":
-            sheet.hidden_cols.update(range(max(col, 0), min(col + span + 1, MAX_COLUMNS)))
-        col += span
+        col = _hide_columns(column, col, sheet.hidden_cols)
     r = -1
     for row in table.iterfind(SS + "Row"):
         r = _int(row, "Index", r + 2) - 1
         if row.get(SS + "Hidden") == "1":
             sheet.hidden_rows.add(r)
-        c = -1
-        for cell in row.iterfind(SS + "Cell"):
-            c = _int(cell, "Index", c + 2) - 1
-            data = cell.find(SS + "Data")
-            if data is not None:
-                text = format_value(_value(data), formats.get(cell.get(SS + "StyleID", ""), "General"))
-                if text:
-                    sheet.texts[(r, c)] = text
-            across, down = _int(cell, "MergeAcross", 0), _int(cell, "MergeDown", 0)
+        for c, text, across, down in _cells(row, formats):
+            if text:
+                sheet.texts[(r, c)] = text
             if across or down:
                 sheet.merged.append((r, c, r + down, c + across))
-            c += across
         r += max(0, _int(row, "Span", 0))
     return sheet
 
@@ -207,33 +225,22 @@ def _survey(handle: BinaryIO) -> _Survey | None:
     layout, col, r = _Layout(), -1, -1
     for _, kind, element in _rows_of(_elements(handle)):
         if kind == "style":
-            number = element.find(SS + "NumberFormat")
-            if number is not None and number.get(SS + "Format"):
-                fmt = number.get(SS + "Format", "")
-                survey.formats[element.get(SS + "ID", "")] = _NAMED_FORMATS.get(fmt.lower(), fmt)
+            _add_format(element, survey.formats)
         elif kind == "end":
             layout.visible, layout.name = _visible(element), element.get(SS + "Name", "")
             survey.sheets.append(layout)
             layout, col, r = _Layout(), -1, -1
         elif kind == "column":
-            col = _int(element, "Index", col + 2) - 1
-            span = _int(element, "Span", 0)
-            if element.get(SS + "Hidden") == "1":
-                layout.hidden_cols.update(range(max(col, 0), min(col + span + 1, MAX_COLUMNS)))
-            col += span
+            col = _hide_columns(element, col, layout.hidden_cols)
         else:
             previous, r = r, _int(element, "Index", r + 2) - 1
             if r <= previous:
                 return None
             if element.get(SS + "Hidden") == "1":
                 layout.hidden_rows.add(r)
-            c = -1
-            for cell in element.iterfind(SS + "Cell"):
-                c = _int(cell, "Index", c + 2) - 1
-                across, down = _int(cell, "MergeAcross", 0), _int(cell, "MergeDown", 0)
+            for c, _, across, down in _cells(element, None):
                 if across or down:
                     layout.merged.append((r, c, r + down, c + across))
-                c += across
             r += max(0, _int(element, "Span", 0))
     return survey
 
@@ -253,16 +260,7 @@ def _tables(handle: BinaryIO, survey: _Survey) -> Iterator[TableRows]:
                 if sheet < k or kind != "row":
                     continue
                 r = _int(element, "Index", r + 2) - 1
-                texts: dict[int, str] = {}
-                c = -1
-                for cell in element.iterfind(SS + "Cell"):
-                    c = _int(cell, "Index", c + 2) - 1
-                    data = cell.find(SS + "Data")
-                    if data is not None:
-                        text = format_value(_value(data), formats.get(cell.get(SS + "StyleID", ""), "General"))
-                        if text:
-                            texts[c] = text
-                    c += _int(cell, "MergeAcross", 0)
+                texts = {c: text for c, text, _, _ in _cells(element, formats) if text}
                 yield from placed.row(r, texts)
                 r += max(0, _int(element, "Span", 0))
             yield from placed.end()

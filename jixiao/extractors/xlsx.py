@@ -61,6 +61,7 @@ _READ_ERRORS = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, 
                 etree.XMLSyntaxError, ParseError)
 # And what reading a sheet's XML with lxml may raise on a damaged one, as the workbook is walked.
 _STREAM_ERRORS = (*_READ_ERRORS, AttributeError, EOFError, struct.error, zipfile.LargeZipFile)
+MERGE_CELL_TAG = MERGE_TAG[:-1]  # mergeCell, in mergeCells
 # Cells merged ranges may cover: a whole column of a sheet is 1,048,576.
 MAX_MERGED_CELLS = 4_000_000
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]{0,200}?\bref="\$?([A-Za-z]{1,3})\$?(\d{1,7})'
@@ -341,9 +342,6 @@ def _overlapping(merged: array[int]) -> bool:
             return True
         active.append(k)
     return False
-
-
-MERGE_CELL_TAG = MERGE_TAG[:-1]  # mergeCell, in mergeCells
 
 
 def _dimension(workbook: Workbook, kind: type[RowDimension | ColumnDimension],
