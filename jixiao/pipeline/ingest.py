@@ -15,7 +15,10 @@ import os
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from jixiao.extractors import ExtractOptions
@@ -114,6 +117,13 @@ def _read(job: Job, writer: StagingWriter, options: ExtractOptions) -> tuple[Fil
 
 
 def ingest_file(job: Job, writer: StagingWriter, options: ExtractOptions, policy: RetryPolicy) -> Outcome:
+    return _read_settled(job, writer, options, policy)()
+
+
+def _read_settled(job: Job, writer: StagingWriter, options: ExtractOptions,
+                  policy: RetryPolicy) -> Callable[[], Outcome]:
+    """The file read (again, while it changes or fails in a way that may pass); what it returns ends
+    the file's parts and gives its outcome, so that can be done while the next file is read."""
     reference: Look = (job.size, job.mtime_ns)
     for attempt in range(1, policy.attempts + 1):
         before = look(job.path)
@@ -135,6 +145,10 @@ def ingest_file(job: Job, writer: StagingWriter, options: ExtractOptions, policy
             break
         reference = after
         time.sleep(policy.delay(attempt))
+    return partial(_finish, job, writer, result, parts, attempt)
+
+
+def _finish(job: Job, writer: StagingWriter, result: FileResult, parts: PartWriter | None, attempt: int) -> Outcome:
     # A failed file keeps the rows an earlier run wrote for it (see RunCommit).
     if parts is not None and result.status in ("ok", "no_forms"):
         try:
@@ -158,4 +172,17 @@ def ingest_batch(jobs: list[Job], stage: str, options: ExtractOptions | None = N
     """Read and stage each file of the batch; `stage` is the run's staging folder under OUT."""
     writer = StagingWriter(Path(stage))
     options = options or ExtractOptions.from_env()
-    return [ingest_file(job, writer, options, policy or RetryPolicy()) for job in jobs]
+    policy = policy or RetryPolicy()
+    outcomes: list[Outcome] = []
+    # A file's parts are ended (the last rows encoded, compressed, written) in a thread while the
+    # next file is read: the reading process and this one then work at the same time.
+    with ThreadPoolExecutor(1, thread_name_prefix="jixiao-parts") as ending:
+        ended: Future[Outcome] | None = None
+        for job in jobs:
+            finish = _read_settled(job, writer, options, policy)
+            if ended is not None:
+                outcomes.append(ended.result())
+            ended = ending.submit(finish)
+        if ended is not None:
+            outcomes.append(ended.result())
+    return outcomes
