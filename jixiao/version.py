@@ -4,9 +4,10 @@ Bump READER_REVISION whenever an extractor or normaliser change can change what 
 from a file that was read before: a run re-reads unchanged files whose rows an older
 reading produced.
 
-The form is `VERSION+rREVISION`, e.g. `0.1.0+r1`; a scan (`pdf_scanned`, `image`) adds the OCR engine
-that read it: `0.1.0+r1 ocr=rapidocr`. Readings are ordered by VERSION, then REVISION; the OCR engine
-does not order them (reading scans with another engine is a choice, `--force` re-reads them).
+The form is `VERSION+rREVISION`, e.g. `0.1.0+r1`; a scan (`pdf_scanned`, `image`), or a text PDF some
+pages of which were read by OCR, adds the OCR engine that read it: `0.1.0+r1 ocr=rapidocr`. Readings are
+ordered by VERSION, then REVISION; the OCR engine does not order them (reading scans with another engine
+is a choice, `--force` re-reads them).
 """
 from __future__ import annotations
 
@@ -24,9 +25,11 @@ SCANNED_FORMATS = frozenset({"pdf_scanned", "image"})
 _FORM = re.compile(r"(\d+(?:\.\d+)*)\+r(\d+)(?: ocr=\S+)?")
 
 
-def reader_version(source_format: str | None, ocr_engine: str) -> str:
-    """The reader_version of a file read now, in the format it was read as."""
-    return f"{READER_VERSION} ocr={ocr_engine}" if source_format in SCANNED_FORMATS else READER_VERSION
+def reader_version(source_format: str | None, ocr_engine: str, extractor: str | None = None) -> str:
+    """The reader_version of a file read now, in the format it was read as, by `extractor` (the grid's:
+    a text PDF some pages of which OCR read names the engine too)."""
+    by_ocr = source_format in SCANNED_FORMATS or "ocr" in (extractor or "").split("+")
+    return f"{READER_VERSION} ocr={ocr_engine}" if by_ocr else READER_VERSION
 
 
 @functools.lru_cache(maxsize=256)

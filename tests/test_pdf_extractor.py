@@ -13,7 +13,7 @@ import pikepdf
 import pytest
 from pdfrender import STYLES, render
 
-from jixiao.extractors import ExtractError, extract
+from jixiao.extractors import ExtractError, ExtractOptions, extract
 from jixiao.extractors.pdf import extract_pdf
 from jixiao.extractors.pdf.lines import TextLine
 from jixiao.extractors.pdf.textlayer import GARBLED, UNMAPPED, text_problem
@@ -21,6 +21,8 @@ from jixiao.extractors.pdf.wrap import join_lines
 from jixiao.grid import Cell, Table
 from jixiao.normalizers import normalize
 from jixiao.pipeline.cli import main
+from jixiao.pipeline.process import process_file
+from jixiao.version import READER_VERSION
 
 
 @pytest.fixture(scope="module")
@@ -200,10 +202,27 @@ def test_only_the_broken_pages_of_a_mixed_file_go_to_ocr(shared: Path, corpus_pd
         extract_pdf(mixed)
     asked: list[list[int]] = []
     grid = extract_pdf(mixed, lambda data, pages: asked.append(pages) or [])
-    assert asked == [[4, 5]] and grid.source_format == "pdf"
+    assert asked == [[4, 5]] and grid.source_format == "pdf" and grid.extractor == "pdf_text+ocr"
     forms = normalize(grid).forms
     assert [f.project.project_name for f in forms] == [f["project_name"] for f in _gold(shared, "a_pdf_07")["forms"]]
     assert all(c.page <= 3 for t in grid.tables for c in t.cells)
+
+
+def test_a_mixed_file_reads_its_ocr_pages_and_names_the_engine(shared: Path, corpus_pdf: Path,
+                                                                tmp_path: Path) -> None:
+    """The pages without a usable text layer are read by OCR, and its reader_version says so: changing the
+    OCR engine must be traceable for these files as for scans."""
+    with pikepdf.open(corpus_pdf / "a_pdf_07.pdf") as good, pikepdf.open(corpus_pdf / "a_pdf_04.pdf") as bad:
+        _strip_to_unicode(bad)
+        good.pages.extend(bad.pages)
+        (tmp_path / "mixed.pdf").write_bytes(_pdf_bytes(good))
+    result = process_file(tmp_path / "mixed.pdf", "mixed.pdf", ExtractOptions(ocr_engine="rapidocr"))
+    assert result.status == "ok" and result.source_format == "pdf"
+    assert result.reader_version == f"{READER_VERSION} ocr=rapidocr"
+    names = [f["project_name"] for doc in ("a_pdf_07", "a_pdf_04") for f in _gold(shared, doc)["forms"]]
+    assert [f.project.project_name for f in result.forms] == names
+    assert {f.project.extractor for f in result.forms} == {"pdf_text+ocr"}
+    assert {f.project.reader_version for f in result.forms} == {result.reader_version}
 
 
 def test_a_text_layer_that_does_not_match_its_glyphs_is_routed_away(corpus_pdf: Path) -> None:

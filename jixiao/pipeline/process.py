@@ -181,7 +181,7 @@ def _read(handle: BinaryIO, source_path: str, sha: str, size: int, fmt: str, opt
         grid = extract_file(fmt, handle, options)
     except Exception as exc:  # noqa: BLE001 - an extractor bug must not end the run
         return extract_failed(exc)
-    version = reader_version(grid.source_format, options.ocr_engine)
+    version = reader_version(grid.source_format, options.ocr_engine, grid.extractor)
     result = FileResult(source_path, sha, grid.source_format, "ok", None, 0.0, reader_version=version)
     unmapped: list[str] = []
     forms = normalized_forms(_watched(grid), unmapped)

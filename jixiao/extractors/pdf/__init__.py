@@ -66,7 +66,8 @@ def _extract(data: bytes, ocr_pages: OcrPages | None, limits: Limits) -> Grid:
     scanned = bool(image_pages) and not text_pages
     return Grid(
         source_format="pdf_scanned" if scanned else "pdf",
-        extractor="ocr" if scanned else "pdf_text",
+        # Some pages of a text PDF read by OCR: both readers made the grid.
+        extractor="ocr" if scanned else "pdf_text+ocr" if image_pages else "pdf_text",
         tables=[t for _, t in tables],
     )
 
