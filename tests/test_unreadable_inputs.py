@@ -132,3 +132,37 @@ def test_an_input_that_is_gone_removes_nothing(inbox: Path, tmp_path: Path,
     shutil.move(moved, inbox)
     assert run([inbox], out).statuses == {"skipped_unchanged": 3}
     assert os.path.isdir(inbox)
+
+
+def test_an_input_folder_found_empty_removes_nothing_unless_allowed(inbox: Path, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """An unmounted share is an empty mount point: its files' rows stay, the run says why and exits 1. A
+    folder emptied on purpose is cleared with --allow-empty-input; one that never held files is no failure."""
+    out = tmp_path / "out"
+    assert main_cli(capsys, "run", inbox, "--out", out).returncode == 0
+    held = rows_by_file(out)
+    mounted = tmp_path / "share"
+    shutil.move(inbox, mounted)
+    inbox.mkdir()  # the mount point, with nothing mounted on it
+    result = main_cli(capsys, "run", inbox, "--out", out)
+    assert result.returncode == 1 and "removed" not in result.stdout
+    manifest = _manifest(out, result)
+    assert manifest.loc["./", "error"] == (
+        f"sniff/transient: the input folder {inbox} is empty (an unmounted share?); the rows of the files read "
+        "from it are kept until it holds files again, or a run with --allow-empty-input")
+    kept = manifest.drop(index="./")
+    assert set(kept.index) == set(held) and set(kept["status"]) == {"failed"}
+    assert set(kept["error"]) == {"sniff/transient: not looked at: the input folder is empty; its rows are kept"}
+    assert rows_by_file(out) == held
+    assert "./" in main_cli(capsys, "status", "--out", out).stdout
+    inbox.rmdir()
+    shutil.move(mounted, inbox)  # mounted again: nothing to read again
+    assert run([inbox], out).statuses == {"skipped_unchanged": 3}
+    for entry in list(inbox.iterdir()):
+        shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    summary = run([inbox], out, allow_empty_input=True)
+    assert summary.exit_code == 0 and sorted(summary.removed) == sorted(held)
+    assert rows_by_file(out) == {}
+    fresh = tmp_path / "new"
+    fresh.mkdir()
+    assert run([fresh], tmp_path / "out2").exit_code == 0

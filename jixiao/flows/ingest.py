@@ -105,12 +105,14 @@ _TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": Fal
 
 
 @task(name="discover", **_TASK_OPTIONS)
-def discover_files(inputs: list[str], out: str, rerun_failed: bool, force: bool, reread_older: str) -> Plan:
+def discover_files(inputs: list[str], out: str, rerun_failed: bool, force: bool, reread_older: str,
+                   allow_empty_input: bool = False) -> Plan:
     """The files to read and those unchanged since OUT last saw them (which cost only their hash)."""
     if rerun_failed:
         plan = plan_rerun_failed(Path(out))
     else:
-        plan = plan_run([Path(p) for p in inputs], Path(out), force=force, reread_older=reread_older)
+        plan = plan_run([Path(p) for p in inputs], Path(out), force=force, reread_older=reread_older,
+                        allow_empty_input=allow_empty_input)
     get_run_logger().info("run %s: %d files, %d to read, %d settled without reading, %d no longer in the input",
                           plan.run_id, plan.files, len(plan.jobs), len(plan.settled), len(plan.removed))
     return plan
@@ -217,7 +219,8 @@ def _outcomes(future: PrefectFuture[Any], batch: list[Job]) -> list[Outcome]:
 def ingest(inputs: list[str], out: str, rerun_failed: bool = False, keep_removed: bool = False,
            force: bool = False, reread_older: str = "all", workers: int = 1, dask_address: str | None = None,
            batch_size: int | None = None, options: ExtractOptions | None = None,
-           commit_interval_s: float = COMMIT_INTERVAL_S, review: str | None = None) -> RunSummary | State:
+           commit_interval_s: float = COMMIT_INTERVAL_S, review: str | None = None,
+           allow_empty_input: bool = False) -> RunSummary | State:
     """Read every new or changed file under `inputs` (or, with `rerun_failed`, only the files whose last
     status is failed) into the datasets under `out`; with `review`, write the review report of the files
     read into that folder.
@@ -230,7 +233,7 @@ def ingest(inputs: list[str], out: str, rerun_failed: bool = False, keep_removed
     with OutLock(Path(out)):
         store = Store(Path(out))
         prepared = store.prepare()
-        plan = discover_files(inputs, out, rerun_failed, force, reread_older)
+        plan = discover_files(inputs, out, rerun_failed, force, reread_older, allow_empty_input)
         plan.prepared = prepared
         if on_start:
             on_start(plan.files)
@@ -268,7 +271,8 @@ def _label(index: int, total: int, batch: list[Job]) -> str:
 
 
 def run_flow(inputs: list[Path], out: Path, *, rerun_failed: bool = False, keep_removed: bool = False,
-             force: bool = False, reread_older: str = "all", workers: int = 1, dask_address: str | None = None, batch_size: int | None = None,
+             force: bool = False, reread_older: str = "all", allow_empty_input: bool = False, workers: int = 1,
+             dask_address: str | None = None, batch_size: int | None = None,
              options: ExtractOptions | None = None, commit_interval_s: float = COMMIT_INTERVAL_S,
              review: Path | None = None, on_start: Callable[[int], None] | None = None,
              on_file: Callable[[Outcome], None] | None = None) -> RunSummary:
@@ -282,7 +286,7 @@ def run_flow(inputs: list[Path], out: Path, *, rerun_failed: bool = False, keep_
     try:
         state = ingest(inputs=[os.path.abspath(p) for p in inputs], out=os.path.abspath(out),
                        rerun_failed=rerun_failed, keep_removed=keep_removed, force=force,
-                       reread_older=reread_older, workers=workers,
+                       reread_older=reread_older, allow_empty_input=allow_empty_input, workers=workers,
                        dask_address=dask_address, batch_size=batch_size, options=options,
                        commit_interval_s=commit_interval_s, review=os.path.abspath(review) if review else None,
                        return_state=True)

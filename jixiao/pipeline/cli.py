@@ -158,6 +158,9 @@ def _parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("--out", required=True, type=Path, metavar="OUT", help="output folder")
     run_cmd.add_argument("--keep-removed", action="store_true",
                          help="keep the rows of files no longer in the input (default: delete them)")
+    run_cmd.add_argument("--allow-empty-input", action="store_true",
+                         help="an input folder found empty removes the rows of the files read from it (default: "
+                         "they are kept, as an unmounted share shows an empty folder)")
     run_cmd.add_argument("--force", action="store_true",
                          help="read every file again, even those OUT holds unchanged")
     run_cmd.add_argument("--reread-older", choices=REREAD_OLDER, default="all",
@@ -306,14 +309,14 @@ def _execute(args: argparse.Namespace, options: ExtractOptions, hooks: Hooks, er
         try:
             if args.command == "run":
                 return run_flow(args.inputs, args.out, keep_removed=args.keep_removed, force=args.force,
-                                reread_older=args.reread_older, dask_address=args.dask_address, review=args.review,
-                                **common)
+                                reread_older=args.reread_older, allow_empty_input=args.allow_empty_input,
+                                dask_address=args.dask_address, review=args.review, **common)
             return run_flow([], args.out, rerun_failed=True, dask_address=args.dask_address, **common)
         except ServerUnavailable as exc:
             raise NoPrefect(str(exc)) from None
     if args.command == "run":
         return run(args.inputs, args.out, keep_removed=args.keep_removed, force=args.force,
-                   reread_older=args.reread_older, **common)
+                   reread_older=args.reread_older, allow_empty_input=args.allow_empty_input, **common)
     return rerun_failed(args.out, **common)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jixiao.extractors.errors import BAD_INPUT, SNIFF, TRANSIENT
-from jixiao.pipeline.discover import Source, Unlisted, discover, look_again
+from jixiao.pipeline.discover import ROOT_KEY, Source, Unlisted, discover, look_again
 from jixiao.pipeline.ingest import Job, Outcome
 from jixiao.pipeline.names import shown
 from jixiao.pipeline.process import failure_line
@@ -129,9 +129,12 @@ def _new_plan(out: Path, rerun_failed: bool) -> Plan:
     return plan
 
 
-def plan_run(inputs: list[Path], out: Path, *, force: bool = False, reread_older: str = "all") -> Plan:
+def plan_run(inputs: list[Path], out: Path, *, force: bool = False, reread_older: str = "all",
+             allow_empty_input: bool = False) -> Plan:
     """A full run: every file under the inputs. Unchanged files whose rows an older reading produced
-    are read again (reread_older "all"), after the new and changed ones, the most recently modified first."""
+    are read again (reread_older "all"), after the new and changed ones, the most recently modified first.
+    An input folder with nothing in it at all keeps the rows of the files read from it, as one that
+    cannot be listed does (an unmounted share shows an empty mount point), unless `allow_empty_input`."""
     if reread_older not in REREAD_OLDER:
         raise ValueError(f"reread_older must be one of {', '.join(REREAD_OLDER)}")
     plan = _new_plan(out, rerun_failed=False)
@@ -152,6 +155,9 @@ def plan_run(inputs: list[Path], out: Path, *, force: bool = False, reread_older
         _decide(plan, source, force, reread_older, rereads)
     for folder in found.unlisted:
         _keep_unlisted(plan, folder, taken)
+    if not allow_empty_input:
+        for folder in _empty_folders(inputs):
+            _keep_unlisted(plan, folder, taken, "the input folder is empty")
     rereads.sort(key=lambda job: job.mtime_ns, reverse=True)
     plan.jobs += rereads
     plan.rereads = {job.source_path for job in rereads}
@@ -168,20 +174,42 @@ def plan_run(inputs: list[Path], out: Path, *, force: bool = False, reread_older
     return plan
 
 
-def _keep_unlisted(plan: Plan, folder: Unlisted, taken: set[str]) -> None:
-    """A folder that cannot be listed: its row, and one for each file OUT holds under it, rows kept."""
+def _keep_unlisted(plan: Plan, folder: Unlisted, taken: set[str], empty: str | None = None) -> None:
+    """A folder that cannot be listed: its row, and one for each file OUT holds under it, rows kept.
+    `empty`: why a folder that was listed, empty, is taken as unlisted; nothing is said of it when OUT
+    holds no file under it."""
     inside = os.path.join(folder.path, "")
     kept = sorted((key, state) for key, state in plan.previous.items()
                   if key not in taken and not state.is_folder and (state.path == folder.path
                                                                    or state.path.startswith(inside)))
+    if empty is not None and not kept:
+        return
     _settle_failed(plan, folder.source_path, folder.path, folder.reason)
     taken.add(folder.source_path)
     plan.unlisted[folder.source_path] = len(kept)
+    why = empty or f"{folder.source_path} cannot be listed"
     for key, state in kept:
-        _settle_failed(plan, key, state.path, failure_line(
-            SNIFF, TRANSIENT, f"not looked at: {folder.source_path} cannot be listed; its rows are kept"), state)
+        _settle_failed(plan, key, state.path, failure_line(SNIFF, TRANSIENT, f"not looked at: {why}; its rows are kept"),
+                       state)
         plan.unseen.add(key)
         taken.add(key)
+
+
+def _empty_folders(inputs: list[Path]) -> list[Unlisted]:
+    """The input folders with no entry at all, hidden ones included."""
+    empty = []
+    for given in inputs:
+        path = os.path.abspath(given)
+        try:
+            with os.scandir(path) as entries:
+                if next(entries, None) is not None:
+                    continue
+        except OSError:
+            continue  # not a folder, or one discovery reported as unlisted
+        empty.append(Unlisted(path, ROOT_KEY, failure_line(
+            SNIFF, TRANSIENT, f"the input folder {shown(path)} is empty (an unmounted share?); the rows of the "
+            "files read from it are kept until it holds files again, or a run with --allow-empty-input")))
+    return empty
 
 
 def plan_rerun_failed(out: Path) -> Plan:

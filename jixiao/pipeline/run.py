@@ -70,14 +70,15 @@ def _run(plan_of: Callable[[], Plan], out: Path, *, options: ExtractOptions | No
 
 def run(inputs: list[Path], out: Path, *, options: ExtractOptions | None = None, workers: int = 1,
         batch_size: int | None = None, keep_removed: bool = False, force: bool = False, reread_older: str = "all",
-        policy: RetryPolicy | None = None, commit_interval_s: float = COMMIT_INTERVAL_S,
-        on_start: Callable[[int], None] | None = None,
+        allow_empty_input: bool = False, policy: RetryPolicy | None = None,
+        commit_interval_s: float = COMMIT_INTERVAL_S, on_start: Callable[[int], None] | None = None,
         on_file: Callable[[Outcome], None] | None = None) -> RunSummary:
     """Read every file under the inputs that OUT does not already hold as it is now (nor from an older
     reading, with reread_older "all")."""
     check_inputs(inputs, out)  # before OUT is touched at all
-    return _run(lambda: plan_run(inputs, out, force=force, reread_older=reread_older), out, options=options, workers=workers,
-                batch_size=batch_size, keep_removed=keep_removed, policy=policy,
+    return _run(lambda: plan_run(inputs, out, force=force, reread_older=reread_older,
+                                 allow_empty_input=allow_empty_input),
+                out, options=options, workers=workers, batch_size=batch_size, keep_removed=keep_removed, policy=policy,
                 commit_interval_s=commit_interval_s, on_start=on_start, on_file=on_file)
 
 
