@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from jixiao.extractors.ocr.blobs import find_blobs, keep_blobs
+
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in page pixels, exclusive ends
 
 # A rule is longer than any stroke of a character; a short one counts where
@@ -59,9 +61,7 @@ class Layout:
 def text_unit(ink: np.ndarray) -> float:
     """The height of a printed character, from the sizes of the page's ink blobs."""
     h_page = ink.shape[0]
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    heights = stats[1:, cv2.CC_STAT_HEIGHT]
-    widths = stats[1:, cv2.CC_STAT_WIDTH]
+    _, _, widths, heights = find_blobs(ink.astype(np.uint8)).boxes()
     small = (heights >= max(4, 0.003 * h_page)) & (heights < 0.05 * h_page) & (widths < 0.05 * ink.shape[1])
     if small.sum() < 5:
         return max(8.0, h_page / 100)
@@ -81,28 +81,29 @@ def _bridge(mask: np.ndarray, length: int, horizontal: bool) -> np.ndarray:
 
 def _keep_rules(segments: np.ndarray, across: np.ndarray, long_len: float, horizontal: bool,
                 reach: int, short: bool = True) -> np.ndarray:
-    """Segments that are long, or (with `short`) whose two ends meet a rule running across them."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(segments, connectivity=8)
-    near = cv2.dilate(across, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
-    keep = np.zeros(n, dtype=bool)
-    for i in range(1, n):
-        x, y, w, h = stats[i, :4]
-        length = w if horizontal else h
-        if length >= long_len:
-            keep[i] = True
-            continue
-        if not short:
-            continue
+    """Segments that are long, or (with `short`) whose two ends meet a rule running across them.
+
+    A segment's ends are the first pixels (topmost, or leftmost) of its first and last column
+    (or row); they lie on its outer border, so the borders alone decide."""
+    blobs = find_blobs(segments)
+    if not len(blobs):
+        return np.zeros_like(segments)
+    x, y = blobs.points[:, 0], blobs.points[:, 1]
+    along, side = (x, y) if horizontal else (y, x)
+    first, last = blobs.low(along), blobs.high(along)
+    keep = last - first + 1 >= long_len
+    if short and not keep.all():
+        owner = blobs.owner()
+        beyond = np.iinfo(side.dtype).max
+        first_side = blobs.low(np.where(along == first[owner], side, beyond))
+        last_side = blobs.low(np.where(along == last[owner], side, beyond))
+        near = cv2.dilate(across, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
         if horizontal:
-            ys = np.nonzero(labels[y:y + h, x] == i)[0]
-            ye = np.nonzero(labels[y:y + h, x + w - 1] == i)[0]
-            ends = ((y + (ys[0] if len(ys) else 0), x), (y + (ye[0] if len(ye) else 0), x + w - 1))
+            meets = (near[first_side, first] > 0) & (near[last_side, last] > 0)
         else:
-            xs = np.nonzero(labels[y, x:x + w] == i)[0]
-            xe = np.nonzero(labels[y + h - 1, x:x + w] == i)[0]
-            ends = ((y, x + (xs[0] if len(xs) else 0)), (y + h - 1, x + (xe[0] if len(xe) else 0)))
-        keep[i] = all(near[r, c] for r, c in ends)
-    return (keep[labels] * 255).astype(np.uint8)
+            meets = (near[first, first_side] > 0) & (near[last, last_side] > 0)
+        keep |= meets
+    return keep_blobs(segments, blobs, keep)
 
 
 def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndarray, np.ndarray]:
