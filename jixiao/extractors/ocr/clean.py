@@ -76,21 +76,27 @@ def drop_colour(rgb: np.ndarray) -> np.ndarray:
     r, g, b = _white_balanced(rgb)
     top = cv2.max(cv2.max(r, g), b)
     chroma = cv2.subtract(top, cv2.min(cv2.min(r, g), b))
-    weight = np.clip((chroma.astype(np.float32) / np.maximum(top, 1) - _GREY_SATURATION) / _COLOUR_RAMP, 0, 1)
-    weight[chroma < _MIN_CHROMA] = 0
+    # Most of a page is grey (paper, print): only pixels of some chroma are weighed, the rest keep `top`.
+    where = np.flatnonzero(chroma >= _MIN_CHROMA)
+    top_at = top.reshape(-1)[where]
+    weight = np.clip((chroma.reshape(-1)[where].astype(np.float32) / np.maximum(top_at, 1) - _GREY_SATURATION)
+                     / _COLOUR_RAMP, 0, 1)
     coloured = weight > 0.99
     if np.count_nonzero(coloured) < _MIN_INK_PIXELS:
         return top
-    hue = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV_FULL)[:, :, 0] // (256 // _HUE_BINS)
+    hue = cv2.cvtColor(rgb.reshape(-1, 3)[where][None], cv2.COLOR_RGB2HSV_FULL)[0, :, 0] // (256 // _HUE_BINS)
     paper = float(np.percentile(top[::4, ::4], 90))
     gain = np.ones(_HUE_BINS, np.float32)
+    ink_hue, ink_top = hue[coloured], top_at[coloured]
     for k in range(_HUE_BINS):
         # A hue and its neighbours (round the circle: red is at both ends): one ink's pixels spread
         # over two bins, and a bin of its darkest pixels alone would be measured too dark.
-        values = top[coloured & ((hue == k) | (hue == (k + 1) % _HUE_BINS) | (hue == (k - 1) % _HUE_BINS))]
+        values = ink_top[(ink_hue == k) | (ink_hue == (k + 1) % _HUE_BINS) | (ink_hue == (k - 1) % _HUE_BINS)]
         if len(values) >= _MIN_INK_PIXELS:
             gain[k] = np.clip(paper / max(float(np.percentile(values, 90)), 1.0), 1.0, _MAX_GAIN)
-    return np.clip(top.astype(np.float32) * (1 + weight * (gain[hue] - 1)), 0, 255).astype(np.uint8)
+    out = top.copy()
+    out.reshape(-1)[where] = np.clip(top_at.astype(np.float32) * (1 + weight * (gain[hue] - 1)), 0, 255).astype(np.uint8)
+    return out
 
 
 def _white_balanced(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
