@@ -60,9 +60,14 @@ class Layout:
 
 def text_unit(ink: np.ndarray) -> float:
     """The height of a printed character, from the sizes of the page's ink blobs."""
-    h_page = ink.shape[0]
     _, _, widths, heights = find_blobs(ink.astype(np.uint8)).boxes()
-    small = (heights >= max(4, 0.003 * h_page)) & (heights < 0.05 * h_page) & (widths < 0.05 * ink.shape[1])
+    return unit_of_blobs(widths, heights, ink.shape)
+
+
+def unit_of_blobs(widths: np.ndarray, heights: np.ndarray, shape: tuple[int, ...]) -> float:
+    """`text_unit` of a page of this shape whose ink blobs have these sizes."""
+    h_page, w_page = shape[:2]
+    small = (heights >= max(4, 0.003 * h_page)) & (heights < 0.05 * h_page) & (widths < 0.05 * w_page)
     if small.sum() < 5:
         return max(8.0, h_page / 100)
     return float(np.percentile(heights[small], 90))
