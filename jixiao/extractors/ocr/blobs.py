@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1, exclusive ends
+
 
 @dataclass(frozen=True, slots=True)
 class Blobs:
@@ -65,16 +67,19 @@ def find_blobs(mask: np.ndarray) -> Blobs:
                  depth[outer] // 2)
 
 
-def keep_blobs(mask: np.ndarray, blobs: Blobs, keep: np.ndarray) -> np.ndarray:
-    """The mask (uint8, 0 or 255) with only the blobs marked in `keep` (one bool per blob).
+def keep_blobs(mask: np.ndarray, blobs: Blobs, keep: np.ndarray, box: Box | None = None) -> np.ndarray:
+    """The mask (uint8, 0 or 255) with only the blobs marked in `keep` (one bool per blob); with
+    `box` (x0, y0, x1, y1), that part of it only.
 
     Each blob kept is filled within its outer border, holes and all; a blob not kept that lies in
     such a hole is cleared after it, and so on inwards; what is not in the mask (the holes) is
     taken out at the end."""
-    out = np.zeros_like(mask)
+    x0, y0, x1, y1 = box or (0, 0, mask.shape[1], mask.shape[0])
+    out = np.zeros((y1 - y0, x1 - x0), np.uint8)
     for level in range(int(blobs.nesting.max(initial=-1)) + 1):
         here = blobs.nesting == level
         for value, chosen in ((255, here & keep), (0, here & ~keep if level else None)):
             if chosen is not None and chosen.any():
-                cv2.drawContours(out, [blobs.borders[k] for k in np.flatnonzero(chosen)], -1, value, cv2.FILLED)
-    return cv2.bitwise_and(out, cv2.compare(mask, 0, cv2.CMP_NE))
+                cv2.drawContours(out, [blobs.borders[k] for k in np.flatnonzero(chosen)], -1, value, cv2.FILLED,
+                                 offset=(-x0, -y0))
+    return cv2.bitwise_and(out, out, mask=np.ascontiguousarray(mask[y0:y1, x0:x1]))

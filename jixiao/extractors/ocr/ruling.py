@@ -152,8 +152,9 @@ def _positions(values: list[int], tolerance: float) -> list[float]:
     return [sum(g) / len(g) for g in groups]
 
 
-def _index(positions: list[float], value: float) -> int:
-    return min(range(len(positions)), key=lambda k: abs(positions[k] - value))
+def _nearest(positions: list[float], values: list[int]) -> list[int]:
+    """The index of the position nearest each value (the first, where two are as near)."""
+    return np.abs(np.asarray(values, np.float64)[:, None] - np.asarray(positions)[None, :]).argmin(axis=1).tolist()
 
 
 def _table_cells(own: np.ndarray, origin: tuple[int, int], unit: float) -> tuple[GridCell, ...]:
@@ -175,11 +176,10 @@ def _table_cells(own: np.ndarray, origin: tuple[int, int], unit: float) -> tuple
     tolerance = _SAME_RULE * unit
     xs = _positions([b[0] for b in found] + [b[2] for b in found], tolerance)
     ys = _positions([b[1] for b in found] + [b[3] for b in found], tolerance)
-    cells = []
-    for b in found:
-        c0, c1 = _index(xs, b[0]), _index(xs, b[2])
-        r0, r1 = _index(ys, b[1]), _index(ys, b[3])
-        cells.append(GridCell(row=r0, col=c0, rowspan=max(1, r1 - r0), colspan=max(1, c1 - c0), box=b))
+    cols = zip(_nearest(xs, [b[0] for b in found]), _nearest(xs, [b[2] for b in found]), strict=True)
+    rows = zip(_nearest(ys, [b[1] for b in found]), _nearest(ys, [b[3] for b in found]), strict=True)
+    cells = [GridCell(row=r0, col=c0, rowspan=max(1, r1 - r0), colspan=max(1, c1 - c0), box=b)
+             for b, (c0, c1), (r0, r1) in zip(found, cols, rows, strict=True)]
     cells.sort(key=lambda c: (c.row, c.col))
     return _dense(cells)
 
@@ -198,19 +198,16 @@ def find_tables(ink: np.ndarray, faint: np.ndarray | None = None, unit: float | 
     unit = unit or text_unit(ink)
     horizontal, vertical = find_rules(ink, ink if faint is None else faint, unit)
     rules = cv2.bitwise_or(horizontal, vertical)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(rules, connectivity=8)
+    blobs = find_blobs(rules)
     tables = []
-    kept = np.zeros(n, dtype=bool)
-    for i in range(1, n):
-        x, y, w, h, _area = stats[i]
-        # Smaller crossings of strokes are print (目, 田 in a large title), not a table.
-        if w < _MIN_TABLE_W * unit or h < _MIN_TABLE_H * unit:
-            continue
-        box = (int(x), int(y), int(x + w), int(y + h))
-        own = np.where(labels[y:y + h, x:x + w] == i, 255, 0).astype(np.uint8)
-        cells = _table_cells(own, (int(x), int(y)), unit)
+    kept = np.zeros(len(blobs), dtype=bool)
+    # Smaller crossings of strokes are print (目, 田 in a large title), not a table.
+    xs, ys, ws, hs = blobs.boxes()
+    for i in np.flatnonzero((ws >= _MIN_TABLE_W * unit) & (hs >= _MIN_TABLE_H * unit)).tolist():
+        box = (int(xs[i]), int(ys[i]), int(xs[i] + ws[i]), int(ys[i] + hs[i]))
+        cells = _table_cells(keep_blobs(rules, blobs, np.arange(len(blobs)) == i, box), box[:2], unit)
         if len(cells) >= 2:
             tables.append(RuledTable(box=box, cells=cells))
             kept[i] = True
     tables.sort(key=lambda t: (t.box[1], t.box[0]))
-    return Layout(unit=unit, tables=tuple(tables), rules=kept[labels])
+    return Layout(unit=unit, tables=tuple(tables), rules=keep_blobs(rules, blobs, kept) > 0)
