@@ -80,6 +80,6 @@ def keep_blobs(mask: np.ndarray, blobs: Blobs, keep: np.ndarray, box: Box | None
         here = blobs.nesting == level
         for value, chosen in ((255, here & keep), (0, here & ~keep if level else None)):
             if chosen is not None and chosen.any():
-                cv2.drawContours(out, [blobs.borders[k] for k in np.flatnonzero(chosen)], -1, value, cv2.FILLED,
+                cv2.drawContours(out, [blobs.borders[k] for k in np.flatnonzero(chosen)], -1, (value,), cv2.FILLED,
                                  offset=(-x0, -y0))
     return cv2.bitwise_and(out, out, mask=np.ascontiguousarray(mask[y0:y1, x0:x1]))
