@@ -139,7 +139,7 @@ def find_marks(ink: np.ndarray, box: Box, unit: float) -> Marks | None:
     """Pen strokes inside `box` (rules already removed from `ink`), or None where there are none."""
     x0, y0, x1, y1 = box
     region = ink[y0:y1, x0:x1]
-    if region.size == 0:
+    if region.size == 0 or _unmarked(region, unit):
         return None
     n, labels, stats, _ = cv2.connectedComponentsWithStats(region.astype(np.uint8), connectivity=8)
     height = region.shape[0]
@@ -185,6 +185,20 @@ def find_marks(ink: np.ndarray, box: Box, unit: float) -> Marks | None:
         # read instead, the stroke too, in doubt.
         return Marks(erased=np.zeros_like(strokes), through_print=True)
     return Marks(erased=erased, through_print=through)
+
+
+def _unmarked(region: np.ndarray, unit: float) -> bool:
+    """True where no blob can be a mark, told from the rows that hold ink (most cells): none reaches
+    the top or bottom border, and no run of rows with ink is as tall as a mark."""
+    rows = np.flatnonzero(region.any(axis=1))
+    if len(rows) == 0:
+        return True
+    if rows[0] <= _EDGE or rows[-1] >= region.shape[0] - 1 - _EDGE:
+        return False
+    ends = np.flatnonzero(np.diff(rows) > 1)
+    starts = np.concatenate([[rows[0]], rows[ends + 1]])
+    stops = np.concatenate([rows[ends], [rows[-1]]])
+    return bool((stops - starts + 1).max() <= _TALL * unit)
 
 
 def _scraps(left: np.ndarray, core: tuple[int, int], unit: float) -> np.ndarray:

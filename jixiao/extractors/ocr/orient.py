@@ -94,10 +94,11 @@ def upright_share(gray: np.ndarray, bands: list[Box], across: bool) -> float:
     return float(np.mean(probabilities[:, 0]))
 
 
-def quarter_turns(gray: np.ndarray) -> int:
-    """How many quarter turns counter-clockwise (as `np.rot90` counts) set the page upright."""
+def quarter_turns(gray: np.ndarray, unit: float | None = None) -> int:
+    """How many quarter turns counter-clockwise (as `np.rot90` counts) set the page upright;
+    `unit`: `ruling.text_unit` of the page's ink, where already measured."""
     small, shrink = gray, 1.0
-    unit = text_unit(_ink(gray))
+    unit = unit or text_unit(_ink(gray))
     if unit > 1.5 * _WORK_UNIT:
         shrink = _WORK_UNIT / unit
         small = cv2.resize(gray, (round(gray.shape[1] * shrink), round(gray.shape[0] * shrink)),

@@ -57,7 +57,7 @@ class _Slot:
 
 def read_page(page: PageImage, engine: Engine) -> list[Table]:
     clean = clean_page(page.rgb)
-    layout = find_tables(clean.ink, clean.faint)
+    layout = find_tables(clean.ink, clean.faint, clean.unit)
     unit = layout.unit
     near_rule = cv2.dilate(layout.rules.astype(np.uint8), np.ones((2 * _RULE_MARGIN + 1,) * 2, np.uint8)) > 0
     ink = clean.ink & ~near_rule

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from jixiao.extractors.ocr.blobs import find_blobs, keep_blobs
+
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in page pixels, exclusive ends
 
 # A rule is longer than any stroke of a character; a short one counts where
@@ -58,11 +60,14 @@ class Layout:
 
 def text_unit(ink: np.ndarray) -> float:
     """The height of a printed character, from the sizes of the page's ink blobs."""
-    h_page = ink.shape[0]
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    heights = stats[1:, cv2.CC_STAT_HEIGHT]
-    widths = stats[1:, cv2.CC_STAT_WIDTH]
-    small = (heights >= max(4, 0.003 * h_page)) & (heights < 0.05 * h_page) & (widths < 0.05 * ink.shape[1])
+    _, _, widths, heights = find_blobs(ink.astype(np.uint8)).boxes()
+    return unit_of_blobs(widths, heights, ink.shape)
+
+
+def unit_of_blobs(widths: np.ndarray, heights: np.ndarray, shape: tuple[int, ...]) -> float:
+    """`text_unit` of a page of this shape whose ink blobs have these sizes."""
+    h_page, w_page = shape[:2]
+    small = (heights >= max(4, 0.003 * h_page)) & (heights < 0.05 * h_page) & (widths < 0.05 * w_page)
     if small.sum() < 5:
         return max(8.0, h_page / 100)
     return float(np.percentile(heights[small], 90))
@@ -81,28 +86,29 @@ def _bridge(mask: np.ndarray, length: int, horizontal: bool) -> np.ndarray:
 
 def _keep_rules(segments: np.ndarray, across: np.ndarray, long_len: float, horizontal: bool,
                 reach: int, short: bool = True) -> np.ndarray:
-    """Segments that are long, or (with `short`) whose two ends meet a rule running across them."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(segments, connectivity=8)
-    near = cv2.dilate(across, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
-    keep = np.zeros(n, dtype=bool)
-    for i in range(1, n):
-        x, y, w, h = stats[i, :4]
-        length = w if horizontal else h
-        if length >= long_len:
-            keep[i] = True
-            continue
-        if not short:
-            continue
+    """Segments that are long, or (with `short`) whose two ends meet a rule running across them.
+
+    A segment's ends are the first pixels (topmost, or leftmost) of its first and last column
+    (or row); they lie on its outer border, so the borders alone decide."""
+    blobs = find_blobs(segments)
+    if not len(blobs):
+        return np.zeros_like(segments)
+    x, y = blobs.points[:, 0], blobs.points[:, 1]
+    along, side = (x, y) if horizontal else (y, x)
+    first, last = blobs.low(along), blobs.high(along)
+    keep = last - first + 1 >= long_len
+    if short and not keep.all():
+        owner = blobs.owner()
+        beyond = np.iinfo(side.dtype).max
+        first_side = blobs.low(np.where(along == first[owner], side, beyond))
+        last_side = blobs.low(np.where(along == last[owner], side, beyond))
+        near = cv2.dilate(across, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
         if horizontal:
-            ys = np.nonzero(labels[y:y + h, x] == i)[0]
-            ye = np.nonzero(labels[y:y + h, x + w - 1] == i)[0]
-            ends = ((y + (ys[0] if len(ys) else 0), x), (y + (ye[0] if len(ye) else 0), x + w - 1))
+            meets = (near[first_side, first] > 0) & (near[last_side, last] > 0)
         else:
-            xs = np.nonzero(labels[y, x:x + w] == i)[0]
-            xe = np.nonzero(labels[y + h - 1, x:x + w] == i)[0]
-            ends = ((y, x + (xs[0] if len(xs) else 0)), (y + h - 1, x + (xe[0] if len(xe) else 0)))
-        keep[i] = all(near[r, c] for r, c in ends)
-    return (keep[labels] * 255).astype(np.uint8)
+            meets = (near[first, first_side] > 0) & (near[last, last_side] > 0)
+        keep |= meets
+    return keep_blobs(segments, blobs, keep)
 
 
 def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndarray, np.ndarray]:
@@ -146,8 +152,9 @@ def _positions(values: list[int], tolerance: float) -> list[float]:
     return [sum(g) / len(g) for g in groups]
 
 
-def _index(positions: list[float], value: float) -> int:
-    return min(range(len(positions)), key=lambda k: abs(positions[k] - value))
+def _nearest(positions: list[float], values: list[int]) -> list[int]:
+    """The index of the position nearest each value (the first, where two are as near)."""
+    return np.abs(np.asarray(values, np.float64)[:, None] - np.asarray(positions)[None, :]).argmin(axis=1).tolist()
 
 
 def _table_cells(own: np.ndarray, origin: tuple[int, int], unit: float) -> tuple[GridCell, ...]:
@@ -169,11 +176,10 @@ def _table_cells(own: np.ndarray, origin: tuple[int, int], unit: float) -> tuple
     tolerance = _SAME_RULE * unit
     xs = _positions([b[0] for b in found] + [b[2] for b in found], tolerance)
     ys = _positions([b[1] for b in found] + [b[3] for b in found], tolerance)
-    cells = []
-    for b in found:
-        c0, c1 = _index(xs, b[0]), _index(xs, b[2])
-        r0, r1 = _index(ys, b[1]), _index(ys, b[3])
-        cells.append(GridCell(row=r0, col=c0, rowspan=max(1, r1 - r0), colspan=max(1, c1 - c0), box=b))
+    cols = zip(_nearest(xs, [b[0] for b in found]), _nearest(xs, [b[2] for b in found]), strict=True)
+    rows = zip(_nearest(ys, [b[1] for b in found]), _nearest(ys, [b[3] for b in found]), strict=True)
+    cells = [GridCell(row=r0, col=c0, rowspan=max(1, r1 - r0), colspan=max(1, c1 - c0), box=b)
+             for b, (c0, c1), (r0, r1) in zip(found, cols, rows, strict=True)]
     cells.sort(key=lambda c: (c.row, c.col))
     return _dense(cells)
 
@@ -192,19 +198,16 @@ def find_tables(ink: np.ndarray, faint: np.ndarray | None = None, unit: float | 
     unit = unit or text_unit(ink)
     horizontal, vertical = find_rules(ink, ink if faint is None else faint, unit)
     rules = cv2.bitwise_or(horizontal, vertical)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(rules, connectivity=8)
+    blobs = find_blobs(rules)
     tables = []
-    kept = np.zeros(n, dtype=bool)
-    for i in range(1, n):
-        x, y, w, h, _area = stats[i]
-        # Smaller crossings of strokes are print (目, 田 in a large title), not a table.
-        if w < _MIN_TABLE_W * unit or h < _MIN_TABLE_H * unit:
-            continue
-        box = (int(x), int(y), int(x + w), int(y + h))
-        own = np.where(labels[y:y + h, x:x + w] == i, 255, 0).astype(np.uint8)
-        cells = _table_cells(own, (int(x), int(y)), unit)
+    kept = np.zeros(len(blobs), dtype=bool)
+    # Smaller crossings of strokes are print (目, 田 in a large title), not a table.
+    xs, ys, ws, hs = blobs.boxes()
+    for i in np.flatnonzero((ws >= _MIN_TABLE_W * unit) & (hs >= _MIN_TABLE_H * unit)).tolist():
+        box = (int(xs[i]), int(ys[i]), int(xs[i] + ws[i]), int(ys[i] + hs[i]))
+        cells = _table_cells(keep_blobs(rules, blobs, np.arange(len(blobs)) == i, box), box[:2], unit)
         if len(cells) >= 2:
             tables.append(RuledTable(box=box, cells=cells))
             kept[i] = True
     tables.sort(key=lambda t: (t.box[1], t.box[0]))
-    return Layout(unit=unit, tables=tuple(tables), rules=kept[labels])
+    return Layout(unit=unit, tables=tuple(tables), rules=keep_blobs(rules, blobs, kept) > 0)

@@ -73,7 +73,8 @@ def _onnxruntime(path: Path) -> tuple[Model, list[str] | None]:
         return best, top, second, second_top
 
     def run(batches: list[np.ndarray]) -> list[Top2]:
-        return list(threads.map(one, batches))
+        futures = {k: threads.submit(one, batches[k]) for k in _largest_first(batches)}
+        return [futures[k].result() for k in range(len(batches))]
 
     return run, characters.splitlines() if characters else None
 
@@ -104,12 +105,18 @@ def _openvino(path: Path) -> tuple[Model, list[str] | None]:
             done[k] = (classes[..., 0].copy(), top[..., 0].copy(), classes[..., 1].copy(), top[..., 1].copy())
 
         requests.set_callback(keep)
-        for k, batch in enumerate(batches):
-            requests.start_async([batch], k)
+        for k in _largest_first(batches):
+            requests.start_async([batches[k]], k)
         requests.wait_all()
         return [done[k] for k in range(len(batches))]
 
     return run, characters
+
+
+def _largest_first(batches: list[np.ndarray]) -> list[int]:
+    """The order to start batches in: largest first, so that the cores finish together rather than
+    one of them reading the widest batch alone at the end."""
+    return sorted(range(len(batches)), key=lambda k: -batches[k].size)
 
 
 def _cores() -> int:
