@@ -13,7 +13,10 @@ twin: NFKC, as the output is compared); a space is no character (whitespace coun
 for nothing); and a step read as blank whose second reading is a character (other
 than the one it borders) is a character perhaps dropped, as sure as that character
 is unlikely (a "/" lost from 元/人/天). A character is as sure as the surest step of
-its run (at its first step, the blank before it is often almost as likely).
+its run (at its first step, the blank before it is often almost as likely). Between two
+Chinese characters a comma and a full stop are one reading too: a "." read there is put
+back as the "，" printed (punctuation.py), so a comma whose second reading is "." (the
+tail of a faint comma, at 100 dpi or in a fax) is in no doubt.
 
 Lines are sorted by width and cut into batches so that padding stays a small part
 of the pixels the model computes (a fixed batch of 16 padded a quarter of them).
@@ -21,6 +24,7 @@ of the pixels the model computes (a fixed batch of 16 padded a quarter of them).
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -40,6 +44,7 @@ _MAX_PADDING = 0.1
 _MAX_LINES = 32
 _MAX_PIXELS = 32 * HEIGHT * 320
 _IN_FLIGHT = 16
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 class CtcRecognizer:
@@ -78,6 +83,7 @@ class Alphabet:
         keys = [unicodedata.normalize("NFKC", c).strip() for c in self._characters]
         index = {key: k for k, key in reversed(list(enumerate(keys)))}
         self._key = np.array([index[key] for key in keys])
+        self._comma = np.array([key in (",", ".") for key in keys])
 
     def decode(self, classes: np.ndarray, probs: np.ndarray, second: np.ndarray, second_probs: np.ndarray) -> Reading:
         """A line from the two best classes at each step and their probabilities."""
@@ -94,6 +100,10 @@ class Alphabet:
         # A character is as sure as the surest step of its run: where a run begins or ends, the
         # blank is the second reading of a character that is not in doubt.
         run = np.cumsum(keep) - 1
+        comma = self._comma[classes] & self._comma[second] & (key != second_key) & (classes != 0)
+        if comma.any():
+            comma &= _between_han(text)[run]
+            sure = np.where(comma, probs + second_probs, sure)
         steps = classes != 0
         chars = np.zeros(int(keep.sum()))
         np.maximum.at(chars, run[steps], sure[steps])
@@ -106,6 +116,15 @@ class Alphabet:
         dropped[:first] = dropped[last:] = False
         weakest = min(float(chars.min()), float((1.0 - second_probs[dropped]).min(initial=1.0)))
         return Reading(text, float(kept.mean()), weakest, tuple(chars.tolist()))
+
+
+def _between_han(text: str) -> np.ndarray:
+    """For each character: whether the characters before and after it (spaces aside) are Chinese."""
+    solid = [k for k, ch in enumerate(text) if not ch.isspace()]
+    between = np.zeros(len(text), dtype=bool)
+    for before, k, after in zip(solid, solid[1:], solid[2:]):
+        between[k] = bool(_HAN.match(text[before]) and _HAN.match(text[after]))
+    return between
 
 
 def _width(image: np.ndarray) -> int:
