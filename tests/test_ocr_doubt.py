@@ -1,0 +1,84 @@
+"""How sure a reading is, told from the text itself: the comma and full stop between Chinese
+characters, a comma at a line's wrap, brackets that do not pair and a lone letter or two. On the
+corpus gold (every text as printed) and on those texts misread as the recognisers misread them."""
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from jixiao.extractors.ocr.engines.ctc import Alphabet
+from jixiao.extractors.ocr.punctuation import punctuation_across_lines
+from jixiao.extractors.ocr.suspect import SUSPECT, cannot_be_printed
+
+
+def _han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def gold_texts(shared: Path) -> list[str]:
+    """Every text value of the corpus gold, project and indicator fields alike."""
+    texts = []
+    for path in sorted((shared / "corpus" / "gold").glob("*.json")):
+        for form in json.loads(path.read_text(encoding="utf-8"))["forms"]:
+            texts += [v for k, v in form.items() if isinstance(v, str) and k not in ("source_path", "extractor")]
+            texts += [v for row in form["indicators"] for v in row.values() if isinstance(v, str)]
+    return texts
+
+
+def test_a_comma_whose_second_reading_is_a_full_stop_is_sure_between_chinese_characters_only() -> None:
+    """Class 0 is the blank; "，" split with "." between 提 and 高 is one reading ("." is put back as
+    "，" there); in "1.5" the same split leaves the point in doubt, and so does "，" against "、"."""
+    alphabet = Alphabet(["提", "高", "，", ".", "1", "5", "、"])
+
+    def read(steps: list[tuple[int, float, int, float]]) -> tuple[str, tuple[float, ...] | None]:
+        classes, probs, second, second_probs = (np.array(column) for column in zip(*steps, strict=True))
+        reading = alphabet.decode(classes, probs, second, second_probs)
+        return reading.text, reading.chars
+
+    assert read([(1, 1.0, 0, 0.0), (3, 0.55, 4, 0.43), (2, 1.0, 0, 0.0)]) == ("提，高", pytest.approx((1.0, 0.98, 1.0)))
+    assert read([(1, 1.0, 0, 0.0), (4, 0.6, 3, 0.38), (8, 1.0, 0, 0.0), (2, 1.0, 0, 0.0)]) == \
+        ("提. 高", pytest.approx((1.0, 0.98, 1.0, 1.0)))
+    assert read([(5, 1.0, 0, 0.0), (4, 0.55, 3, 0.43), (6, 1.0, 0, 0.0)]) == ("1.5", pytest.approx((1.0, 0.55, 1.0)))
+    assert read([(1, 1.0, 0, 0.0), (3, 0.55, 7, 0.43), (2, 1.0, 0, 0.0)]) == ("提，高", pytest.approx((1.0, 0.55, 1.0)))
+    assert read([(1, 1.0, 0, 0.0), (4, 0.55, 3, 0.43)]) == ("提.", pytest.approx((1.0, 0.55)))  # at a line's end
+
+
+def test_a_full_stop_ending_a_wrapped_line_is_the_comma_printed(shared: Path) -> None:
+    """Goal texts of the corpus wrapped into lines of 12 characters, each "，" that ends a line read as
+    "."; put back, the text is as printed. A figure's point at a line's end stays."""
+    texts = [t for t in gold_texts(shared) if len(t) > 60 and "，" in unicodedata.normalize("NFC", t).replace(",", "，")]
+    assert len(texts) > 20
+    changed = 0
+    for text in texts:
+        printed = text.replace(",", "，")
+        lines = [printed[k:k + 12] for k in range(0, len(printed), 12)]
+        misread = [line[:-1] + "." if line.endswith("，") and k + 1 < len(lines) and _han(lines[k + 1][0])
+                   and _han(line[-2]) else line for k, line in enumerate(lines)]
+        changed += misread != lines
+        assert punctuation_across_lines("\n".join(misread)) == "\n".join(lines)
+    assert changed >= 5
+    for figures in ("共计1.\n5万元", "2024.\n12.31", "No.\n1"):
+        assert punctuation_across_lines(figures) == figures
+
+
+def test_no_text_as_printed_cannot_be_printed(shared: Path) -> None:
+    texts = gold_texts(shared)
+    assert len(texts) > 1000
+    assert [t for t in texts if cannot_be_printed(t)] == []
+
+
+def test_brackets_that_do_not_pair_and_a_lone_letter_cannot_be_printed(shared: Path) -> None:
+    """As the recognisers misread the corpus at 100 dpi and in faxes: the ")" of a level's weight
+    dropped, a cell's ruled edge read as "[" before a line, a figure read as letters."""
+    texts = gold_texts(shared)
+    weights = [t for t in texts if t.endswith("分)") or t.endswith("分）")]
+    assert weights and all(cannot_be_printed(t[:-1]) for t in weights)
+    wrapped = [t for t in texts if len(t) > 30 and "[" not in t and "〔" not in t]
+    assert all(cannot_be_printed(t[:15] + "\n[" + t[15:]) for t in wrapped)
+    assert [cannot_be_printed(t) for t in ("I", "TT", "Do", "m", "1", "HIS系统", "A级", "(京发〔2022]9号)")] == \
+        [True, True, True, True, False, False, False, False]
+    assert 0 < SUSPECT < 0.9  # below the default threshold (ExtractOptions.ocr_min_confidence)
