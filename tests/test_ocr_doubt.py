@@ -29,22 +29,25 @@ def gold_texts(shared: Path) -> list[str]:
     return texts
 
 
-def test_a_comma_whose_second_reading_is_a_full_stop_is_sure_between_chinese_characters_only() -> None:
-    """Class 0 is the blank; "，" split with "." between 提 and 高 is one reading ("." is put back as
-    "，" there); in "1.5" the same split leaves the point in doubt, and so does "，" against "、"."""
-    alphabet = Alphabet(["提", "高", "，", ".", "1", "5", "、"])
+def test_a_comma_in_prose_is_as_sure_as_its_full_stop_twin_and_trusted_from_0_4() -> None:
+    """Class 0 is the blank. "，" split with "." between 提 and 高, or after 提 at the line's end, is
+    one reading ("." is put back as "，" there); a comma read there with 0.4 or more is trusted (0.95);
+    in "1.5" the same split leaves the point in doubt, and a "。" read in prose keeps its doubt."""
+    alphabet = Alphabet(["提", "高", "，", ".", "1", "5", "、", "。"])
 
     def read(steps: list[tuple[int, float, int, float]]) -> tuple[str, tuple[float, ...] | None]:
         classes, probs, second, second_probs = (np.array(column) for column in zip(*steps, strict=True))
         reading = alphabet.decode(classes, probs, second, second_probs)
         return reading.text, reading.chars
 
-    assert read([(1, 1.0, 0, 0.0), (3, 0.55, 4, 0.43), (2, 1.0, 0, 0.0)]) == ("提，高", pytest.approx((1.0, 0.98, 1.0)))
-    assert read([(1, 1.0, 0, 0.0), (4, 0.6, 3, 0.38), (8, 1.0, 0, 0.0), (2, 1.0, 0, 0.0)]) == \
-        ("提. 高", pytest.approx((1.0, 0.98, 1.0, 1.0)))
-    assert read([(5, 1.0, 0, 0.0), (4, 0.55, 3, 0.43), (6, 1.0, 0, 0.0)]) == ("1.5", pytest.approx((1.0, 0.55, 1.0)))
-    assert read([(1, 1.0, 0, 0.0), (3, 0.55, 7, 0.43), (2, 1.0, 0, 0.0)]) == ("提，高", pytest.approx((1.0, 0.55, 1.0)))
-    assert read([(1, 1.0, 0, 0.0), (4, 0.55, 3, 0.43)]) == ("提.", pytest.approx((1.0, 0.55)))  # at a line's end
+    han, gao = (1, 1.0, 0, 0.0), (2, 1.0, 0, 0.0)
+    assert read([han, (3, 0.55, 4, 0.44), gao]) == ("提，高", pytest.approx((1.0, 0.99, 1.0)))
+    assert read([han, (4, 0.6, 3, 0.39), (9, 1.0, 0, 0.0), gao]) == ("提. 高", pytest.approx((1.0, 0.99, 1.0, 1.0)))
+    assert read([han, (4, 0.55, 3, 0.44)]) == ("提.", pytest.approx((1.0, 0.99)))
+    assert read([han, (3, 0.45, 0, 0.4), gao]) == ("提，高", pytest.approx((1.0, 0.95, 1.0)))
+    assert read([han, (3, 0.35, 7, 0.3), gao]) == ("提，高", pytest.approx((1.0, 0.35, 1.0)))
+    assert read([han, (8, 0.55, 3, 0.44), gao]) == ("提。高", pytest.approx((1.0, 0.55, 1.0)))
+    assert read([(5, 1.0, 0, 0.0), (4, 0.55, 3, 0.44), (6, 1.0, 0, 0.0)]) == ("1.5", pytest.approx((1.0, 0.55, 1.0)))
 
 
 def test_a_full_stop_ending_a_wrapped_line_is_the_comma_printed(shared: Path) -> None:
