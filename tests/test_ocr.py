@@ -356,8 +356,7 @@ def test_a_character_is_as_sure_as_its_run_its_twin_and_no_dropped_character_bes
 
 def test_a_line_in_doubt_gets_a_second_opinion(scan01: bytes) -> None:
     """The default engine: small reads again what tiny is unsure of as a whole or in one character;
-    where both read a line alike each character is as sure as the surer reading of it (unsure only
-    where both are), where not small's reading stands with its own doubt."""
+    where both read a line alike it is sure, where not small's reading stands with its own doubt."""
     from jixiao.extractors.ocr.engines.ppocr import CascadeEngine
 
     class Model:
@@ -368,19 +367,14 @@ def test_a_line_in_doubt_gets_a_second_opinion(scan01: bytes) -> None:
             self.asked.extend(int(im[0, 0]) for im in images)
             return [self.readings[int(im[0, 0])] for im in images]
 
-    tiny = Model({0: Reading("提高", 0.99, 0.98), 1: Reading("目 标", 0.99, 0.76, (1.0, 1.0, 0.76)),
-                  2: Reading("1O", 0.9, 0.5), 3: Reading("98%", 0.99, 0.6), 4: Reading("有所提升", 0.97, 0.89, (1, 1, 1, 0.89)),
-                  5: Reading("完成", 0.99, 0.7, (1.0, 1.0))})
-    small = Model({1: Reading("目标", 0.95, 0.8, (0.8, 1.0)), 2: Reading("10", 0.97, 0.93), 3: Reading("9.8%", 0.9, 0.7),
-                   4: Reading("有所提升", 0.9, 0.41, (1, 1, 1, 0.41)), 5: Reading("完成", 0.99, 0.8, (1.0, 1.0))})
+    tiny = Model({0: Reading("提高", 0.99, 0.98), 1: Reading("目标", 0.99, 0.76), 2: Reading("1O", 0.9, 0.5),
+                  3: Reading("98%", 0.99, 0.6)})
+    small = Model({1: Reading("目标", 0.95, 0.8, (0.8, 1.0)), 2: Reading("10", 0.97, 0.93), 3: Reading("9.8%", 0.9, 0.7)})
     engine = CascadeEngine("test", tiny, small, 0.98)  # type: ignore[arg-type]
-    readings = engine.read_lines([np.full((4, 4), k, np.uint8) for k in range(6)])
-    assert small.asked == [1, 2, 3, 4, 5]
-    assert [(r.text, r.least) for r in readings] == [("提高", 0.98), ("目标", 1.0), ("10", 0.93), ("9.8%", 0.7),
-                                                     ("有所提升", 0.89), ("完成", 0.8)]
-    assert readings[1].chars == (1.0, 1.0)  # each model sure of the character the other doubts
-    assert readings[4].chars == (1, 1, 1, 0.89)  # both unsure of the last: the surer of them
-    # 5: both suspect a character dropped (below every character they read): the less suspicious stands.
+    readings = engine.read_lines([np.full((4, 4), k, np.uint8) for k in range(4)])
+    assert small.asked == [1, 2, 3]
+    assert [(r.text, r.least) for r in readings] == [("提高", 0.98), ("目标", 0.99), ("10", 0.93), ("9.8%", 0.7)]
+    assert readings[1].chars == (0.99, 1.0)
 
 
 def test_a_run_imports_only_what_it_reads(scan01: bytes, tmp_path: Path) -> None:

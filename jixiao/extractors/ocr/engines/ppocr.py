@@ -28,14 +28,12 @@ class CascadeEngine:
 
     A line tiny is sure of on the whole but not of each character (one below `_DOUBT`)
     is read again too, for a second opinion: where the two models read a line alike
-    (NFKC, spaces aside), each character is as sure as the surer of the two is of it;
-    where they differ, small's reading stands, with its own doubt. Two models reading a
-    character alike are rarely both wrong where either is sure of it, while either alone
-    is often unsure of a character it reads right (a 目 that could be 日): on scans of the
+    (NFKC, spaces aside), it is as sure as `_AGREED`, whatever either was of its least
+    sure character; where they differ, small's reading stands, with its own doubt.
+    Two models reading a character alike are rarely both wrong, while either alone is
+    often unsure of a character it reads right (a 目 that could be 日): on scans of the
     corpus in every condition of tests/scanlib.py this halved the cells flagged
-    `unreadable_cell` that were read right (bench/bench_scans.py, docs/ocr.md). Where
-    both are unsure of the same character, both are often wrong alike (升 read as 舟 or 开,
-    藉 as 籍 at 100 dpi): that character stays in doubt.
+    `unreadable_cell` that were read right (bench/bench_scans.py, docs/ocr.md).
     """
 
     def __init__(self, name: str, first: CtcRecognizer, second: CtcRecognizer, sure: float) -> None:
@@ -45,7 +43,7 @@ class CascadeEngine:
         readings = self.first.read_lines(images)
         again = [k for k, reading in enumerate(readings) if reading.confidence < self.sure or reading.least < _DOUBT]
         for k, reading in zip(again, self.second.read_lines([images[k] for k in again]), strict=True):
-            readings[k] = _agreed(readings[k], reading) if _same(readings[k].text, reading.text) else reading
+            readings[k] = _agreed(reading) if _same(readings[k].text, reading.text) else reading
         return readings
 
 
@@ -53,31 +51,15 @@ def _same(a: str, b: str) -> bool:
     return "".join(unicodedata.normalize("NFKC", a).split()) == "".join(unicodedata.normalize("NFKC", b).split())
 
 
-def _agreed(first: Reading, second: Reading) -> Reading:
-    """`second`'s reading of a line `first` read alike: each character as sure as the surer reading
-    of it, and a character perhaps dropped only where both say so."""
-    if first.chars is None or second.chars is None:
-        return replace(second, weakest=max(first.least, second.least))
-    theirs = [sure for ch, sure in zip(first.text, first.chars, strict=True) if not ch.isspace()]
-    mine = [k for k, ch in enumerate(second.text) if not ch.isspace()]
-    if len(theirs) != len(mine):  # NFKC made one character two, or two one: no pairs to tell
-        return replace(second, weakest=max(first.least, second.least))
-    chars = list(second.chars)
-    for k, sure in zip(mine, theirs, strict=True):
-        chars[k] = max(chars[k], sure)
-    dropped = max(_dropped(first), _dropped(second))
-    return replace(second, weakest=min(min(chars, default=1.0), dropped), chars=tuple(chars))
-
-
-def _dropped(reading: Reading) -> float:
-    """How sure a reading is that it dropped no character: its weakest, where below every character."""
-    assert reading.chars is not None
-    return reading.least if reading.least < min(reading.chars, default=1.0) else 1.0
+def _agreed(reading: Reading) -> Reading:
+    chars = tuple(max(c, _AGREED) for c in reading.chars) if reading.chars is not None else None
+    return replace(reading, weakest=max(reading.least, _AGREED), chars=chars)
 
 
 _SURE = 0.98
-# A line with a character less sure than this gets a second opinion.
+# A line with a character less sure than this gets a second opinion; two readings alike are this sure.
 _DOUBT = 0.9
+_AGREED = 0.99
 
 
 def small_engine(runtime: str) -> CtcRecognizer:
