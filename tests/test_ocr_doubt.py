@@ -159,3 +159,14 @@ def test_a_target_that_lost_its_slash_flags_its_row(shared: Path) -> None:
 
     form = normalize(_indicator_grid(gold, False)).forms[0]
     assert ["unreadable_cell" in i.issues for i in form.indicators] == [False, False, True] + [False] * 5
+
+
+def test_a_comparison_with_one_bar_or_two_is_one_reading() -> None:
+    """"≤" split with "≦" is no doubt of the recogniser's: glyphs.py tells the bars from the glyph."""
+    alphabet = Alphabet(["≤", "≦", "4", "0", "s"])
+    classes, probs, second, second_probs = (np.array(c) for c in zip((1, 0.55, 2, 0.44), (3, 1.0, 0, 0.0),
+                                                                         (4, 1.0, 0, 0.0), strict=True))
+    assert alphabet.decode(classes, probs, second, second_probs).chars == pytest.approx((0.99, 1.0, 1.0))
+    classes, probs, second, second_probs = (np.array(c) for c in zip((1, 0.55, 5, 0.44), (3, 1.0, 0, 0.0),
+                                                                         (4, 1.0, 0, 0.0), strict=True))
+    assert alphabet.decode(classes, probs, second, second_probs).chars == pytest.approx((0.55, 1.0, 1.0))

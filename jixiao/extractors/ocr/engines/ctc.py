@@ -9,7 +9,8 @@ confidence the mean probability of the characters kept.
 How sure its least sure character is (one misread digit hardly moves the mean) is told
 from the two best classes at each step: a character is as sure as its probability
 and that of a second reading it equals once normalised (a comma and its full-width
-twin: NFKC, as the output is compared); a space is no character (whitespace counts
+twin: NFKC, as the output is compared; ≤ and ≦, whose bars glyphs.py counts on the glyph
+itself); a space is no character (whitespace counts
 for nothing); and a step read as blank whose second reading is a character (other
 than the one it borders) is a character perhaps dropped, as sure as that character
 is unlikely (a "/" lost from 元/人/天). A character is as sure as the surest step of
@@ -45,6 +46,7 @@ _MAX_PADDING = 0.1
 _MAX_LINES = 32
 _MAX_PIXELS = 32 * HEIGHT * 320
 _IN_FLIGHT = 16
+_COMPARISONS = {"≦": "≤", "≧": "≥"}
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 # A comma (or a full stop, put back as one) read in prose with at least this probability is as sure as
 # `_COMMA_SURE`: at 100 dpi and in faxes, every such comma read with 0.4-0.9 was a comma printed
@@ -86,8 +88,9 @@ class Alphabet:
 
     def __init__(self, listed: list[str]) -> None:
         self._characters = ["", *listed, " "]
-        # The characters as compared: NFKC, whitespace as nothing (the blank).
-        keys = [unicodedata.normalize("NFKC", c).strip() for c in self._characters]
+        # The characters as compared: NFKC, whitespace as nothing (the blank); a comparison with one bar
+        # or two as one (which it is, glyphs.py tells from the glyph's shape, not from the recogniser).
+        keys = [_COMPARISONS.get(key, key) for key in (unicodedata.normalize("NFKC", c).strip() for c in self._characters)]
         index = {key: k for k, key in reversed(list(enumerate(keys)))}
         self._key = np.array([index[key] for key in keys])
         self._comma = np.array([key in (",", ".") for key in keys])
