@@ -87,7 +87,7 @@ def test_brackets_that_do_not_pair_and_a_lone_letter_cannot_be_printed(shared: P
     assert 0 < SUSPECT < 0.9  # below the default threshold (ExtractOptions.ocr_min_confidence)
 
 
-def _indicator_grid(gold: dict, merge_first_two_levels: bool):
+def _indicator_grid(gold: dict, merge_first_two_levels: bool, source: tuple[str, str] = ("image", "ocr")):
     """A scanned form's table as the reader gives it, from the gold of a corpus form: level cells
     merged over their rows; with `merge_first_two_levels`, the rule between the first two 一级指标
     lost, so that one cell spans both groups and holds both names."""
@@ -115,7 +115,7 @@ def _indicator_grid(gold: dict, merge_first_two_levels: bool):
     total = 2 + len(rows)
     cells += [Cell("总分", total, 0, colspan=5), Cell(str(gold["total_weight"]), total, 5),
               Cell(str(gold["total_score"]), total, 6)]
-    return Grid("image", "ocr", [Table(cells)], min_confidence=0.9)
+    return Grid(*source, [Table(cells)], min_confidence=0.9)
 
 
 def test_a_level_cell_that_names_two_levels_puts_the_rows_it_spans_in_doubt(shared: Path) -> None:
@@ -133,6 +133,9 @@ def test_a_level_cell_that_names_two_levels_puts_the_rows_it_spans_in_doubt(shar
     merged = normalize(_indicator_grid(gold, True)).forms[0]
     flagged = ["unreadable_cell" in i.issues for i in merged.indicators]
     assert flagged == [True] * 7 + [False]
+    # A document's own text is no reading: the same cells in a Word file are as the author made them.
+    typed = normalize(_indicator_grid(gold, True, ("docx", "docx"))).forms[0]
+    assert all("unreadable_cell" not in i.issues for i in typed.indicators)
 
 
 def test_a_price_per_thing_without_its_slash_is_a_slash_lost(shared: Path) -> None:
@@ -159,6 +162,8 @@ def test_a_target_that_lost_its_slash_flags_its_row(shared: Path) -> None:
 
     form = normalize(_indicator_grid(gold, False)).forms[0]
     assert ["unreadable_cell" in i.issues for i in form.indicators] == [False, False, True] + [False] * 5
+    typed = normalize(_indicator_grid(gold, False, ("docx", "docx"))).forms[0]
+    assert all("unreadable_cell" not in i.issues for i in typed.indicators)
 
 
 def test_a_comparison_with_one_bar_or_two_is_one_reading() -> None:

@@ -367,12 +367,12 @@ class IndicatorReader:
         if l1_cell is not None and not l1_cell.empty:
             canonical = L1.match(l1_cell.text)
             self.level1 = _Level(canonical, l1_cell.text, level1_weight(l1_cell.text), l1_cell,
-                                 doubt=_names_two(L1, l1_cell.text))
+                                 doubt=l1_cell.recognised and _names_two(L1, l1_cell.text))
             if l2_cell is None and self.level2 is not None and canonical not in _parents(self.level2.canonical):
                 self.level2 = None
         if l2_cell is not None and not l2_cell.empty:
             canonical = L2.match(l2_cell.text)
-            self.level2 = _Level(canonical, l2_cell.text, cell=l2_cell, doubt=_names_two(L2, l2_cell.text))
+            self.level2 = _Level(canonical, l2_cell.text, cell=l2_cell, doubt=l2_cell.recognised and _names_two(L2, l2_cell.text))
             parents = _parents(canonical)
             if l1_cell is None and parents and (self.level1 is None or self.level1.canonical not in parents):
                 # 一级指标 not printed, or printed for another family: inferred, nothing raw.
@@ -390,7 +390,8 @@ class IndicatorReader:
         if doubt or any(t is not None and is_unreadable(t) for t in texts.values()) or any(
                 c.unsure for c in cells.values()) or any(
                 (c := cells.get(role)) is not None and is_damaged_number(c.text) for role in ("weight", "score")) or any(
-                (c := cells.get(role)) is not None and lost_per_slash(c.text) for role in ("target", "actual")):
+                (c := cells.get(role)) is not None and c.recognised and lost_per_slash(c.text)
+                for role in ("target", "actual")):
             issues.append("unreadable_cell")
         target = parse_measure(texts.get("target"))
         actual = parse_measure(texts.get("actual"))
