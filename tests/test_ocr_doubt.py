@@ -175,3 +175,30 @@ def test_a_comparison_with_one_bar_or_two_is_one_reading() -> None:
     classes, probs, second, second_probs = (np.array(c) for c in zip((1, 0.55, 5, 0.44), (3, 1.0, 0, 0.0),
                                                                          (4, 1.0, 0, 0.0), strict=True))
     assert alphabet.decode(classes, probs, second, second_probs).chars == pytest.approx((0.55, 1.0, 1.0))
+
+
+def test_a_full_stop_or_enumeration_comma_both_models_doubt_stays_in_doubt() -> None:
+    """Read alike by tiny and small, a line is sure, but for a "。" or "、" each read below 0.9: a comma
+    with its tail lost is read so by both. Another character both doubt is sure, as before."""
+    from collections.abc import Sequence
+
+    from jixiao.extractors.ocr.engines import Reading
+    from jixiao.extractors.ocr.engines.ppocr import CascadeEngine
+
+    class Model:
+        def __init__(self, readings: dict[int, Reading]) -> None:
+            self.readings = readings
+
+        def read_lines(self, images: Sequence[np.ndarray]) -> list[Reading]:
+            return [self.readings[int(im[0, 0])] for im in images]
+
+    tiny = Model({0: Reading("需求。", 0.8, 0.39, (1.0, 1.0, 0.39)), 1: Reading("增强", 0.8, 0.63, (1.0, 0.63)),
+                  2: Reading("减少、公报", 0.9, 0.61, (1.0, 1.0, 0.61, 1.0, 1.0)),
+                  3: Reading("减少、公报", 0.9, 0.61, (1.0, 1.0, 0.61, 1.0, 1.0))})
+    small = Model({0: Reading("需求。", 0.8, 0.49, (1.0, 1.0, 0.49)), 1: Reading("增强", 0.8, 0.57, (1.0, 0.57)),
+                   2: Reading("减少、公报", 0.9, 0.8, (1.0, 1.0, 0.8, 1.0, 1.0)),
+                   3: Reading("减少、公报", 0.9, 0.95, (1.0, 1.0, 0.95, 1.0, 1.0))})
+    engine = CascadeEngine("test", tiny, small, 0.98)  # type: ignore[arg-type]
+    readings = engine.read_lines([np.full((4, 4), k, np.uint8) for k in range(4)])
+    assert [r.least for r in readings] == pytest.approx([0.49, 0.99, 0.8, 0.99])
+    assert readings[0].chars == pytest.approx((1.0, 1.0, 0.49))
