@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from jixiao.extractors.ocr.engines.ctc import Alphabet
-from jixiao.extractors.ocr.punctuation import punctuation_across_lines
+from jixiao.extractors.ocr.punctuation import punctuation_across_lines, spacing_as_printed
 from jixiao.extractors.ocr.suspect import SUSPECT, cannot_be_printed
 
 
@@ -19,13 +19,17 @@ def _han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
 
+_PRINTED = {"project_name", "department", "implementing_unit", "project_lead", "goal_expected", "goal_actual",
+            "level1_raw", "level2_raw", "name", "target_raw", "actual_raw", "deviation_note"}
+
+
 def gold_texts(shared: Path) -> list[str]:
-    """Every text value of the corpus gold, project and indicator fields alike."""
+    """Every text the corpus gold says a form printed, project and indicator fields alike."""
     texts = []
     for path in sorted((shared / "corpus" / "gold").glob("*.json")):
         for form in json.loads(path.read_text(encoding="utf-8"))["forms"]:
-            texts += [v for k, v in form.items() if isinstance(v, str) and k not in ("source_path", "extractor")]
-            texts += [v for row in form["indicators"] for v in row.values() if isinstance(v, str)]
+            texts += [v for k, v in form.items() if k in _PRINTED and isinstance(v, str)]
+            texts += [v for row in form["indicators"] for k, v in row.items() if k in _PRINTED and isinstance(v, str)]
     return texts
 
 
@@ -140,8 +144,8 @@ def test_a_level_cell_that_names_two_levels_puts_the_rows_it_spans_in_doubt(shar
 
 def test_a_price_per_thing_without_its_slash_is_a_slash_lost(shared: Path) -> None:
     """Every target and actual of the corpus gold that prints a price per thing (元/人/年, 元/平方米/天)
-    with the "/" after 元 dropped, as PP-OCR drops the thin stroke at 100 dpi, is known for it; as
-    printed, none is; nor are amounts followed by other words (元人民币)."""
+    with a "/" dropped, as PP-OCR drops the thin stroke at 100 dpi, is known for it; as printed, none
+    is; nor are amounts followed by other words (元人民币), nor a unit of two characters (元/人次)."""
     from jixiao.normalizers.values import lost_per_slash
 
     values = [v for path in sorted((shared / "corpus" / "gold").glob("*.json"))
@@ -152,7 +156,9 @@ def test_a_price_per_thing_without_its_slash_is_a_slash_lost(shared: Path) -> No
     assert not any(lost_per_slash(v) for v in values)
     for price in prices:
         assert lost_per_slash(price.replace("元/", "元", 1))
-    assert not lost_per_slash("合计300元人民币") and not lost_per_slash("≤20万元")
+        if price.count("/") > 1:
+            assert lost_per_slash(price[::-1].replace("/", "", 1)[::-1])
+    assert not any(lost_per_slash(v) for v in ("合计300元人民币", "≤20万元", "50元/人次", "8元/个月"))
 
 
 def test_a_target_that_lost_its_slash_flags_its_row(shared: Path) -> None:
@@ -202,3 +208,17 @@ def test_a_full_stop_or_enumeration_comma_both_models_doubt_stays_in_doubt() -> 
     readings = engine.read_lines([np.full((4, 4), k, np.uint8) for k in range(4)])
     assert [r.least for r in readings] == pytest.approx([0.49, 0.99, 0.8, 0.99])
     assert readings[0].chars == pytest.approx((1.0, 1.0, 0.49))
+
+
+def test_spaces_read_between_chinese_and_figures_are_dropped(shared: Path) -> None:
+    """The texts of the corpus gold with a space put between every Chinese character and the figure or
+    Latin letter beside it, and after a comparison, as PP-OCR small reads them: back as printed."""
+    import re
+
+    texts = [t for t in gold_texts(shared) if re.search(r"[\u4e00-\u9fff][0-9A-Za-z]|[0-9A-Za-z][\u4e00-\u9fff]", t)]
+    assert len(texts) > 100
+    for text in texts:
+        spaced = re.sub(r"(?<=[\u4e00-\u9fff])(?=[0-9A-Za-z])|(?<=[0-9A-Za-z%])(?=[\u4e00-\u9fff])|(?<=[≤≥])(?=\d)",
+                        " ", text)
+        assert spacing_as_printed(spaced) == text
+    assert spacing_as_printed("1 200人次") == "1 200人次"  # thousands grouped by a space stay

@@ -29,10 +29,12 @@ UNITS: tuple[str, ...] = (
 )
 _UNITS_LONGEST_FIRST = tuple(sorted(UNITS, key=len, reverse=True))
 # A price per thing prints its "/" (元/人/天, 元/平方米/天): a unit of things right after an amount's 元,
-# and nothing Chinese after it (元人民币 is no price per 人), is a "/" the reader lost (a thin stroke at
-# 100 dpi or in a fax). No target or actual value of the corpus or the seeds prints one.
+# or two units run together after 元/ (元/平方米天; 人次 is one unit), and nothing Chinese after them
+# (元人民币 is no price per 人), is a "/" the reader lost (a thin stroke at 100 dpi or in a fax). No
+# target or actual value of the corpus or the seeds prints one.
 _PER = "|".join(re.escape(u) for u in _UNITS_LONGEST_FIRST if u not in ("%", "万元", "元", "分"))
-_PER_WITHOUT_SLASH = re.compile(rf"\d\s*万?元\s*(?:{_PER})(?:/?(?:{_PER}))*(?![\u4e00-\u9fff])")
+_PER_WITHOUT_SLASH = re.compile(rf"\d\s*万?元\s*(?:{_PER})(?:/?(?:{_PER}))*(?![\u4e00-\u9fff])"
+                                rf"|元/(?:(?>{_PER})/)*(?>{_PER})(?>{_PER})(?![\u4e00-\u9fff])")
 # Between a number and its unit: "400多人", "10余次".
 _SKIPPABLE = "多余"
 
@@ -103,7 +105,7 @@ def is_damaged_number(text: str) -> bool:
 
 
 def lost_per_slash(text: str) -> bool:
-    """A price per thing printed without the "/" between its units ("300元人/年", "600元场")."""
+    """A price per thing printed without a "/" between its units ("300元人/年", "600元场", "2元/平方米天")."""
     return bool(_PER_WITHOUT_SLASH.search(text))
 
 

@@ -20,7 +20,7 @@ from jixiao.extractors.ocr.geometry import Matrix, box_through
 from jixiao.extractors.ocr.glyphs import comparison_as_printed
 from jixiao.extractors.ocr.lines import Line, find_lines
 from jixiao.extractors.ocr.marks import find_marks
-from jixiao.extractors.ocr.punctuation import punctuation_across_lines, punctuation_as_printed
+from jixiao.extractors.ocr.punctuation import punctuation_across_lines, punctuation_as_printed, spacing_as_printed
 from jixiao.extractors.ocr.render import PageImage
 from jixiao.extractors.ocr.ruling import Box, GridCell, find_tables
 from jixiao.extractors.ocr.suspect import SUSPECT, cannot_be_printed
@@ -154,7 +154,7 @@ def _read(reading: Reading, crop: np.ndarray) -> tuple[str, float]:
     if marked and (marked["lead"] or marked["trail"]) and sureness is not None and len(sureness) == len(text):
         start, end = marked.span("figure")
         return text[start:end], min(*sureness[start:end], _MARKED)
-    return comparison_as_printed(punctuation_as_printed(text.strip()), crop), reading.least
+    return comparison_as_printed(spacing_as_printed(punctuation_as_printed(text.strip())), crop), reading.least
 
 
 def _loose_rows(lines: list[Line]) -> list[list[Line]]:
