@@ -222,3 +222,19 @@ def test_spaces_read_between_chinese_and_figures_are_dropped(shared: Path) -> No
                         " ", text)
         assert spacing_as_printed(spaced) == text
     assert spacing_as_printed("1 200人次") == "1 200人次"  # thousands grouped by a space stay
+
+
+def test_a_target_or_actual_read_as_its_unit_alone_flags_its_row(shared: Path) -> None:
+    """The "1" of "1次" lost on a turned fax page: a unit alone is no value any form prints (none in
+    the corpus gold), so its row is flagged; as printed, and from a Word file, nothing is."""
+    from jixiao.normalizers import normalize
+    from jixiao.normalizers.values import is_bare_unit
+
+    assert not any(is_bare_unit(t) for t in gold_texts(shared))
+    gold = json.loads((shared / "corpus" / "gold" / "a_pdf_08.json").read_text(encoding="utf-8"))["forms"][2]
+    assert gold["indicators"][0]["actual_raw"] == "1次"
+    gold["indicators"][0]["actual_raw"] = "次"
+    form = normalize(_indicator_grid(gold, False)).forms[0]
+    assert ["unreadable_cell" in i.issues for i in form.indicators] == [True] + [False] * 7
+    typed = normalize(_indicator_grid(gold, False, ("docx", "docx"))).forms[0]
+    assert all("unreadable_cell" not in i.issues for i in typed.indicators)

@@ -15,7 +15,8 @@ from jixiao.normalizers.align import IMPOSSIBLE, align
 from jixiao.normalizers.cleaning import clean_text, or_none
 from jixiao.normalizers.flags import indicator_flags, target_met
 from jixiao.normalizers.rows import RCell, Row
-from jixiao.normalizers.values import is_damaged_number, is_unreadable, lost_per_slash, parse_measure, parse_number
+from jixiao.normalizers.values import (is_bare_unit, is_damaged_number, is_unreadable, lost_per_slash, parse_measure,
+                                      parse_number)
 from jixiao.normalizers.vocab import BLOCKS, COLUMNS, L1, L2, LEVEL2_PARENTS, Vocabulary, label_key, level1_weight
 from jixiao.records import CellRecord, Indicator
 
@@ -390,7 +391,7 @@ class IndicatorReader:
         if doubt or any(t is not None and is_unreadable(t) for t in texts.values()) or any(
                 c.unsure for c in cells.values()) or any(
                 (c := cells.get(role)) is not None and is_damaged_number(c.text) for role in ("weight", "score")) or any(
-                (c := cells.get(role)) is not None and c.recognised and lost_per_slash(c.text)
+                (c := cells.get(role)) is not None and c.recognised and (lost_per_slash(c.text) or is_bare_unit(c.text))
                 for role in ("target", "actual")):
             issues.append("unreadable_cell")
         target = parse_measure(texts.get("target"))

@@ -104,6 +104,12 @@ def is_damaged_number(text: str) -> bool:
             and parse_number(s) is None and parse_rate(s) is None)
 
 
+def is_bare_unit(text: str) -> bool:
+    """A value that is a unit alone ("次", "≥人"): its figure was not read (no target or actual of the
+    corpus or the seeds prints one)."""
+    return _RATE_PREFIX.sub("", text.replace(" ", "")) in UNITS
+
+
 def lost_per_slash(text: str) -> bool:
     """A price per thing printed without a "/" between its units ("300元人/年", "600元场", "2元/平方米天")."""
     return bool(_PER_WITHOUT_SLASH.search(text))
