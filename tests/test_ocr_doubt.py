@@ -238,3 +238,26 @@ def test_a_target_or_actual_read_as_its_unit_alone_flags_its_row(shared: Path) -
     assert ["unreadable_cell" in i.issues for i in form.indicators] == [True] + [False] * 7
     typed = normalize(_indicator_grid(gold, False, ("docx", "docx"))).forms[0]
     assert all("unreadable_cell" not in i.issues for i in typed.indicators)
+
+
+def test_a_head_label_read_unsure_does_not_flag_the_project() -> None:
+    """The budget block's label with a bracket of its unit note lost, and 项目名称 read unsure: labels
+    still taken for what they are, no value in doubt. A value of the head read unsure still flags."""
+    from jixiao.grid import Cell, Grid, Table
+    from jixiao.normalizers import normalize
+
+    rows = [["项目名称", "测试项目"], ["项目\n资金\n万\n元)", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+            ["", "年度资金总额", "100", "100", "90", "10", "90%", "9"],
+            ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+            ["产出指标", "数量指标", "培训人次", "≥100人次", "120人次", "50", "50"],
+            ["效益指标", "社会效益指标", "覆盖率", "≥90%", "95%", "40", "40"], ["总分", "100", "99"]]
+
+    def form(unsure: set[tuple[int, int]]):
+        cells = [Cell(text, r, c, confidence=0.5 if (r, c) in unsure else 0.99)
+                 for r, row in enumerate(rows) for c, text in enumerate(row)]
+        return normalize(Grid("image", "ocr", [Table(cells)], min_confidence=0.9)).forms[0]
+
+    labels = form({(0, 0), (1, 0)})
+    assert labels.project.project_name == "测试项目" and labels.project.budget_executed == 90
+    assert "unreadable_cell" not in labels.project.issues
+    assert "unreadable_cell" in form({(0, 1)}).project.issues
