@@ -82,7 +82,7 @@ def test_brackets_that_do_not_pair_and_a_lone_letter_cannot_be_printed(shared: P
     """As the recognisers misread the corpus at 100 dpi and in faxes: the ")" of a level's weight
     dropped, a cell's ruled edge read as "[" before a line, a figure read as letters."""
     texts = gold_texts(shared)
-    weights = [t for t in texts if t.endswith("分)") or t.endswith("分）")]
+    weights = [t for t in texts if t.endswith(("分)", "分）"))]
     assert weights and all(cannot_be_printed(t[:-1]) for t in weights)
     wrapped = [t for t in texts if len(t) > 30 and "[" not in t and "〔" not in t]
     assert all(cannot_be_printed(t[:15] + "\n[" + t[15:]) for t in wrapped)

@@ -15,8 +15,14 @@ from jixiao.normalizers.align import IMPOSSIBLE, align
 from jixiao.normalizers.cleaning import clean_text, or_none
 from jixiao.normalizers.flags import indicator_flags, target_met
 from jixiao.normalizers.rows import RCell, Row
-from jixiao.normalizers.values import (is_bare_unit, is_damaged_number, is_unreadable, lost_per_slash, parse_measure,
-                                      parse_number)
+from jixiao.normalizers.values import (
+    is_bare_unit,
+    is_damaged_number,
+    is_unreadable,
+    lost_per_slash,
+    parse_measure,
+    parse_number,
+)
 from jixiao.normalizers.vocab import BLOCKS, COLUMNS, L1, L2, LEVEL2_PARENTS, Vocabulary, label_key, level1_weight
 from jixiao.records import CellRecord, Indicator
 
