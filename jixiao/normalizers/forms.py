@@ -33,7 +33,7 @@ from jixiao.normalizers.indicators import (
 from jixiao.normalizers.rating import rating_row
 from jixiao.normalizers.rows import RCell, Row
 from jixiao.normalizers.values import is_damaged_number, is_unreadable, parse_number, parse_year, split_code
-from jixiao.normalizers.vocab import BLOCKS, L1, L2, level1_weight
+from jixiao.normalizers.vocab import BLOCKS, BUDGET, L1, L2, level1_weight
 from jixiao.records import CellRecord, Form, Project
 
 KV_LABELS = ("project_name", "department", "implementing_unit", "project_lead", "contact_phone")
@@ -78,6 +78,19 @@ def _inline_mark(m: re.Match[str]) -> tuple[int, int, str] | None:
 
 def _has_project_name(row: Row) -> bool:
     return any(cell_label(c)[0] == "project_name" for c in row.printed())
+
+
+def _is_label(cell: RCell) -> bool:
+    """A label of the form's head (项目名称, 项目资金（万元）, 年初预算数, 预期目标): read unsure, it
+    is still the label it was taken for, and no value of the form is in doubt for it; so is one whose
+    unit note lost a bracket (项目资金万元))."""
+    if cell_label(cell)[0] is not None and not cell_label(cell)[1] or BUDGET.match(cell.text) is not None:
+        return True
+    return BLOCKS.exact(_UNIT_NOTE.sub("", "".join(cell.text.split()))) is not None
+
+
+# A head label's unit note, and any bracket: "（万元）" read with one of its brackets lost.
+_UNIT_NOTE = re.compile(r"[(（)）\[\]]|万?元")
 
 
 def _has_kv_label(row: Row) -> bool:
@@ -474,7 +487,7 @@ class _FormReader:
                 # Skipped: a header repeated after a page break, a signature line (填报人 … 联系电话).
                 self.reader.add(row)
             return
-        self.unsure_head |= any(c.unsure for c in row.printed())
+        self.unsure_head |= any(c.unsure and not _is_label(c) for c in row.printed())
         header = indicator_header(row)
         if header is not None:
             self.reader = IndicatorReader(header)

@@ -15,8 +15,15 @@ from jixiao.normalizers.align import IMPOSSIBLE, align
 from jixiao.normalizers.cleaning import clean_text, or_none
 from jixiao.normalizers.flags import indicator_flags, target_met
 from jixiao.normalizers.rows import RCell, Row
-from jixiao.normalizers.values import is_damaged_number, is_unreadable, parse_measure, parse_number
-from jixiao.normalizers.vocab import BLOCKS, COLUMNS, L1, L2, LEVEL2_PARENTS, label_key, level1_weight
+from jixiao.normalizers.values import (
+    is_bare_unit,
+    is_damaged_number,
+    is_unreadable,
+    lost_per_slash,
+    parse_measure,
+    parse_number,
+)
+from jixiao.normalizers.vocab import BLOCKS, COLUMNS, L1, L2, LEVEL2_PARENTS, Vocabulary, label_key, level1_weight
 from jixiao.records import CellRecord, Indicator
 
 ROLES = ("level1", "level2", "name", "target", "actual", "weight", "score", "note")
@@ -246,6 +253,9 @@ class _Level:
     raw: str | None
     weight: float | None = None
     cell: RCell | None = None  # where it was printed; None when inferred
+    # The cell names two levels: the rule between two merged level cells was lost (a fax, a faint
+    # copy), so which rows each level spans, and the raw text of each, are in doubt.
+    doubt: bool = False
 
 
 # The indicator column each role's cell feeds; a target or actual cell feeds its op, value and
@@ -255,6 +265,16 @@ _TAIL_ROLES = ("name", "target", "actual", "note")
 _OWN_ROLES = ("level1", "level2", "weight", "score")
 _ROLE_FIELDS = {"name": "name", "target": "target_raw", "actual": "actual_raw", "weight": "weight", "score": "score",
                 "note": "deviation_note"}
+
+
+def _names_two(vocab: Vocabulary, text: str) -> bool:
+    """The label is two labels of the vocabulary run together ("产出指标\n效益指标")."""
+    key = label_key(text)
+    for cut in range(2, len(key) - 1):
+        first, second = vocab.exact(key[:cut]), vocab.exact(key[cut:])
+        if first is not None and second is not None and first != second:
+            return True
+    return False
 
 
 @dataclass(slots=True)
@@ -353,16 +373,17 @@ class IndicatorReader:
     def _update_levels(self, l1_cell: RCell | None, l2_cell: RCell | None) -> None:
         if l1_cell is not None and not l1_cell.empty:
             canonical = L1.match(l1_cell.text)
-            self.level1 = _Level(canonical, l1_cell.text, level1_weight(l1_cell.text), l1_cell)
+            self.level1 = _Level(canonical, l1_cell.text, level1_weight(l1_cell.text), l1_cell,
+                                 doubt=l1_cell.recognised and _names_two(L1, l1_cell.text))
             if l2_cell is None and self.level2 is not None and canonical not in _parents(self.level2.canonical):
                 self.level2 = None
         if l2_cell is not None and not l2_cell.empty:
             canonical = L2.match(l2_cell.text)
-            self.level2 = _Level(canonical, l2_cell.text, cell=l2_cell)
+            self.level2 = _Level(canonical, l2_cell.text, cell=l2_cell, doubt=l2_cell.recognised and _names_two(L2, l2_cell.text))
             parents = _parents(canonical)
             if l1_cell is None and parents and (self.level1 is None or self.level1.canonical not in parents):
                 # 一级指标 not printed, or printed for another family: inferred, nothing raw.
-                self.level1 = _Level(parents[0], None)
+                self.level1 = _Level(parents[0], None, doubt=self.level1 is not None and self.level1.doubt)
 
     def _indicator(self, name: RCell, cells: dict[str, RCell], doubt: bool) -> Indicator:
         """`doubt`: a cell of the row was read unsure, one that fits no role too."""
@@ -372,9 +393,12 @@ class IndicatorReader:
             level1 = _parents(l2.canonical)[0]
         texts = {k: (or_none(c.text) if c is not None else None) for k, c in cells.items()}
         issues: list[str] = []
+        doubt = doubt or any(level is not None and level.doubt for level in (l1, l2))
         if doubt or any(t is not None and is_unreadable(t) for t in texts.values()) or any(
                 c.unsure for c in cells.values()) or any(
-                (c := cells.get(role)) is not None and is_damaged_number(c.text) for role in ("weight", "score")):
+                (c := cells.get(role)) is not None and is_damaged_number(c.text) for role in ("weight", "score")) or any(
+                (c := cells.get(role)) is not None and c.recognised and (lost_per_slash(c.text) or is_bare_unit(c.text))
+                for role in ("target", "actual")):
             issues.append("unreadable_cell")
         target = parse_measure(texts.get("target"))
         actual = parse_measure(texts.get("actual"))

@@ -25,6 +25,7 @@ class RCell:
     source: Cell
     unsure: bool = False  # read (by OCR) with less confidence than the grid trusts
     origin: Origin | None = field(default=None, compare=False)
+    recognised: bool = False  # read from an image (OCR), so that its text may be misread at any confidence
 
     @property
     def confidence(self) -> float:
@@ -82,11 +83,12 @@ def iter_rows(grid: Grid | GridStream) -> Iterator[Row]:
 
 
 def _rows(grid: Grid | GridStream) -> Iterator[Row]:
+    recognised = grid.extractor == "ocr"
     for number, table in enumerate(grid.tables):
         for cells in table.rows():
             # Positional: a file has thousands of cells.
             rcells = tuple(RCell(c.col, max(1, c.colspan), clean_text(c.text), c, c.confidence < grid.min_confidence,
-                                 table.origin) for c in cells)
+                                 table.origin, recognised) for c in cells)
             yield Row(index=0, cells=rcells, loose=table.loose, table=number)
 
 

@@ -28,6 +28,13 @@ UNITS: tuple[str, ...] = (
     "小时", "分钟", "工作日", "平方米", "分",
 )
 _UNITS_LONGEST_FIRST = tuple(sorted(UNITS, key=len, reverse=True))
+# A price per thing prints its "/" (元/人/天, 元/平方米/天): a unit of things right after an amount's 元,
+# or two units run together after 元/ (元/平方米天; 人次 is one unit), and nothing Chinese after them
+# (元人民币 is no price per 人), is a "/" the reader lost (a thin stroke at 100 dpi or in a fax). No
+# target or actual value of the corpus or the seeds prints one.
+_PER = "|".join(re.escape(u) for u in _UNITS_LONGEST_FIRST if u not in ("%", "万元", "元", "分"))
+_PER_WITHOUT_SLASH = re.compile(rf"\d\s*万?元\s*(?:{_PER})(?:/?(?:{_PER}))*(?![\u4e00-\u9fff])"
+                                rf"|元/(?:(?>{_PER})/)*(?>{_PER})(?>{_PER})(?![\u4e00-\u9fff])")
 # Between a number and its unit: "400多人", "10余次".
 _SKIPPABLE = "多余"
 
@@ -95,6 +102,17 @@ def is_damaged_number(text: str) -> bool:
     s = text.replace(" ", "")
     return (0 < len(s) <= _MAX_DAMAGED and any(ch.isdigit() for ch in s) and not any(is_cjk(ch) for ch in s)
             and parse_number(s) is None and parse_rate(s) is None)
+
+
+def is_bare_unit(text: str) -> bool:
+    """A value that is a unit alone ("次", "≥人"): its figure was not read (no target or actual of the
+    corpus or the seeds prints one)."""
+    return _RATE_PREFIX.sub("", text.replace(" ", "")) in UNITS
+
+
+def lost_per_slash(text: str) -> bool:
+    """A price per thing printed without a "/" between its units ("300元人/年", "600元场", "2元/平方米天")."""
+    return bool(_PER_WITHOUT_SLASH.search(text))
 
 
 def _unit_at(text: str, pos: int) -> str | None:

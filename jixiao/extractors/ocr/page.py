@@ -20,9 +20,10 @@ from jixiao.extractors.ocr.geometry import Matrix, box_through
 from jixiao.extractors.ocr.glyphs import comparison_as_printed
 from jixiao.extractors.ocr.lines import Line, find_lines
 from jixiao.extractors.ocr.marks import find_marks
-from jixiao.extractors.ocr.punctuation import punctuation_as_printed
+from jixiao.extractors.ocr.punctuation import punctuation_across_lines, punctuation_as_printed, spacing_as_printed
 from jixiao.extractors.ocr.render import PageImage
 from jixiao.extractors.ocr.ruling import Box, GridCell, find_tables
+from jixiao.extractors.ocr.suspect import SUSPECT, cannot_be_printed
 from jixiao.grid import Cell, Table
 
 DASH = "—"
@@ -153,7 +154,7 @@ def _read(reading: Reading, crop: np.ndarray) -> tuple[str, float]:
     if marked and (marked["lead"] or marked["trail"]) and sureness is not None and len(sureness) == len(text):
         start, end = marked.span("figure")
         return text[start:end], min(*sureness[start:end], _MARKED)
-    return comparison_as_printed(punctuation_as_printed(text.strip()), crop), reading.least
+    return comparison_as_printed(spacing_as_printed(punctuation_as_printed(text.strip())), crop), reading.least
 
 
 def _loose_rows(lines: list[Line]) -> list[list[Line]]:
@@ -180,11 +181,13 @@ def _union(lines: list[Line]) -> Box:
 
 
 def _cell(slot: _Slot, page: int, to_page: Matrix, row: int | None = None, sep: str = "\n") -> Cell:
-    text = sep.join(t for t, _ in slot.readings if t)
+    text = punctuation_across_lines(sep.join(t for t, _ in slot.readings if t))
     # A cell is as sure as its least sure character: one misread character is no less misread
     # for the many read well around it.
     confidence = min((c for _, c in slot.readings), default=1.0)
     if slot.struck:
         confidence = min(confidence, _MARKED if _FIGURE.fullmatch(text) else _STRUCK)
+    if cannot_be_printed(text):
+        confidence = min(confidence, SUSPECT)
     return Cell(text=text, row=slot.row if row is None else row, col=slot.col, rowspan=slot.rowspan,
                 colspan=slot.colspan, page=page, bbox=box_through(to_page, slot.box), confidence=round(confidence, 4))

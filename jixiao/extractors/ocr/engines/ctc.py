@@ -9,11 +9,16 @@ confidence the mean probability of the characters kept.
 How sure its least sure character is (one misread digit hardly moves the mean) is told
 from the two best classes at each step: a character is as sure as its probability
 and that of a second reading it equals once normalised (a comma and its full-width
-twin: NFKC, as the output is compared); a space is no character (whitespace counts
+twin: NFKC, as the output is compared; ≤ and ≦, whose bars glyphs.py counts on the glyph
+itself); a space is no character (whitespace counts
 for nothing); and a step read as blank whose second reading is a character (other
 than the one it borders) is a character perhaps dropped, as sure as that character
 is unlikely (a "/" lost from 元/人/天). A character is as sure as the surest step of
-its run (at its first step, the blank before it is often almost as likely).
+its run (at its first step, the blank before it is often almost as likely). In prose
+(after a Chinese character, before one or at the line's end) a comma and a full stop are
+one reading too: a "." read there is put back as the "，" printed (punctuation.py), so a
+comma whose second reading is "." (the tail of a faint comma, at 100 dpi or in a fax) is
+in no doubt; and a comma read there with `_COMMA_TRUST` is trusted.
 
 Lines are sorted by width and cut into batches so that padding stays a small part
 of the pixels the model computes (a fixed batch of 16 padded a quarter of them).
@@ -21,6 +26,7 @@ of the pixels the model computes (a fixed batch of 16 padded a quarter of them).
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -40,6 +46,14 @@ _MAX_PADDING = 0.1
 _MAX_LINES = 32
 _MAX_PIXELS = 32 * HEIGHT * 320
 _IN_FLIGHT = 16
+_COMPARISONS = {"≦": "≤", "≧": "≥"}
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+# A comma (or a full stop, put back as one) read in prose with at least this probability is as sure as
+# `_COMMA_SURE`: at 100 dpi and in faxes, every such comma read with 0.4-0.9 was a comma printed
+# (its rivals: the blank, a "." that is a comma's faint tail), while a "。" read there with less was
+# a comma misread (bench/bench_scans.py --detail).
+_COMMA_TRUST = 0.4
+_COMMA_SURE = 0.95
 
 
 class CtcRecognizer:
@@ -74,10 +88,12 @@ class Alphabet:
 
     def __init__(self, listed: list[str]) -> None:
         self._characters = ["", *listed, " "]
-        # The characters as compared: NFKC, whitespace as nothing (the blank).
-        keys = [unicodedata.normalize("NFKC", c).strip() for c in self._characters]
+        # The characters as compared: NFKC, whitespace as nothing (the blank); a comparison with one bar
+        # or two as one (which it is, glyphs.py tells from the glyph's shape, not from the recogniser).
+        keys = [_COMPARISONS.get(key, key) for key in (unicodedata.normalize("NFKC", c).strip() for c in self._characters)]
         index = {key: k for k, key in reversed(list(enumerate(keys)))}
         self._key = np.array([index[key] for key in keys])
+        self._comma = np.array([key in (",", ".") for key in keys])
 
     def decode(self, classes: np.ndarray, probs: np.ndarray, second: np.ndarray, second_probs: np.ndarray) -> Reading:
         """A line from the two best classes at each step and their probabilities."""
@@ -94,9 +110,14 @@ class Alphabet:
         # A character is as sure as the surest step of its run: where a run begins or ends, the
         # blank is the second reading of a character that is not in doubt.
         run = np.cumsum(keep) - 1
+        commas = self._comma[classes[keep]] & _in_prose(text)
+        if commas.any():
+            twin = commas[run] & self._comma[second] & (key != second_key) & (classes != 0)
+            sure = np.where(twin, probs + second_probs, sure)
         steps = classes != 0
         chars = np.zeros(int(keep.sum()))
         np.maximum.at(chars, run[steps], sure[steps])
+        chars[commas & (chars >= _COMMA_TRUST)] = np.maximum(chars[commas & (chars >= _COMMA_TRUST)], _COMMA_SURE)
         # A character perhaps dropped: a blank step inside the line whose second reading is a
         # character other than those of the steps beside it (where a run begins or ends).
         first, last = np.flatnonzero(keep)[[0, -1]]
@@ -106,6 +127,16 @@ class Alphabet:
         dropped[:first] = dropped[last:] = False
         weakest = min(float(chars.min()), float((1.0 - second_probs[dropped]).min(initial=1.0)))
         return Reading(text, float(kept.mean()), weakest, tuple(chars.tolist()))
+
+
+def _in_prose(text: str) -> np.ndarray:
+    """For each character: whether it follows a Chinese character and comes before one or ends the
+    line (spaces aside), where a cell's text may go on on the next line."""
+    solid = [k for k, ch in enumerate(text) if not ch.isspace()]
+    prose = np.zeros(len(text), dtype=bool)
+    for before, k, after in zip(solid, solid[1:], [*solid[2:], None]):
+        prose[k] = bool(_HAN.match(text[before]) and (after is None or _HAN.match(text[after])))
+    return prose
 
 
 def _width(image: np.ndarray) -> int:

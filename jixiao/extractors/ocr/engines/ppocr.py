@@ -33,7 +33,8 @@ class CascadeEngine:
     Two models reading a character alike are rarely both wrong, while either alone is
     often unsure of a character it reads right (a 目 that could be 日): on scans of the
     corpus in every condition of tests/scanlib.py this halved the cells flagged
-    `unreadable_cell` that were read right (bench/bench_scans.py, docs/ocr.md).
+    `unreadable_cell` that were read right (bench/bench_scans.py, docs/ocr.md). A "。"
+    or "、" both doubt stays in doubt (`_ALIKE_WRONG`).
     """
 
     def __init__(self, name: str, first: CtcRecognizer, second: CtcRecognizer, sure: float) -> None:
@@ -43,7 +44,7 @@ class CascadeEngine:
         readings = self.first.read_lines(images)
         again = [k for k, reading in enumerate(readings) if reading.confidence < self.sure or reading.least < _DOUBT]
         for k, reading in zip(again, self.second.read_lines([images[k] for k in again]), strict=True):
-            readings[k] = _agreed(reading) if _same(readings[k].text, reading.text) else reading
+            readings[k] = _agreed(readings[k], reading) if _same(readings[k].text, reading.text) else reading
         return readings
 
 
@@ -51,15 +52,30 @@ def _same(a: str, b: str) -> bool:
     return "".join(unicodedata.normalize("NFKC", a).split()) == "".join(unicodedata.normalize("NFKC", b).split())
 
 
-def _agreed(reading: Reading) -> Reading:
-    chars = tuple(max(c, _AGREED) for c in reading.chars) if reading.chars is not None else None
-    return replace(reading, weakest=max(reading.least, _AGREED), chars=chars)
+def _agreed(first: Reading, reading: Reading) -> Reading:
+    """`reading` (small's) of a line `first` (tiny's) read alike: sure, but for a full stop or an
+    enumeration comma both were unsure of (`_ALIKE_WRONG`)."""
+    if reading.chars is None:
+        return replace(reading, weakest=max(reading.least, _AGREED))
+    theirs = [sure for ch, sure in zip(first.text, first.chars or (), strict=False) if not ch.isspace()]
+    mine = [k for k, ch in enumerate(reading.text) if not ch.isspace()]
+    chars = [max(c, _AGREED) for c in reading.chars]
+    if len(theirs) == len(mine):
+        for k, sure in zip(mine, theirs, strict=True):
+            if reading.text[k] in _ALIKE_WRONG and max(sure, reading.chars[k]) < _DOUBT:
+                chars[k] = max(sure, reading.chars[k])
+    return replace(reading, weakest=min(max(reading.least, _AGREED), *chars), chars=tuple(chars))
 
 
 _SURE = 0.98
 # A line with a character less sure than this gets a second opinion; two readings alike are this sure.
 _DOUBT = 0.9
 _AGREED = 0.99
+# Marks both models misread alike where each doubts them: a comma whose tail a 100 dpi scan or a fax
+# lost is read as "。" or "、" by either (on those scans of the corpus, all five such marks read alike
+# with both models below `_DOUBT` were commas printed; other characters read so were right four
+# times in five, bench/bench_scans.py --detail).
+_ALIKE_WRONG = "。、"
 
 
 def small_engine(runtime: str) -> CtcRecognizer:
