@@ -83,7 +83,7 @@ def iter_rows(grid: Grid | GridStream) -> Iterator[Row]:
 
 
 def _rows(grid: Grid | GridStream) -> Iterator[Row]:
-    recognised = grid.extractor == "ocr"
+    recognised = "ocr" in grid.extractor.split("+")  # a scan, or a text PDF with pages read by OCR
     for number, table in enumerate(grid.tables):
         for cells in table.rows():
             # Positional: a file has thousands of cells.
