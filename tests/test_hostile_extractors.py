@@ -99,6 +99,16 @@ def test_a_damaged_office_archive_is_bad_input() -> None:
     assert error.category == BAD_INPUT and "Word document" in str(error)
 
 
+def test_a_word_document_without_a_body_is_bad_input() -> None:
+    """Its main part parses but holds no w:body (renamed, or cut away): python-docx then gives none."""
+    document = part(DOCX, "word/document.xml")
+    hostile = rezip(DOCX, {"word/document.xml": document.replace(b"<w:body>", b"<w:bodx>").replace(b"</w:body>",
+                                                                                                  b"</w:bodx>")})
+    error = refused("docx", hostile)
+    assert error.category == BAD_INPUT
+    assert str(error) == "unreadable Word document: its main part has no body (w:body)"
+
+
 # --- XML entities -------------------------------------------------------------------------------
 
 LAUGHS = ('<!DOCTYPE lolz [<!ENTITY lol "lol">'

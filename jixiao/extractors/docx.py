@@ -281,6 +281,8 @@ def extract_docx(data: bytes, source_format: str = "docx", limits: Limits | None
         return tables
 
     body = document.element.body
+    if body is None:
+        raise ExtractError("unreadable Word document: its main part has no body (w:body)")
     flow = _Flow(chunk, numbers={tbl: k for k, tbl in enumerate(body.iter(W + "tbl"), 1)})
     flow.walk(body)
     tables = flow.finish()
