@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from jixiao.extractors import ExtractOptions
 from jixiao.extractors.ocr.engines.ctc import Alphabet
 from jixiao.extractors.ocr.punctuation import punctuation_across_lines, spacing_as_printed
 from jixiao.extractors.ocr.suspect import SUSPECT, cannot_be_printed
@@ -88,7 +89,7 @@ def test_brackets_that_do_not_pair_and_a_lone_letter_cannot_be_printed(shared: P
     assert all(cannot_be_printed(t[:15] + "\n[" + t[15:]) for t in wrapped)
     assert [cannot_be_printed(t) for t in ("I", "TT", "Do", "m", "1", "HIS系统", "A级", "(京发〔2022]9号)")] == \
         [True, True, True, True, False, False, False, False]
-    assert 0 < SUSPECT < 0.9  # below the default threshold (ExtractOptions.ocr_min_confidence)
+    assert 0 < SUSPECT < ExtractOptions().ocr_min_confidence  # below the default threshold
 
 
 def _indicator_grid(gold: dict, merge_first_two_levels: bool, source: tuple[str, str] = ("image", "ocr")):

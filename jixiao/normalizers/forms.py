@@ -84,7 +84,8 @@ def _is_label(cell: RCell) -> bool:
     """A label of the form's head (项目名称, 项目资金（万元）, 年初预算数, 预期目标): read unsure, it
     is still the label it was taken for, and no value of the form is in doubt for it; so is one whose
     unit note lost a bracket (项目资金万元))."""
-    if cell_label(cell)[0] is not None and not cell_label(cell)[1] or BUDGET.match(cell.text) is not None:
+    label, values = cell_label(cell)
+    if label is not None and not values or BUDGET.match(cell.text) is not None:
         return True
     return BLOCKS.exact(_UNIT_NOTE.sub("", "".join(cell.text.split()))) is not None
 

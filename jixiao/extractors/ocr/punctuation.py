@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import re
 
-_HAN = r"[\u3400-\u4dbf\u4e00-\u9fff]"
+HAN = r"[\u3400-\u4dbf\u4e00-\u9fff]"  # a Chinese character
 # After "/" and a unit of up to three characters, the dot joins two units (人·次, 千瓦·时).
-_UNIT_DOT = re.compile(rf"(/{_HAN}{{1,3}})\s*[.．]\s*(?={_HAN})")
-_COMMA = re.compile(rf"(?<={_HAN})\s*[.．]\s*(?={_HAN})")
-_SPACE = re.compile(rf"(?<={_HAN}) +(?=[0-9A-Za-z])|(?<=[0-9A-Za-z%]) +(?={_HAN})|(?<=[≤≥≦≧<>=]) +(?=\d)")
-_COMMA_AT_BREAK = re.compile(rf"(?<={_HAN})[ \t]*[.．][ \t]*\n(?=[ \t]*{_HAN})")
+_UNIT_DOT = re.compile(rf"(/{HAN}{{1,3}})\s*[.．]\s*(?={HAN})")
+_COMMA = re.compile(rf"(?<={HAN})\s*[.．]\s*(?={HAN})")
+_SPACE = re.compile(rf"(?<={HAN}) +(?=[0-9A-Za-z])|(?<=[0-9A-Za-z%]) +(?={HAN})|(?<=[≤≥≦≧<>=]) +(?=\d)")
+_COMMA_AT_BREAK = re.compile(rf"(?<={HAN})[ \t]*[.．][ \t]*\n(?=[ \t]*{HAN})")
 
 
 def punctuation_as_printed(text: str) -> str:

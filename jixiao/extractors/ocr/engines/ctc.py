@@ -36,6 +36,7 @@ import numpy as np
 
 from jixiao.extractors.ocr.engines.base import Reading, model_file
 from jixiao.extractors.ocr.engines.runtime import load_model
+from jixiao.extractors.ocr.punctuation import HAN
 
 HEIGHT = 48
 # A short line is padded to this width/height ratio (a lone "1" needs paper around it).
@@ -47,7 +48,7 @@ _MAX_LINES = 32
 _MAX_PIXELS = 32 * HEIGHT * 320
 _IN_FLIGHT = 16
 _COMPARISONS = {"≦": "≤", "≧": "≥"}
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_HAN = re.compile(HAN)
 # A comma (or a full stop, put back as one) read in prose with at least this probability is as sure as
 # `_COMMA_SURE`: at 100 dpi and in faxes, every such comma read with 0.4-0.9 was a comma printed
 # (its rivals: the blank, a "." that is a comma's faint tail), while a "。" read there with less was
@@ -117,7 +118,8 @@ class Alphabet:
         steps = classes != 0
         chars = np.zeros(int(keep.sum()))
         np.maximum.at(chars, run[steps], sure[steps])
-        chars[commas & (chars >= _COMMA_TRUST)] = np.maximum(chars[commas & (chars >= _COMMA_TRUST)], _COMMA_SURE)
+        trusted = commas & (chars >= _COMMA_TRUST)
+        chars[trusted] = np.maximum(chars[trusted], _COMMA_SURE)
         # A character perhaps dropped: a blank step inside the line whose second reading is a
         # character other than those of the steps beside it (where a run begins or ends).
         first, last = np.flatnonzero(keep)[[0, -1]]
