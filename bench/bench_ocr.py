@@ -18,7 +18,11 @@ normaliser finds, and the median over pages of the engine's time / plain RapidOC
 load and the first page's extra time (its wall time less the median). `run start`
 is the same for whole runs of `jixiao run` (command line, reading process, writing
 the output): a run over one page (T1) less the page, measured as a run over two
-copies of it less T1, so 2·T1 − T2, each the best of two. Run by hand; not a test.
+copies of it less T1, so 2·T1 − T2, each the best of two. `run s/page` is the
+marginal cost of a page in a whole run: `jixiao run` over all the pages (as one PDF
+per source PDF), less the run start, per page, the best of two. A run prepares the
+next page of a file while it recognises this one, which reading pages one at a time
+cannot show. Run by hand; not a test.
 """
 from __future__ import annotations
 
@@ -151,6 +155,28 @@ def run_start(spec: str, pdf: Path, page: int) -> float:
     return 2 * best[1] - best[2]
 
 
+def run_pages(spec: str, pages: list[tuple[str, int]]) -> float:
+    """Wall seconds of `jixiao run` over `pages` laid out as one PDF per source PDF, the best of two."""
+    import pypdfium2 as pdfium
+
+    name, _, runtime = spec.partition("/")
+    with tempfile.TemporaryDirectory(prefix="bench-ocr-") as tmp:
+        inbox = Path(tmp) / "in"
+        inbox.mkdir()
+        for k, pdf in enumerate(dict.fromkeys(p for p, _ in pages)):
+            copy = pdfium.PdfDocument.new()
+            copy.import_pages(pdfium.PdfDocument(pdf), [n - 1 for p, n in pages if p == pdf])
+            copy.save(inbox / f"{k:03d}.pdf")
+        best = float("inf")
+        for attempt in range(2):
+            command = [sys.executable, "-m", "jixiao.pipeline.cli", "run", str(inbox), "--out", f"{tmp}/out{attempt}",
+                       "--quiet", "--ocr-engine", name, *(["--ocr-runtime", runtime] if runtime else [])]
+            started = time.perf_counter()
+            subprocess.run(command, check=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
+            best = min(best, time.perf_counter() - started)
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scans", type=Path, default=REPO.parent / "shared" / "corpus" / "pdf_scanned")
@@ -174,6 +200,7 @@ def main() -> None:
     finals = {child.spec: child.ask({"done": True}) for child in children}
     print(f"load average {os.getloadavg()[0]:.1f} after the pages", flush=True)
     starts = {spec: run_start(spec, Path(pages[0][0]), pages[0][1]) for spec in args.engines if spec != "plain"}
+    in_runs = {spec: (run_pages(spec, pages) - starts[spec]) / len(pages) for spec in starts}
 
     plain = next((c for c in children if c.spec == "plain"), None)
 
@@ -182,7 +209,7 @@ def main() -> None:
         return child.ready + child.pages[0]["wall"] - statistics.median(p["wall"] for p in child.pages)
 
     print(f"{'engine':<21} {'median s/page':>13} {'p90 s/page':>10} {'cpu s/page':>10} {'start s':>7} "
-          f"{'run start s':>11} {'peak MB':>7} {'forms':>5} {'vs plain':>8} {'end to end':>10}")
+          f"{'run start s':>11} {'run s/page':>10} {'peak MB':>7} {'forms':>5} {'vs plain':>8} {'end to end':>10}")
     for child in children:
         walls = [p["wall"] for p in child.pages]
         median = statistics.median(walls)
@@ -196,7 +223,8 @@ def main() -> None:
             end_to_end = (start + sum(walls)) / (start_of(plain) + sum(p["wall"] for p in plain.pages))
         final = finals[child.spec]
         print(f"{child.spec:<21} {median:>13.2f} {p90:>10.2f} {statistics.median(p['cpu'] for p in child.pages):>10.2f} "
-              f"{start:>7.1f} {'' if run is None else f'{run:.1f}':>11} {final['peak_mb']:>7.0f} "
+              f"{start:>7.1f} {'' if run is None else f'{run:.1f}':>11} "
+              f"{'' if run is None else f'{in_runs[child.spec]:.2f}':>10} {final['peak_mb']:>7.0f} "
               f"{'' if final['forms'] is None else final['forms']:>5} {'' if ratio is None else f'{ratio:.2f}':>8} "
               f"{'' if end_to_end is None else f'{end_to_end:.2f}':>10}")
     print(f"load average {os.getloadavg()[0]:.1f} at end")

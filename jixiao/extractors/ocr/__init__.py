@@ -12,22 +12,27 @@ top-left origin, on the page as given (every turn, warp, enlargement and deskew
 of page preparation undone; an image as its EXIF orientation shows it).
 
 Pages are rendered and read one at a time, with one engine per process, so
-memory stays flat over thousands of pages. The heavy libraries load on first use:
-without the `ocr` extra installed, a scan fails with a one-line reason. The engine
-is made in a thread while the first page is prepared, so its loading mostly hides
-behind that work.
+memory stays flat over thousands of pages; the next page is rendered and prepared
+(cleaned, laid out, its lines cut) in a thread while this one is recognised, so
+that the core recognition leaves idle between its batches does that work. The heavy
+libraries load on first use: without the `ocr` extra installed, a scan fails with a
+one-line reason. The engine is made in a thread while the first page is prepared,
+so its loading mostly hides behind that work.
 """
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from jixiao.extractors.errors import ExtractError
 from jixiao.extractors.options import ExtractOptions
 from jixiao.grid import Grid, Table
+
+if TYPE_CHECKING:
+    from jixiao.extractors.ocr.render import PageImage
 
 _DEFAULT = ExtractOptions()
 
@@ -46,11 +51,11 @@ def extract_image(data: bytes, options: ExtractOptions = _DEFAULT) -> Grid:
     return Grid("image", "ocr", tables)
 
 
-def _read(what: str, pages: Callable[[ModuleType], Iterable[object]], options: ExtractOptions) -> list[Table]:
+def _read(what: str, pages: Callable[[ModuleType], Iterable[PageImage]], options: ExtractOptions) -> list[Table]:
     try:
         from jixiao.extractors.ocr import render
         from jixiao.extractors.ocr.engines import get_engine
-        from jixiao.extractors.ocr.page import read_page
+        from jixiao.extractors.ocr.page import prepare_page, read_prepared
     except ImportError as exc:
         raise _not_installed(what, exc) from exc
     rendered = iter(pages(render))
@@ -61,9 +66,26 @@ def _read(what: str, pages: Callable[[ModuleType], Iterable[object]], options: E
         return []
     engine = _Loading(_LOADER.submit(get_engine, options.ocr_engine, options.ocr_models, options.ocr_runtime), what)
     tables: list[Table] = []
-    for page in itertools.chain([first], rendered):
-        tables.extend(read_page(page, engine))  # type: ignore[arg-type]
+    for prepared in _one_ahead(prepare_page(page) for page in itertools.chain([first], rendered)):
+        tables.extend(read_prepared(prepared, engine))  # type: ignore[arg-type]
     return tables
+
+
+_T = TypeVar("_T")
+_END = object()
+
+
+def _one_ahead(items: Iterator[_T]) -> Iterator[_T]:
+    """The items in order, the next one made in a thread while the caller works on this one.
+
+    One thread draws every item, one at a time, so the renderer (pdfium is not thread-safe)
+    is only ever entered from it; what making an item raises is raised in its turn.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="ocr-page") as ahead:
+        future = ahead.submit(next, items, _END)
+        while (item := future.result()) is not _END:
+            future = ahead.submit(next, items, _END)
+            yield cast(_T, item)
 
 
 def _not_installed(what: str, exc: ImportError) -> ExtractError:

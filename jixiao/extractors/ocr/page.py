@@ -56,7 +56,22 @@ class _Slot:
     readings: list[tuple[str, float]] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class PreparedPage:
+    """A page cleaned and laid out, its lines cut out and ready for the recogniser."""
+
+    number: int
+    to_page: Matrix
+    blocks: list[tuple[int, list[_Slot], bool]]  # (top, slots, is_ruled), top to bottom
+    crops: list[np.ndarray]  # the lines to recognise, in the order of the blocks' slots
+
+
 def read_page(page: PageImage, engine: Engine) -> list[Table]:
+    return read_prepared(prepare_page(page), engine)
+
+
+def prepare_page(page: PageImage) -> PreparedPage:
+    """Everything before recognition: no engine needed, so it can run while another page is read."""
     clean = clean_page(page.rgb)
     layout = find_tables(clean.ink, clean.faint, clean.unit)
     unit = layout.unit
@@ -65,7 +80,7 @@ def read_page(page: PageImage, engine: Engine) -> list[Table]:
     gray = clean.gray.copy()
     gray[near_rule] = 255
 
-    blocks: list[tuple[int, list[_Slot], bool]] = []  # (top, slots, is_ruled)
+    blocks: list[tuple[int, list[_Slot], bool]] = []
     for table in layout.tables:
         slots = [_cell_slot(c, ink, gray, unit) for c in table.cells]
         blocks.append((table.box[1], slots, True))
@@ -78,22 +93,27 @@ def read_page(page: PageImage, engine: Engine) -> list[Table]:
 
     lines = [line for _, slots, _ in blocks for slot in slots for line in slot.lines if not line.dash]
     crops = [_prepared(gray[y0:y1, x0:x1]) for x0, y0, x1, y1 in (ln.box for ln in lines)]
+    return PreparedPage(page.number, page.to_page @ clean.to_input, blocks, crops)
+
+
+def read_prepared(prepared: PreparedPage, engine: Engine) -> list[Table]:
+    """The page's lines recognised and its cells made, in reading order."""
+    crops = prepared.crops
     readings = iter([_read(reading, crop) for crop, reading in zip(crops, engine.read_lines(crops), strict=True)])
-    for _, slots, _ in blocks:
+    for _, slots, _ in prepared.blocks:
         for slot in slots:
             slot.readings = [(DASH, 1.0) if line.dash else next(readings) for line in slot.lines]
 
-    to_page = page.to_page @ clean.to_input
     tables: list[Table] = []
     loose: list[Cell] = []
-    for _, slots, ruled in blocks:
+    for _, slots, ruled in prepared.blocks:
         if not ruled:
-            loose.append(_cell(slots[0], page.number, to_page, row=len(loose), sep=" "))
+            loose.append(_cell(slots[0], prepared.number, prepared.to_page, row=len(loose), sep=" "))
             continue
         if loose:
             tables.append(Table(loose, loose=True))
             loose = []
-        tables.append(Table([_cell(s, page.number, to_page) for s in slots]))
+        tables.append(Table([_cell(s, prepared.number, prepared.to_page) for s in slots]))
     if loose:
         tables.append(Table(loose, loose=True))
     return tables

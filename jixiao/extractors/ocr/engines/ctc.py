@@ -29,13 +29,14 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from jixiao.extractors.ocr.engines.base import Reading, model_file
-from jixiao.extractors.ocr.engines.runtime import load_model
+from jixiao.extractors.ocr.engines.runtime import cores, load_model
 from jixiao.extractors.ocr.punctuation import HAN
 
 HEIGHT = 48
@@ -46,7 +47,6 @@ _MAX_PADDING = 0.1
 # ... and the batch under these many lines and pixels (memory, and the output's size).
 _MAX_LINES = 32
 _MAX_PIXELS = 32 * HEIGHT * 320
-_IN_FLIGHT = 16
 _COMPARISONS = {"≦": "≤", "≧": "≥"}
 _HAN = re.compile(HAN)
 # A comma (or a full stop, put back as one) read in prose with at least this probability is as sure as
@@ -61,6 +61,7 @@ class CtcRecognizer:
     def __init__(self, name: str, model: Path, runtime: str, characters: Path | None = None) -> None:
         self.name = name
         self._run, stored = load_model(model_file(model), runtime)
+        self._workers = ThreadPoolExecutor(cores(), thread_name_prefix=f"ocr-{name}")
         if characters is not None:
             listed = model_file(characters).read_text(encoding="utf-8").splitlines()
         elif stored is not None:
@@ -73,15 +74,20 @@ class CtcRecognizer:
         readings: list[Reading] = [Reading("", 0.0)] * len(images)
         widths = [_width(im) for im in images]
         batches = list(_batches(widths))
-        # A few batches at a time go to the runtime, which runs them side by side; the
-        # tensors of a page with thousands of lines are never all in memory at once.
-        for start in range(0, len(batches), _IN_FLIGHT):
-            group = batches[start:start + _IN_FLIGHT]
-            tensors = [_tensor([images[k] for k in batch], [widths[k] for k in batch]) for batch in group]
-            for batch, top2 in zip(group, self._run(tensors), strict=True):
-                for k, *steps in zip(batch, *top2, strict=True):
-                    readings[k] = self._alphabet.decode(*steps)
+        # Each batch is made, computed and decoded on one worker, one batch per core, so that one
+        # core's Python (making a tensor, decoding) overlaps the other's model; only the batches
+        # being computed are in memory, whatever the number of lines. The largest go first, so
+        # that the cores finish together rather than one reading the widest batch alone at the end.
+        largest_first = sorted(batches, key=lambda batch: -len(batch) * max(widths[k] for k in batch))
+        for batch, read in zip(largest_first, self._workers.map(self._read_batch, largest_first,
+                                                               [images] * len(batches), [widths] * len(batches))):
+            for k, reading in zip(batch, read, strict=True):
+                readings[k] = reading
         return readings
+
+    def _read_batch(self, batch: list[int], images: Sequence[np.ndarray], widths: list[int]) -> list[Reading]:
+        top2 = self._run(_tensor([images[k] for k in batch], [widths[k] for k in batch]))
+        return [self._alphabet.decode(*steps) for steps in zip(*top2, strict=True)]
 
 
 class Alphabet:
