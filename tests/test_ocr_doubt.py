@@ -262,3 +262,80 @@ def test_a_head_label_read_unsure_does_not_flag_the_project() -> None:
     assert labels.project.project_name == "测试项目" and labels.project.budget_executed == 90
     assert "unreadable_cell" not in labels.project.issues
     assert "unreadable_cell" in form({(0, 1)}).project.issues
+
+
+def test_a_full_stop_the_model_saw_after_the_last_character_is_perhaps_dropped() -> None:
+    """Class 0 is the blank. A blank after 设 whose second reading is "。" is a stop perhaps dropped, as
+    likely as that reading; after a "。" read, or before the last character, it is none. Both models of
+    the cascade must think it dropped for it to stay in doubt (the line is read again for another
+    character's doubt; which lines are read again does not change)."""
+    from jixiao.extractors.ocr.engines import Reading
+    from jixiao.extractors.ocr.engines.ppocr import CascadeEngine
+
+    alphabet = Alphabet(["建", "设", "。"])
+
+    def read(steps: list[tuple[int, float, int, float]]) -> Reading:
+        classes, probs, second, second_probs = (np.array(column) for column in zip(*steps, strict=True))
+        return alphabet.decode(classes, probs, second, second_probs)
+
+    jian, she, stop = (1, 1.0, 0, 0.0), (2, 1.0, 0, 0.0), (3, 1.0, 0, 0.0)
+    assert read([jian, she, (0, 0.62, 3, 0.38), (0, 1.0, 0, 0.0)]).stop_dropped == pytest.approx(0.38)
+    assert read([jian, she, stop, (0, 0.62, 3, 0.38)]).stop_dropped == 0.0
+    assert read([jian, (0, 0.62, 3, 0.38), she]).stop_dropped == 0.0
+    assert read([jian, she, (0, 0.62, 1, 0.38)]).stop_dropped == 0.0
+
+    class Model:
+        def __init__(self, readings: list[Reading]) -> None:
+            self.readings = readings
+
+        def read_lines(self, images):  # type: ignore[no-untyped-def]
+            return [self.readings[int(im[0, 0])] for im in images]
+
+    tiny = Model([Reading("建设", 0.9, 0.6, (0.6, 1.0), 0.38), Reading("建设", 0.9, 0.6, (0.6, 1.0), 0.38),
+                  Reading("建设", 1.0, 1.0, (1.0, 1.0), 0.38)])
+    small = Model([Reading("建设", 0.9, 0.95, (0.95, 1.0), 0.2), Reading("建设", 0.9, 0.95, (0.95, 1.0), 0.0)])
+    readings = CascadeEngine("test", tiny, small, 0.98).read_lines(  # type: ignore[arg-type]
+        [np.full((4, 4), k, np.uint8) for k in range(3)])
+    assert [r.stop_dropped for r in readings] == pytest.approx([0.2, 0.0, 0.38])
+
+
+def _comparison_crop(shared: Path, stem: str, sign: str) -> np.ndarray:
+    """The first line of a corpus text PDF that begins with `sign`, rendered at 150 dpi."""
+    import pdfplumber
+    from scanlib import render
+
+    path = shared / "corpus" / "pdf" / f"{stem}.pdf"
+    with pdfplumber.open(path) as pdf:
+        number, char = next((n, c) for n, page in enumerate(pdf.pages, 1) for c in page.chars if c["text"] == sign)
+    scale, size = 150 / 72, char["bottom"] - char["top"]
+    page = np.asarray(render(path.read_bytes(), 150, [number])[0].convert("L"))
+    return page[int((char["top"] + 0.05 * size) * scale):int((char["bottom"] + 0.05 * size) * scale),
+                int((char["x0"] - 0.1 * size) * scale):int((char["x0"] + 3 * size) * scale)]
+
+
+def test_a_comparison_whose_bars_the_glyph_leaves_undecided_is_in_doubt(shared: Path) -> None:
+    """≦≧ and ≤≥ as the corpus PDFs print them, their height scaled by 0.8-1.4 (blur makes a glyph
+    measure so): two bars give three strokes and one bar two at most scales. Where they do, a glyph
+    whose proportions say otherwise than its bars is read in doubt near the line between them, and
+    one told right never is. Each sign is in doubt at some scale."""
+    import cv2
+
+    from jixiao.extractors.ocr.glyphs import _NEAR, _TALL, _leading, comparison_as_printed, strokes
+
+    for stem, printed, read in (("a_pdf_08", "≧", "≥"), ("a_pdf_07", "≦", "≤"), ("a_pdf_05", "≥", "≥"),
+                                ("a_pdf_02", "≤", "≤")):
+        crop = _comparison_crop(shared, stem, printed)
+        doubted = counted = 0
+        scales = np.arange(0.8, 1.41, 0.05)
+        for scale in scales:
+            # As the reader gets it: stretched 1.3 sideways (page.py).
+            line = cv2.resize(crop, (round(crop.shape[1] * 1.3), round(crop.shape[0] * scale)),
+                              interpolation=cv2.INTER_AREA)
+            darkness, height, width = _leading(line)
+            text, undecided = comparison_as_printed(read + "95%", line)
+            if strokes(darkness) == (3 if printed in "≦≧" else 2):
+                counted += 1
+                near = _TALL - _NEAR[0] <= height / width <= _TALL + _NEAR[1]
+                assert undecided == (near and text[0] != printed)
+            doubted += undecided
+        assert doubted > 0 and counted >= 0.8 * len(scales)
