@@ -7,13 +7,13 @@ taller than wide, while ≤ and ≥ are about square. Measured on the corpus tex
 100 and 150 dpi (one font printing ≦≧, another ≤≥): height over width 1.27-1.38 for ≦≧ and
 0.83-1.09 for ≤≥, on the line images as recognised (stretched 1.3 sideways, see page.py).
 
-A blurred glyph (a phone photo, a turned page scanned again, a fax) can measure near the line
-between them: ≧ at 1.13-1.15, ≤ at 1.14, where a glyph is 12-17 pixels tall and one pixel moves
-the ratio by 0.07. There the glyph's strokes are counted too, as the peaks of its rows' darkness:
-one bar under the chevron gives two (the chevron's point, the bar), two bars give three. Where the
-count says otherwise than the proportions, the comparison is in doubt (`UNDECIDED`), not chosen.
-On scans of the corpus (tests/scanlib.py, seed 1) that caught 3 of the 5 comparisons misread
-and put in doubt 1 of 247 read right (bench/bench_scans.py --detail, docs/ocr.md).
+A blurred glyph (a phone photo, a turned page scanned again) can measure short of the line: ≧
+at 1.13-1.15, where a glyph is 12-17 pixels tall and one pixel moves the ratio by 0.07. There its
+strokes are counted too, as the peaks of its rows' darkness: one bar under the chevron gives two
+(the chevron's point, the bar), two bars give three. A glyph a little short of the line that shows
+three strokes is in doubt (`UNDECIDED`), not chosen. The count is trusted only on a glyph drawn in
+shades of grey (a 1-bit fax's jagged edges make strokes of their own: ≥ counted three there), and
+never to doubt a tall glyph (at 100 dpi the two bars of ≧ blur into one).
 """
 from __future__ import annotations
 
@@ -22,8 +22,10 @@ import numpy as np
 
 _DOUBLE = {"≤": "≦", "≥": "≧"}
 _TALL = 1.18
-# Proportions this near `_TALL` (below it, above it) are told by the strokes as well.
-_NEAR = (0.10, 0.04)
+# Proportions this far below `_TALL` are told by the strokes as well.
+_NEAR = 0.10
+# Strokes are counted on a glyph of which at least this share of pixels is neither paper nor ink.
+_SHADED = 0.5
 # A stroke stands this share of the darkest row above the rows between it and a darker one.
 _PROMINENCE = 0.08
 # The leading glyph ends at the first column without ink, or this wide (in line heights) at most
@@ -78,6 +80,11 @@ def strokes(darkness: np.ndarray) -> int:
     return count
 
 
+def _shaded(darkness: np.ndarray) -> bool:
+    """Whether the glyph is drawn in shades of grey, not in black and white."""
+    return float(np.mean((darkness > 40) & (darkness < 215))) >= _SHADED
+
+
 def comparison_as_printed(text: str, crop: np.ndarray) -> tuple[str, bool]:
     """The reading with a leading ≤ or ≥ made ≦ or ≧ where the glyph printed has two bars, and whether
     the glyph leaves that undecided."""
@@ -89,5 +96,5 @@ def comparison_as_printed(text: str, crop: np.ndarray) -> tuple[str, bool]:
     darkness, height, width = glyph
     ratio = height / width
     tall = ratio >= _TALL
-    undecided = bool(_TALL - _NEAR[0] <= ratio <= _TALL + _NEAR[1] and (strokes(darkness) >= 3) != tall)
+    undecided = bool(_TALL - _NEAR <= ratio < _TALL and _shaded(darkness) and strokes(darkness) >= 3)
     return (_DOUBLE[text[0]] + text[1:] if tall else text), undecided
