@@ -262,3 +262,107 @@ def test_a_head_label_read_unsure_does_not_flag_the_project() -> None:
     assert labels.project.project_name == "测试项目" and labels.project.budget_executed == 90
     assert "unreadable_cell" not in labels.project.issues
     assert "unreadable_cell" in form({(0, 1)}).project.issues
+
+
+def test_a_full_stop_the_model_saw_after_the_last_character_is_perhaps_dropped() -> None:
+    """Class 0 is the blank. A blank after 设 whose second reading is "。" is a stop perhaps dropped, as
+    likely as that reading; after a "。" read, or before the last character, it is none. Both models of
+    the cascade must think it dropped for it to stay in doubt (the line is read again for another
+    character's doubt; which lines are read again does not change)."""
+    from jixiao.extractors.ocr.engines import Reading
+    from jixiao.extractors.ocr.engines.ppocr import CascadeEngine
+
+    alphabet = Alphabet(["建", "设", "。"])
+
+    def read(steps: list[tuple[int, float, int, float]]) -> Reading:
+        classes, probs, second, second_probs = (np.array(column) for column in zip(*steps, strict=True))
+        return alphabet.decode(classes, probs, second, second_probs)
+
+    jian, she, stop = (1, 1.0, 0, 0.0), (2, 1.0, 0, 0.0), (3, 1.0, 0, 0.0)
+    assert read([jian, she, (0, 0.62, 3, 0.38), (0, 1.0, 0, 0.0)]).stop_dropped == pytest.approx(0.38)
+    assert read([jian, she, stop, (0, 0.62, 3, 0.38)]).stop_dropped == 0.0
+    assert read([jian, (0, 0.62, 3, 0.38), she]).stop_dropped == 0.0
+    assert read([jian, she, (0, 0.62, 1, 0.38)]).stop_dropped == 0.0
+
+    class Model:
+        def __init__(self, readings: list[Reading]) -> None:
+            self.readings = readings
+
+        def read_lines(self, images):  # type: ignore[no-untyped-def]
+            return [self.readings[int(im[0, 0])] for im in images]
+
+    tiny = Model([Reading("建设", 0.9, 0.6, (0.6, 1.0), 0.38), Reading("建设", 0.9, 0.6, (0.6, 1.0), 0.38),
+                  Reading("建设", 1.0, 1.0, (1.0, 1.0), 0.38)])
+    small = Model([Reading("建设", 0.9, 0.95, (0.95, 1.0), 0.2), Reading("建设", 0.9, 0.95, (0.95, 1.0), 0.0)])
+    readings = CascadeEngine("test", tiny, small, 0.98).read_lines(  # type: ignore[arg-type]
+        [np.full((4, 4), k, np.uint8) for k in range(3)])
+    assert [r.stop_dropped for r in readings] == pytest.approx([0.2, 0.0, 0.38])
+
+
+def _comparison_crop(shared: Path, stem: str, sign: str) -> np.ndarray:
+    """The first line of a corpus text PDF that begins with `sign`, rendered at 150 dpi."""
+    import pdfplumber
+    from scanlib import render
+
+    path = shared / "corpus" / "pdf" / f"{stem}.pdf"
+    with pdfplumber.open(path) as pdf:
+        number, char = next((n, c) for n, page in enumerate(pdf.pages, 1) for c in page.chars if c["text"] == sign)
+    scale, size = 150 / 72, char["bottom"] - char["top"]
+    page = np.asarray(render(path.read_bytes(), 150, [number])[0].convert("L"))
+    return page[int((char["top"] + 0.05 * size) * scale):int((char["bottom"] + 0.05 * size) * scale),
+                int((char["x0"] - 0.1 * size) * scale):int((char["x0"] + 3 * size) * scale)]
+
+
+def test_a_comparison_whose_bars_the_glyph_leaves_undecided_is_in_doubt(shared: Path) -> None:
+    """≦≧ and ≤≥ as the corpus PDFs print them, blurred as a photo blurs them and their height scaled
+    by 0.8-1.4: two bars give three strokes and one bar two at most scales. A ≧ that measures a little
+    short of two bars while showing three strokes is read ≥ in doubt, not silently; a ≥ told right is
+    never in doubt; nor is a glyph in black and white (a fax), whose strokes are not counted."""
+    import cv2
+
+    from jixiao.extractors.ocr.glyphs import _NEAR, _TALL, _leading, comparison_as_printed, strokes
+
+    for stem, printed, read in (("a_pdf_08", "≧", "≥"), ("a_pdf_07", "≦", "≤"), ("a_pdf_05", "≥", "≥"),
+                                ("a_pdf_02", "≤", "≤")):
+        crop = cv2.GaussianBlur(_comparison_crop(shared, stem, printed), (0, 0), 0.5)
+        doubted = counted = 0
+        scales = np.arange(0.8, 1.41, 0.05)
+        for scale in scales:
+            # As the reader gets it: stretched 1.3 sideways (page.py).
+            line = cv2.resize(crop, (round(crop.shape[1] * 1.3), round(crop.shape[0] * scale)),
+                              interpolation=cv2.INTER_AREA)
+            darkness, height, width = _leading(line)
+            text, undecided = comparison_as_printed(read + "95%", line)
+            if strokes(darkness) == (3 if printed in "≦≧" else 2):
+                counted += 1
+                assert undecided == (_TALL - _NEAR <= height / width < _TALL and text[0] != printed)
+            doubted += undecided
+            _, black_and_white = cv2.threshold(line, 128, 255, cv2.THRESH_BINARY)
+            assert not comparison_as_printed(read + "95%", black_and_white)[1]
+        assert counted >= 0.8 * len(scales)
+        assert (doubted > 0) == (printed in "≦≧")
+
+
+def test_a_row_read_without_a_weight_where_the_weights_do_not_add_up_is_flagged(shared: Path) -> None:
+    """A weight lost at 100 dpi ("10" read as a character, sure of it): the weights no longer add up,
+    and the row without one is where the sum went wrong. Every form of the corpus gold prints a
+    weight in every row; as printed, and from a Word file, nothing is flagged."""
+    from jixiao.normalizers import normalize
+
+    golds = [form for path in sorted((shared / "corpus" / "gold").glob("*.json"))
+             for form in json.loads(path.read_text(encoding="utf-8"))["forms"]]
+    assert all(row["weight"] is not None for form in golds for row in form["indicators"])
+    gold = json.loads((shared / "corpus" / "gold" / "a_pdf_08.json").read_text(encoding="utf-8"))["forms"][2]
+    # Its table without the budget block: the total row is what the indicators add up to.
+    gold["total_weight"] = sum(row["weight"] for row in gold["indicators"])
+    gold["total_score"] = sum(row["score"] for row in gold["indicators"])
+    printed = normalize(_indicator_grid(gold, False)).forms[0]
+    assert "weights_sum_mismatch" not in printed.project.issues
+    assert all("unreadable_cell" not in i.issues for i in printed.indicators)
+    for misread in ("门", ""):  # "10" read as a character with 0.99, or lost
+        gold["indicators"][4]["weight"] = misread
+        form = normalize(_indicator_grid(gold, False)).forms[0]
+        assert form.indicators[4].weight is None and "weights_sum_mismatch" in form.project.issues
+        assert ["unreadable_cell" in i.issues for i in form.indicators] == [False] * 4 + [True] + [False] * 3
+    typed = normalize(_indicator_grid(gold, False, ("docx", "docx"))).forms[0]
+    assert all("unreadable_cell" not in i.issues for i in typed.indicators)

@@ -5,7 +5,8 @@ form also checks itself: a score is no more than its weight, the scores and weig
 total row, the execution rate is what the amounts give and the budget score what the rate gives.
 Where a check fails and one of the figures it uses was read with less than `CONTRADICTED`
 confidence, that figure is taken as misread: the indicator (or, for the head, budget and total
-rows, the project) it feeds is flagged. A check that fails on figures read with full confidence
+rows, the project) it feeds is flagged; where the weights do not add up, so is a row read without
+a weight among rows that print one. A check that fails on figures read with full confidence
 is the form's own error, and keeps only its own flag (SCHEMA.md § Issue flags).
 """
 from __future__ import annotations
@@ -19,6 +20,8 @@ FLAG = "unreadable_cell"
 # misread figures the form contradicts were read with less; figures read right, with more.
 CONTRADICTED = 0.97
 
+# A row without a weight is a weight lost only where at least this share of rows print one.
+_MOST = 0.75
 # Where a figure of the project came from: (budget row label, slot).
 _BUDGET_TOTAL = "budget_total"
 
@@ -55,8 +58,22 @@ def flag_contradicted(form: Form, sources: list[dict[str, RCell]], budget: list[
             cell, issues = min(terms, key=lambda term: term[0].confidence)
             if _doubtful(cell):
                 _add(issues)
+    if "weights_sum_mismatch" in project.issues:
+        _flag_lost_weights(form, sources)
     checks = {"execution_rate_mismatch": ("annual", "executed", "rate"),
               "budget_score_mismatch": ("weight", "rate", "score")}
     for flag, slots in checks.items():
         if flag in project.issues and any(_doubtful(totals.get(slot)) for slot in slots):
             _add(project.issues)
+
+
+def _flag_lost_weights(form: Form, sources: list[dict[str, RCell]]) -> None:
+    """A row read from an image without a weight, where most rows print one and the weights do not add
+    up: the figure missing from the sum was lost (a cell read empty, a figure cut at a rule), however
+    sure the reader was of what it read. Forms print a weight in every indicator row (every form of
+    the corpus gold does), so a row without one is where the sum went wrong."""
+    lost = [indicator for indicator, cells in zip(form.indicators, sources, strict=True)
+            if indicator.weight is None and any(cell.recognised for cell in cells.values())]
+    if lost and len(form.indicators) - len(lost) >= _MOST * len(form.indicators):
+        for indicator in lost:
+            _add(indicator.issues)

@@ -17,7 +17,7 @@ import numpy as np
 from jixiao.extractors.ocr.clean import clean_page
 from jixiao.extractors.ocr.engines import Engine, Reading
 from jixiao.extractors.ocr.geometry import Matrix, box_through
-from jixiao.extractors.ocr.glyphs import comparison_as_printed
+from jixiao.extractors.ocr.glyphs import UNDECIDED, comparison_as_printed
 from jixiao.extractors.ocr.lines import Line, find_lines
 from jixiao.extractors.ocr.marks import find_marks
 from jixiao.extractors.ocr.punctuation import punctuation_across_lines, punctuation_as_printed, spacing_as_printed
@@ -168,13 +168,17 @@ def _prepared(crop: np.ndarray) -> np.ndarray:
 
 def _read(reading: Reading, crop: np.ndarray) -> tuple[str, float]:
     """A line's text and how sure it is. A figure with a pen's tick or stroke read beside it ("5√",
-    "10/") is the figure, as sure as its own characters are and at most `_MARKED`."""
+    "10/") is the figure, as sure as its own characters are and at most `_MARKED`. Otherwise as sure
+    as its least sure character, a closing "。" perhaps dropped, and a comparison whose bars the glyph
+    leaves undecided (glyphs.py)."""
     text, sureness = reading.text, reading.chars
     marked = _MARKED_FIGURE.fullmatch(text)
     if marked and (marked["lead"] or marked["trail"]) and sureness is not None and len(sureness) == len(text):
         start, end = marked.span("figure")
         return text[start:end], min(*sureness[start:end], _MARKED)
-    return comparison_as_printed(spacing_as_printed(punctuation_as_printed(text.strip())), crop), reading.least
+    text, undecided = comparison_as_printed(spacing_as_printed(punctuation_as_printed(text.strip())), crop)
+    sure = min(reading.least, 1.0 - reading.stop_dropped)
+    return text, min(sure, UNDECIDED) if undecided else sure
 
 
 def _loose_rows(lines: list[Line]) -> list[list[Line]]:

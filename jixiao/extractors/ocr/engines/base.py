@@ -25,6 +25,9 @@ class Reading:
     weakest: float | None = None  # its least sure character's; None when the engine does not say
     # How sure each character of `text` is, where the engine says (see ctc.py).
     chars: tuple[float, ...] | None = None
+    # How likely a "。" after the last character was dropped (ctc.py); apart from `least`, which
+    # decides which lines a second model reads.
+    stop_dropped: float = 0.0
 
     @property
     def least(self) -> float:

@@ -10,11 +10,11 @@ How sure its least sure character is (one misread digit hardly moves the mean) i
 from the two best classes at each step: a character is as sure as its probability
 and that of a second reading it equals once normalised (a comma and its full-width
 twin: NFKC, as the output is compared; ≤ and ≦, whose bars glyphs.py counts on the glyph
-itself); a space is no character (whitespace counts
-for nothing); and a step read as blank whose second reading is a character (other
-than the one it borders) is a character perhaps dropped, as sure as that character
-is unlikely (a "/" lost from 元/人/天). A character is as sure as the surest step of
-its run (at its first step, the blank before it is often almost as likely). In prose
+itself); a space is no character (whitespace counts for nothing); and a step read as blank
+whose second reading is a character (other than the one it borders) is a character perhaps
+dropped, as sure as that character is unlikely (a "/" lost from 元/人/天); so is a "。" that is
+the second reading of a blank after the last character (`Reading.stop_dropped`: a sentence's
+closing stop, faint or blurred). A character is as sure as the surest step of its run (at its first step, the blank before it is often almost as likely). In prose
 (after a Chinese character, before one or at the line's end) a comma and a full stop are
 one reading too: a "." read there is put back as the "，" printed (punctuation.py), so a
 comma whose second reading is "." (the tail of a faint comma, at 100 dpi or in a fax) is
@@ -101,6 +101,7 @@ class Alphabet:
         index = {key: k for k, key in reversed(list(enumerate(keys)))}
         self._key = np.array([index[key] for key in keys])
         self._comma = np.array([key in (",", ".") for key in keys])
+        self._stop = index.get("。", -1)
 
     def decode(self, classes: np.ndarray, probs: np.ndarray, second: np.ndarray, second_probs: np.ndarray) -> Reading:
         """A line from the two best classes at each step and their probabilities."""
@@ -134,7 +135,12 @@ class Alphabet:
         dropped = (classes == 0) & (second_key != 0) & (second != before) & (second != after)
         dropped[:first] = dropped[last:] = False
         weakest = min(float(chars.min()), float((1.0 - second_probs[dropped]).min(initial=1.0)))
-        return Reading(text, float(kept.mean()), weakest, tuple(chars.tolist()))
+        # A full stop perhaps dropped where a sentence ends: a blank step after the last character whose
+        # second reading is "。" (a faint or blurred stop, which sits low beside the character before it).
+        stop = (classes == 0) & (second_key == self._stop) & (key[last] != self._stop)
+        stop[:last] = False
+        return Reading(text, float(kept.mean()), weakest, tuple(chars.tolist()),
+                       float(second_probs[stop].max(initial=0.0)))
 
 
 def _in_prose(text: str) -> np.ndarray:

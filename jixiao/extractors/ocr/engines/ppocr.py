@@ -54,9 +54,11 @@ def _same(a: str, b: str) -> bool:
 
 def _agreed(first: Reading, reading: Reading) -> Reading:
     """`reading` (small's) of a line `first` (tiny's) read alike: sure, but for a full stop or an
-    enumeration comma both were unsure of (`_ALIKE_WRONG`)."""
+    enumeration comma both were unsure of (`_ALIKE_WRONG`), and a closing stop both think dropped."""
+    # A closing stop both models think perhaps dropped stays in doubt; one model alone is outvoted.
+    stop_dropped = min(first.stop_dropped, reading.stop_dropped)
     if reading.chars is None:
-        return replace(reading, weakest=max(reading.least, _AGREED))
+        return replace(reading, weakest=max(reading.least, _AGREED), stop_dropped=stop_dropped)
     theirs = [sure for ch, sure in zip(first.text, first.chars or (), strict=False) if not ch.isspace()]
     mine = [k for k, ch in enumerate(reading.text) if not ch.isspace()]
     chars = [max(c, _AGREED) for c in reading.chars]
@@ -64,7 +66,8 @@ def _agreed(first: Reading, reading: Reading) -> Reading:
         for k, sure in zip(mine, theirs, strict=True):
             if reading.text[k] in _ALIKE_WRONG and max(sure, reading.chars[k]) < _DOUBT:
                 chars[k] = max(sure, reading.chars[k])
-    return replace(reading, weakest=min(max(reading.least, _AGREED), *chars), chars=tuple(chars))
+    return replace(reading, weakest=min(max(reading.least, _AGREED), *chars), chars=tuple(chars),
+                   stop_dropped=stop_dropped)
 
 
 _SURE = 0.98
