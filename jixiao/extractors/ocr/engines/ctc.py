@@ -14,7 +14,8 @@ itself); a space is no character (whitespace counts for nothing); and a step rea
 whose second reading is a character (other than the one it borders) is a character perhaps
 dropped, as sure as that character is unlikely (a "/" lost from 元/人/天); so is a "。" that is
 the second reading of a blank after the last character (`Reading.stop_dropped`: a sentence's
-closing stop, faint or blurred). A character is as sure as the surest step of its run (at its first step, the blank before it is often almost as likely). In prose
+closing stop, faint or blurred). A character is as sure as the surest step of its run (at its
+first step, the blank before it is often almost as likely). In prose
 (after a Chinese character, before one or at the line's end) a comma and a full stop are
 one reading too: a "." read there is put back as the "，" printed (punctuation.py), so a
 comma whose second reading is "." (the tail of a faint comma, at 100 dpi or in a fax) is
