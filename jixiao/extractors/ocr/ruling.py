@@ -27,6 +27,17 @@ _EXTEND = 0.25
 # Small gaps in a printed rule (noise, a faint scan) are bridged; never as wide as the
 # gap between two lines of print, or strokes of stacked characters would join up.
 _BRIDGE = 0.08
+# A rule is a stroke's width thick; ink solid over this share of a character's height across (a
+# scanner's dark border, the gutter beside a bound page, a black bar) is no rule, nor are the
+# rims its blurred edges leave (this much wider).
+_SOLID = 0.5
+_SOLID_RIM = 0.15
+# Dashed and dotted rules, and hairlines broken by a faint scan: thin ink (no more than _THIN_INK
+# pixels of it within _THIN_REACH of a character's height across) is joined over gaps of up to
+# _DASH_GAP (a dash's gap is a third of a character's height; a dot's less).
+_THIN_REACH = 0.3
+_THIN_INK = 5
+_DASH_GAP = 0.4
 # A table is at least this wide and high; a cell at least this big.
 _MIN_TABLE_W, _MIN_TABLE_H = 4.0, 1.5
 _MIN_CELL = 0.5
@@ -122,11 +133,17 @@ def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndar
     h_len = round(_MIN_H_RULE * unit)
     bridge = max(2, round(_BRIDGE * unit))
     reach = max(2, round(_TOUCH * unit))
+    solid = _solid(ink, unit)
     candidates = {}
     for name, mask in (("ink", ink), ("faint", faint)):
         mask8 = mask.astype(np.uint8) * 255
+        if solid is not None:
+            mask8[solid] = 0
         candidates[name] = (_bridge(_runs(mask8, h_len, True), bridge, True),
                             _bridge(_runs(mask8, min_len, False), bridge, False))
+    dashed_h, dashed_v = _broken_rules(faint if solid is None else faint & ~solid, unit, h_len, min_len)
+    candidates["faint"] = (cv2.bitwise_or(candidates["faint"][0], dashed_h),
+                           cv2.bitwise_or(candidates["faint"][1], dashed_v))
     long_h = _keep_rules(candidates["faint"][0], candidates["faint"][1], _LONG_H_RULE * unit, True, reach, False)
     long_v = _keep_rules(candidates["faint"][1], candidates["faint"][0], _LONG_V_RULE * unit, False, reach, False)
     vertical = cv2.bitwise_or(long_v, _keep_rules(candidates["ink"][1], cv2.bitwise_or(long_h, candidates["ink"][0]),
@@ -139,6 +156,36 @@ def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndar
     vertical = cv2.dilate(vertical, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 2 * reach + 1)))
     horizontal = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 1)))
     return horizontal, vertical
+
+
+def _thin(mask8: np.ndarray, reach: int, horizontal: bool) -> np.ndarray:
+    """Ink with paper `reach` pixels either side across its run: a rule's dashes and dots (print
+    is denser: a character's other strokes lie that near)."""
+    size = (1, 2 * reach + 1) if horizontal else (2 * reach + 1, 1)
+    count = cv2.boxFilter((mask8 > 0).astype(np.uint8), cv2.CV_16U, size, normalize=False,
+                          borderType=cv2.BORDER_CONSTANT)
+    return np.where(count <= _THIN_INK, mask8, 0).astype(np.uint8)
+
+
+def _broken_rules(mask: np.ndarray, unit: float, h_len: int, v_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """Dashed, dotted and broken hairline rules joined up: thin ink (`_thin`) closed along its
+    direction over gaps of up to _DASH_GAP, then long runs of it, as solid rules are found."""
+    mask8 = mask.astype(np.uint8) * 255
+    reach = max(3, round(_THIN_REACH * unit))
+    gap = max(2, round(_DASH_GAP * unit))
+    return (_runs(_bridge(_thin(mask8, reach, True), gap, True), h_len, True),
+            _runs(_bridge(_thin(mask8, reach, False), gap, False), v_len, False))
+
+
+def _solid(ink: np.ndarray, unit: float) -> np.ndarray | None:
+    """Where `ink` is solid (a square half a character high fits in it), widened by its rims; None
+    where there is none (most pages). No stroke of print is that thick."""
+    side = max(3, round(_SOLID * unit))
+    core = cv2.erode(ink.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_RECT, (side, side)))
+    if not core.any():
+        return None
+    reach = side // 2 + max(1, round(_SOLID_RIM * unit))
+    return cv2.dilate(core, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1))) > 0
 
 
 def _positions(values: list[int], tolerance: float) -> list[float]:
