@@ -231,8 +231,10 @@ def clean_page(rgb: np.ndarray) -> CleanPage:
     gray = even_light(gray)
     # The ink's blobs are measured once: a quarter turn only swaps their widths and heights.
     ink = binarize(gray)
-    _, _, widths, heights = find_blobs(ink.astype(np.uint8)).boxes()
-    turns = upright_turns(gray, unit_of_blobs(widths, heights, gray.shape))
+    blobs = find_blobs(ink.astype(np.uint8))
+    _, _, widths, heights = blobs.boxes()
+    fills = blobs.fills()
+    turns = upright_turns(gray, unit_of_blobs(widths, heights, gray.shape, fills))
     if turns:
         h, w = gray.shape
         gray = np.ascontiguousarray(np.rot90(gray, turns))
@@ -240,7 +242,7 @@ def clean_page(rgb: np.ndarray) -> CleanPage:
         back = back @ quarter_turns(turns, w, h)
         if turns % 2:
             widths, heights = heights, widths
-    unit = unit_of_blobs(widths, heights, gray.shape)
+    unit = unit_of_blobs(widths, heights, gray.shape, fills)
     factor = enlargement(unit)
     if factor > 1.0:
         h, w = gray.shape

@@ -38,6 +38,8 @@ _SOLID_RIM = 0.15
 _THIN_REACH = 0.3
 _THIN_INK = 5
 _DASH_GAP = 0.4
+_MAX_GLYPH_RATIO = 4
+_MIN_GLYPH_FILL = 0.15
 # A table is at least this wide and high; a cell at least this big.
 _MIN_TABLE_W, _MIN_TABLE_H = 4.0, 1.5
 _MIN_CELL = 0.5
@@ -71,14 +73,22 @@ class Layout:
 
 def text_unit(ink: np.ndarray) -> float:
     """The height of a printed character, from the sizes of the page's ink blobs."""
-    _, _, widths, heights = find_blobs(ink.astype(np.uint8)).boxes()
-    return unit_of_blobs(widths, heights, ink.shape)
+    blobs = find_blobs(ink.astype(np.uint8))
+    _, _, widths, heights = blobs.boxes()
+    return unit_of_blobs(widths, heights, ink.shape, blobs.fills())
 
 
-def unit_of_blobs(widths: np.ndarray, heights: np.ndarray, shape: tuple[int, ...]) -> float:
-    """`text_unit` of a page of this shape whose ink blobs have these sizes."""
+def unit_of_blobs(widths: np.ndarray, heights: np.ndarray, shape: tuple[int, ...],
+                  fills: np.ndarray | None = None) -> float:
+    """`text_unit` of a page of this shape whose ink blobs have these sizes (and `fills`, `Blobs.fills`)."""
     h_page, w_page = shape[:2]
-    small = (heights >= max(4, 0.003 * h_page)) & (heights < 0.05 * h_page) & (widths < 0.05 * w_page)
+    # A character is about as wide as high (a "1" a quarter as wide) and fills a good part of its
+    # box (a "十" a quarter); a taller sliver, or an open corner or cross of thin lines, is a piece
+    # of a broken rule.
+    small = ((heights >= max(4, 0.003 * h_page)) & (heights < 0.05 * h_page) & (widths < 0.05 * w_page)
+             & (heights <= _MAX_GLYPH_RATIO * widths))
+    if fills is not None:
+        small &= fills >= _MIN_GLYPH_FILL
     if small.sum() < 5:
         return max(8.0, h_page / 100)
     return float(np.percentile(heights[small], 90))
@@ -141,7 +151,7 @@ def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndar
             mask8[solid] = 0
         candidates[name] = (_bridge(_runs(mask8, h_len, True), bridge, True),
                             _bridge(_runs(mask8, min_len, False), bridge, False))
-    dashed_h, dashed_v = _broken_rules(faint if solid is None else faint & ~solid, unit, h_len, min_len)
+    dashed_h, dashed_v = broken_rules(faint if solid is None else faint & ~solid, unit, h_len, min_len)
     candidates["faint"] = (cv2.bitwise_or(candidates["faint"][0], dashed_h),
                            cv2.bitwise_or(candidates["faint"][1], dashed_v))
     long_h = _keep_rules(candidates["faint"][0], candidates["faint"][1], _LONG_H_RULE * unit, True, reach, False)
@@ -167,7 +177,7 @@ def _thin(mask8: np.ndarray, reach: int, horizontal: bool) -> np.ndarray:
     return np.where(count <= _THIN_INK, mask8, 0).astype(np.uint8)
 
 
-def _broken_rules(mask: np.ndarray, unit: float, h_len: int, v_len: int) -> tuple[np.ndarray, np.ndarray]:
+def broken_rules(mask: np.ndarray, unit: float, h_len: int, v_len: int) -> tuple[np.ndarray, np.ndarray]:
     """Dashed, dotted and broken hairline rules joined up: thin ink (`_thin`) closed along its
     direction over gaps of up to _DASH_GAP, then long runs of it, as solid rules are found."""
     mask8 = mask.astype(np.uint8) * 255
