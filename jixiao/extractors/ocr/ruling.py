@@ -39,6 +39,12 @@ _THIN_REACH = 0.3
 _THIN_INK = 5
 _DASH_GAP = 0.4
 _MAX_GLYPH_RATIO = 4
+# A faded rule's way is clear of print: at most this share of it has ink (rules across it, noise)
+# within this far (in character heights) either side; a way through a line of print has more.
+_CLEAR_WAY = 0.1
+_CLEAR_MARGIN = 0.3
+# A rule overshooting the rule across it by up to this (in character heights) ends on it.
+_ANCHOR = 1.0
 _MIN_GLYPH_FILL = 0.15
 # A table is at least this wide and high; a cell at least this big.
 _MIN_TABLE_W, _MIN_TABLE_H = 4.0, 1.5
@@ -160,12 +166,61 @@ def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndar
                                                   _LONG_V_RULE * unit, False, reach))
     horizontal = cv2.bitwise_or(long_h, _keep_rules(candidates["ink"][0], vertical, _LONG_H_RULE * unit, True,
                                                     reach))
+    anchor = round(_ANCHOR * unit)
+    clear = round(_CLEAR_MARGIN * unit)
+    horizontal = _continued(horizontal, vertical, ink, reach, anchor, clear, True)
+    vertical = _continued(vertical, horizontal, ink, reach, anchor, clear, False)
     reach = max(2, round(_EXTEND * unit))
     # Rules that stop a pixel or two short of the rule they meet would let a cell
     # leak into its neighbour: both kinds are lengthened a little at their ends.
     vertical = cv2.dilate(vertical, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 2 * reach + 1)))
     horizontal = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 1)))
     return horizontal, vertical
+
+
+def _continued(along: np.ndarray, across: np.ndarray, ink: np.ndarray, reach: int, anchor: int, clear: int,
+               horizontal: bool) -> np.ndarray:
+    """Rules end on rules. A rule whose end meets no rule across it, where part of it faded out (a
+    copier's dropout, a dry pen), is continued along its line to the next rule there (in line with
+    it, or across it), where the way there is clear of print; else it is left as it is."""
+    blobs = find_blobs(along)
+    if not len(blobs):
+        return along
+    x, y = blobs.points[:, 0], blobs.points[:, 1]
+    pos, side = (x, y) if horizontal else (y, x)
+    first, last = blobs.low(pos), blobs.high(pos)
+    owner = blobs.owner()
+    beyond = np.iinfo(side.dtype).max
+    first_side = blobs.low(np.where(pos == first[owner], side, beyond))
+    last_side = blobs.low(np.where(pos == last[owner], side, beyond))
+    near = cv2.dilate(across, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
+    lines = cv2.bitwise_or(along, across)
+    if not horizontal:
+        near, lines, ink = near.T, lines.T, ink.T
+    out = along if horizontal else along.T
+    out = out.copy()
+    length = lines.shape[1]
+    for end, at, step in [(int(f), int(s), -1) for f, s in zip(first, first_side, strict=True)] + \
+                         [(int(e), int(s), 1) for e, s in zip(last, last_side, strict=True)]:
+        # Anchored: a rule across meets it at its end, or it overshoots one a little.
+        back = slice(end, min(length, end + anchor + 1)) if step < 0 else slice(max(0, end - anchor), end + 1)
+        if near[at, back].any():
+            continue
+        band = slice(max(0, at - 1), at + 2)
+        start = end + step
+        if not 0 <= start < length:
+            continue
+        ahead = lines[band, start:].max(axis=0) if step > 0 else lines[band, :start + 1].max(axis=0)[::-1]
+        found = np.flatnonzero(ahead)
+        if not len(found):
+            continue
+        stop = start + step * int(found[0])
+        lo, hi = sorted((end, stop))
+        margin = slice(max(0, at - clear), at + clear + 1)
+        if np.count_nonzero(ink[margin, lo:hi + 1].any(axis=0)) > _CLEAR_WAY * (hi - lo + 1):
+            continue
+        out[at, lo:hi + 1] = 255
+    return out if horizontal else np.ascontiguousarray(out.T)
 
 
 def _thin(mask8: np.ndarray, reach: int, horizontal: bool) -> np.ndarray:
