@@ -229,17 +229,17 @@ def test_sheet_laid_crooked_8_degrees_on_the_glass(shared: Path, scorer: ModuleT
 
 
 def test_dark_border_and_the_next_pages_edge_around_the_sheet(shared: Path, scorer: ModuleType) -> None:
-    """a_pdf_04 page 2 scanned lid up, off the glass's corner: a wide black border on two sides and,
-    beyond a dark gutter, a strip of the next page; the gutter's edges are no table's rules."""
-    pages = bordered_pages(text_pdf(shared, "a_pdf_04"), [2, 1], seed=1)[:1]
-    check(scorer, extract("pdf", to_pdf(pages, 200), ExtractOptions()), gold_forms(shared, "a_pdf_04", [2]))
+    """a_pdf_08 scanned lid up, off the glass's corner: a wide black border on two sides and, beyond
+    a dark gutter, a strip of the next page; the gutter's edges are no table's rules."""
+    pages = bordered_pages(text_pdf(shared, "a_pdf_08"), [1, 2], seed=1)
+    check(scorer, extract("pdf", to_pdf(pages, 200), ExtractOptions()), gold_forms(shared, "a_pdf_08", [1, 2]))
 
 
 def test_grey_header_rows_and_light_blue_and_green_cells(shared: Path, scorer: ModuleType) -> None:
-    """a_pdf_04 page 2 with Word's table shading: rules and print on the tinted cells stay print
+    """a_pdf_02 page 1 with Word's table shading: rules and print on the tinted cells stay print
     (a JPEG smears the fill's colour over them), not a pen's ink to fade."""
-    pages = shaded_pages(text_pdf(shared, "a_pdf_04"), [2], seed=1)
-    check(scorer, extract("pdf", to_pdf(pages, 200), ExtractOptions()), gold_forms(shared, "a_pdf_04", [2]))
+    pages = shaded_pages(text_pdf(shared, "a_pdf_02"), [1], seed=1)
+    check(scorer, extract("pdf", to_pdf(pages, 200), ExtractOptions()), gold_forms(shared, "a_pdf_02", [1]))
 
 
 @pytest.mark.parametrize("style", ["dotted", "hairline"])
@@ -249,3 +249,4 @@ def test_dotted_and_broken_hairline_rules(shared: Path, scorer: ModuleType, styl
     rng = np.random.default_rng(2)
     page = scan(restyle_rules(render(text_pdf(shared, "a_pdf_04"), 200, [1])[0], style, rng), 1.0, rng, quality=70)
     check(scorer, extract("pdf", to_pdf([page], 200), ExtractOptions()), gold_forms(shared, "a_pdf_04", [1]))
+
