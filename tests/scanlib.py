@@ -17,6 +17,18 @@ Conditions, each from the text PDF's own pages:
 - `fax`: 1-bit, 204 x 196 dpi (non-square pixels), Group 4 TIFF, every page;
 - `marks`: blue and black pen ticks over the scores, a signature across the total row, a seal over
   the execution rate; the pages saved as palette (256-colour) PNGs.
+More conditions (each function below says how it is made):
+- the scanner: `crooked` (sheets laid 6-9° askew, the lid round them), `border` (a wide black
+  border on two sides and a strip of the next page beyond a gutter), `hires_tiff` (300 dpi colour,
+  multi-page TIFF), `hires_jpeg` (400 dpi JPEG), `small_grey` (printed at 70%, 150 dpi grey),
+  `jpeg_low` (150 dpi, JPEG q20-30), `copy_of_copy` (an 85 lpi halftone copy scanned at 150 dpi);
+- the paper and toner: `faint` (toner at 40-60%, the back page showing through), `aged` (yellowed or
+  grey recycled paper, mottled, fibre specks, stronger show-through);
+- the table's style: `shaded` (grey header rows, light blue label cells, light green rows),
+  `thin_rules` (rules dashed, dotted or broken one-pixel hairlines), `dropout` (an inner rule down
+  and one across faded out over 40-70% of their length);
+- faxes and photos: `fax_speckle` (the fax with salt and pepper), `keystone` (a photo keystoned
+  10-15%, every other one with a flash's glare), `glare` (the phone photo with a glare spot).
 """
 from __future__ import annotations
 
