@@ -181,8 +181,9 @@ def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndar
 def _continued(along: np.ndarray, across: np.ndarray, ink: np.ndarray, reach: int, anchor: int, clear: int,
                horizontal: bool) -> np.ndarray:
     """Rules end on rules. A rule whose end meets no rule across it, where part of it faded out (a
-    copier's dropout, a dry pen), is continued along its line to the next rule there (in line with
-    it, or across it), where the way there is clear of print; else it is left as it is."""
+    copier's dropout, a dry pen), is continued along its line to the next piece of a rule in line
+    with it, where the way there is clear of print; else it is left as it is. (Not to a rule
+    across: the ring of a seal printed grey, or the next table, would be joined to the table.)"""
     blobs = find_blobs(along)
     if not len(blobs):
         return along
@@ -194,7 +195,7 @@ def _continued(along: np.ndarray, across: np.ndarray, ink: np.ndarray, reach: in
     first_side = blobs.low(np.where(pos == first[owner], side, beyond))
     last_side = blobs.low(np.where(pos == last[owner], side, beyond))
     near = cv2.dilate(across, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
-    lines = cv2.bitwise_or(along, across)
+    lines = along
     if not horizontal:
         near, lines, ink = near.T, lines.T, ink.T
     out = along if horizontal else along.T
