@@ -38,6 +38,7 @@ _SOLID_RIM = 0.15
 _THIN_REACH = 0.3
 _THIN_INK = 5
 _DASH_GAP = 0.4
+_MIN_BROKEN_SHARE = 0.5
 _MAX_GLYPH_RATIO = 4
 # A faded rule's way is clear of print: at most this share of it has ink (rules across it, noise)
 # within this far (in character heights) either side; a way through a line of print has more.
@@ -157,9 +158,15 @@ def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndar
             mask8[solid] = 0
         candidates[name] = (_bridge(_runs(mask8, h_len, True), bridge, True),
                             _bridge(_runs(mask8, min_len, False), bridge, False))
-    dashed_h, dashed_v = broken_rules(faint if solid is None else faint & ~solid, unit, h_len, min_len)
-    candidates["faint"] = (cv2.bitwise_or(candidates["faint"][0], dashed_h),
-                           cv2.bitwise_or(candidates["faint"][1], dashed_v))
+    # A table ruled in dashes or dots: where joining them up adds much to the rules already seen.
+    # (Not on other pages: a column of print whose strokes stand one above the other, line after
+    # line, would join up too.)
+    dashed = broken_rules(faint if solid is None else faint & ~solid, unit, h_len, min_len)
+    solid_rules = cv2.bitwise_or(*candidates["faint"])
+    added = cv2.bitwise_and(cv2.bitwise_or(*dashed), cv2.bitwise_not(solid_rules))
+    if cv2.countNonZero(added) > _MIN_BROKEN_SHARE * cv2.countNonZero(solid_rules):
+        candidates["faint"] = (cv2.bitwise_or(candidates["faint"][0], dashed[0]),
+                               cv2.bitwise_or(candidates["faint"][1], dashed[1]))
     long_h = _keep_rules(candidates["faint"][0], candidates["faint"][1], _LONG_H_RULE * unit, True, reach, False)
     long_v = _keep_rules(candidates["faint"][1], candidates["faint"][0], _LONG_V_RULE * unit, False, reach, False)
     vertical = cv2.bitwise_or(long_v, _keep_rules(candidates["ink"][1], cv2.bitwise_or(long_h, candidates["ink"][0]),
