@@ -38,7 +38,7 @@ _SOLID_RIM = 0.15
 _THIN_REACH = 0.3
 _THIN_INK = 5
 _DASH_GAP = 0.4
-_MIN_BROKEN_SHARE = 0.5
+_MIN_BROKEN_SHARE = 0.8
 _MAX_GLYPH_RATIO = 4
 # A faded rule's way is clear of print: at most this share of it has ink (rules across it, noise)
 # within this far (in character heights) either side; a way through a line of print has more.
