@@ -17,6 +17,18 @@ Conditions, each from the text PDF's own pages:
 - `fax`: 1-bit, 204 x 196 dpi (non-square pixels), Group 4 TIFF, every page;
 - `marks`: blue and black pen ticks over the scores, a signature across the total row, a seal over
   the execution rate; the pages saved as palette (256-colour) PNGs.
+More conditions (each function below says how it is made):
+- the scanner: `crooked` (sheets laid 6-9° askew, the lid round them), `border` (a wide black
+  border on two sides and a strip of the next page beyond a gutter), `hires_tiff` (300 dpi colour,
+  multi-page TIFF), `hires_jpeg` (400 dpi JPEG), `small_grey` (printed at 70%, 150 dpi grey),
+  `jpeg_low` (150 dpi, JPEG q20-30), `copy_of_copy` (an 85 lpi halftone copy scanned at 150 dpi);
+- the paper and toner: `faint` (toner at 40-60%, the back page showing through), `aged` (yellowed or
+  grey recycled paper, mottled, fibre specks, stronger show-through);
+- the table's style: `shaded` (grey header rows, light blue label cells, light green rows),
+  `thin_rules` (rules dashed, dotted or broken one-pixel hairlines), `dropout` (an inner rule down
+  and one across faded out over 40-70% of their length);
+- faxes and photos: `fax_speckle` (the fax with salt and pepper), `keystone` (a photo keystoned
+  10-15%, every other one with a flash's glare), `glare` (the phone photo with a glare spot).
 """
 from __future__ import annotations
 
@@ -424,6 +436,343 @@ def _marks_palette(pdf: bytes, pages: list[int], seed: int) -> bytes:
     return to_png(marked_pages(pdf, seed=seed, pages=pages)[0], palette=True)
 
 
+# --- Other conditions: the scanner, the paper, the toner, the table's own style -----------------------
+
+LID = (226, 226, 222)
+
+
+def crooked_pages(pdf: bytes, pages: list[int] | None = None, seed: int = 1, dpi: int = 200,
+                  tilt: tuple[float, float] = (6.0, 9.0)) -> list[Image.Image]:
+    """Sheets laid crooked on a flatbed, tilted 6-9° (sign alternating page by page): the grey scanner
+    lid shows round the sheet, its edge a thin shadow; then the copier's light, grain and JPEG."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for k, page in enumerate(render(pdf, dpi, pages)):
+        angle = float(rng.uniform(*tilt)) * (1 if k % 2 == 0 else -1)
+        sheet = Image.new("L", page.size, 255)
+        turned = page.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=LID)
+        edge = np.asarray(sheet.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=0), dtype=np.float32)
+        shadow = cv2.GaussianBlur(edge, (0, 0), 2.0) / 255  # a soft dark line where the sheet ends
+        rgb = np.asarray(turned, dtype=np.float32) * (1 - 0.35 * (1 - np.abs(2 * shadow - 1)))[:, :, None]
+        out.append(scan(Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8)), 0.0, rng))
+    return out
+
+
+def bordered_pages(pdf: bytes, pages: list[int] | None = None, seed: int = 1, dpi: int = 200) -> list[Image.Image]:
+    """A sheet scanned with the lid up, off the glass's corner: a wide black border on two sides
+    (8-14% of the width and height), the sheet tilted up to 2°, and beyond a dark gutter on the far
+    side, a strip (6-10% of the width) of the next page of a bound report, its print cut off."""
+    rng = np.random.default_rng(seed)
+    rendered = render(pdf, dpi, pages)
+    out = []
+    for k, page in enumerate(rendered):
+        w, h = page.size
+        left, top = int(w * rng.uniform(0.08, 0.14)), int(h * rng.uniform(0.08, 0.14))
+        strip = int(w * rng.uniform(0.06, 0.10))
+        gutter = int(w * 0.015)
+        canvas = Image.new("RGB", (left + w + gutter + strip, top + h + int(h * 0.02)), (18, 18, 20))
+        canvas.paste(page.rotate(float(rng.uniform(-2, 2)), resample=Image.Resampling.BICUBIC, fillcolor=PAPER),
+                     (left, top))
+        neighbour = rendered[(k + 1) % len(rendered)]
+        canvas.paste(neighbour.crop((0, 0, strip, h)), (left + w + gutter, top + int(h * 0.01)))
+        rgb = np.asarray(canvas, dtype=np.float32)
+        ch, cw = rgb.shape[:2]
+        xx = np.mgrid[0:ch, 0:cw][1].astype(np.float32)
+        # The far side, off the glass, is darker.
+        rgb *= (1 - 0.25 * np.clip((xx - left - w) / max(strip, 1), 0, 1))[:, :, None]
+        out.append(scan(Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8)), 0.0, rng))
+    return out
+
+
+def faint_pages(pdf: bytes, pages: list[int] | None = None, seed: int = 1, dpi: int = 200,
+                toner: tuple[float, float] = (0.4, 0.6), paper: tuple[int, int, int] = (250, 250, 248),
+                back: float = 0.12, fibres: bool = False) -> list[Image.Image]:
+    """Printed with toner running out (print only `toner` as dark as it should be: 40-60%), on
+    `paper` (with `fibres`: recycled or aged paper, mottled, specks of fibre), the back page's print
+    showing through mirrored at `back` of its darkness; then the copier's scan."""
+    rng = np.random.default_rng(seed)
+    rendered = render(pdf, dpi, pages)
+    out = []
+    for k, page in enumerate(rendered):
+        darkness = 1 - np.asarray(page.convert("L"), dtype=np.float32) / 255
+        strength = float(rng.uniform(*toner))
+        behind = 1 - np.asarray(rendered[(k + 1) % len(rendered)].convert("L").transpose(
+            Image.Transpose.FLIP_LEFT_RIGHT), dtype=np.float32) / 255
+        behind = cv2.GaussianBlur(behind, (0, 0), 1.5) * back
+        h, w = darkness.shape
+        base = np.array(paper, dtype=np.float32)[None, None, :] * np.ones((h, w, 1), np.float32)
+        if fibres:
+            mottle = cv2.resize(rng.normal(0, 1, (h // 40 + 1, w // 40 + 1)).astype(np.float32), (w, h),
+                                interpolation=cv2.INTER_CUBIC)
+            base *= (1 + 0.025 * mottle)[:, :, None]
+            specks = (rng.random((h, w)) < 0.0004).astype(np.float32)
+            specks = cv2.dilate(specks, np.ones((2, 3), np.uint8)) * rng.uniform(0.2, 0.5)
+            base *= (1 - specks)[:, :, None]
+        rgb = base * ((1 - strength * darkness) * (1 - behind))[:, :, None]
+        out.append(scan(Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8)),
+                        float(rng.uniform(-1.5, 1.5)), rng, quality=70))
+    return out
+
+
+def _cell_boxes(pdf: bytes, number: int) -> list[tuple[list[tuple[float, float, float, float]], list[str]]]:
+    """The rows of every ruled table on page `number`: each row's cell boxes (PDF points) and texts."""
+    rows = []
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        for table in doc.pages[number - 1].find_tables():
+            texts = table.extract()
+            for row, values in zip(table.rows, texts, strict=True):
+                cells = [(c, t or "") for c, t in zip(row.cells, values, strict=True) if c is not None]
+                rows.append(([c for c, _ in cells], [t for _, t in cells]))
+    return rows
+
+
+GREY_FILL = (205, 205, 205)
+BLUE_FILL = (214, 228, 246)
+GREEN_FILL = (222, 240, 218)
+
+
+def shaded_pages(pdf: bytes, pages: list[int] | None = None, seed: int = 1, dpi: int = 200) -> list[Image.Image]:
+    """Tables styled as Word often leaves them: header rows (every cell a label, no figure) filled
+    grey (15-25%), the label cell opening each other row light blue, every other row light green
+    behind its figures; fills under the print (multiplied); then the copier's scan."""
+    rng = np.random.default_rng(seed)
+    numbers = pages or list(range(1, len(pdfium.PdfDocument(pdf)) + 1))
+    out = []
+    for number, page in zip(numbers, render(pdf, dpi, numbers), strict=True):
+        px = dpi / 72
+        rgb = np.asarray(page, dtype=np.float32).copy()
+        grey = np.array(GREY_FILL, np.float32) * rng.uniform(0.97, 1.03)
+        for r, (boxes, texts) in enumerate(_cell_boxes(pdf, number)):
+            header = sum(1 for t in texts if t.strip()) >= 3 and not any(re.search(r"\d", t) for t in texts)
+            for c, ((x0, y0, x1, y1), text) in enumerate(zip(boxes, texts, strict=True)):
+                fill = grey if header else BLUE_FILL if c == 0 and text.strip() else GREEN_FILL if r % 2 else None
+                if fill is None:
+                    continue
+                box = (slice(round(y0 * px), round(y1 * px)), slice(round(x0 * px), round(x1 * px)))
+                rgb[box] *= np.asarray(fill, np.float32) / 255
+        out.append(scan(Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8)), float(rng.uniform(-1.5, 1.5)),
+                        rng, quality=70))
+    return out
+
+
+def _rule_masks(gray: np.ndarray, dpi: int) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal and vertical rules of a clean render: runs of ink longer than a third of an inch."""
+    ink = (gray < 160).astype(np.uint8)
+    length = dpi // 3
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
+    return horizontal > 0, vertical > 0
+
+
+RULE_STYLES = ("dashed", "dotted", "hairline")
+
+
+def restyle_rules(page: Image.Image, style: str, rng: np.random.Generator, dpi: int = 200) -> Image.Image:
+    """The table's rules redrawn: `dashed` (dashes of 5 points, gaps of 2.5), `dotted` (dots a
+    point apart), or `hairline` (one pixel, grey, broken every 15-30 points by a gap of 1-2)."""
+    gray = np.asarray(page.convert("L"))
+    horizontal, vertical = _rule_masks(gray, dpi)
+    rules = horizontal | vertical
+    rgb = np.asarray(page).copy()
+    rgb[rules] = 255
+    yy, xx = np.mgrid[0:gray.shape[0], 0:gray.shape[1]]
+    pt = dpi / 72
+    if style in ("dashed", "dotted"):
+        period, on = (7.5 * pt, 5 * pt) if style == "dashed" else (2 * pt, 0.8 * pt)
+        keep = (horizontal & ((xx % period) < on)) | (vertical & ((yy % period) < on))
+        rgb[keep] = 40
+    else:
+        # One pixel of each rule (its first row or column), broken at random places.
+        thin_h = horizontal & ~np.roll(horizontal, 1, axis=0)
+        thin_v = vertical & ~np.roll(vertical, 1, axis=1)
+        step = rng.uniform(15, 30) * pt
+        gap = rng.uniform(1, 2) * pt
+        phase = rng.uniform(0, step, size=gray.shape[0] + gray.shape[1])
+        keep = (thin_h & (((xx + phase[yy]) % step) > gap)) | (thin_v & (((yy + phase[gray.shape[0] + xx]) % step) > gap))
+        rgb[keep] = 110
+    return Image.fromarray(rgb)
+
+
+def drop_rules(page: Image.Image, rng: np.random.Generator, dpi: int = 200) -> Image.Image:
+    """A copier's dropout: one inner vertical rule and one inner horizontal rule of the page fade out
+    over 40-70% of their length (the print across them stays)."""
+    gray = np.asarray(page.convert("L"))
+    rgb = np.asarray(page).copy()
+    for mask, axis in zip(_rule_masks(gray, dpi), (1, 0), strict=True):
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+        long_side = stats[1:, cv2.CC_STAT_WIDTH if axis == 1 else cv2.CC_STAT_HEIGHT]
+        start = stats[1:, cv2.CC_STAT_LEFT if axis == 0 else cv2.CC_STAT_TOP]
+        # Inner rules: not the outermost ones (the frame) of the page.
+        inner = [k for k in range(n - 1) if start[k] > start.min() + 5 and start[k] < start.max() - 5
+                 and long_side[k] > dpi]
+        if not inner:
+            continue
+        k = int(rng.choice(inner)) + 1
+        x, y, w, h = stats[k, :4]
+        span = float(rng.uniform(0.4, 0.7))
+        if axis == 1:
+            a = x + int(rng.uniform(0, 1 - span) * w)
+            region = (slice(y, y + h), slice(a, a + int(span * w)))
+        else:
+            a = y + int(rng.uniform(0, 1 - span) * h)
+            region = (slice(a, a + int(span * h)), slice(x, x + w))
+        rgb[region][labels[region] == k] = 255
+    return Image.fromarray(rgb)
+
+
+def ruled_pages(pdf: bytes, pages: list[int] | None = None, seed: int = 1, dpi: int = 200,
+                dropout: bool = False) -> list[Image.Image]:
+    """Scans whose table rules are dashed, dotted or broken hairlines (a style page by page), or
+    (`dropout`) solid but with rules faded out in part."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for k, page in enumerate(render(pdf, dpi, pages)):
+        page = drop_rules(page, rng, dpi) if dropout else restyle_rules(page, RULE_STYLES[(seed + k) % 3], rng, dpi)
+        out.append(scan(page, float(rng.uniform(-1.5, 1.5)), rng, quality=70))
+    return out
+
+
+def halftone(gray: np.ndarray, cell: float, angle: float) -> np.ndarray:
+    """A copier's halftone: each grey becomes round black dots on a screen `cell` pixels apart,
+    turned by `angle` degrees (1-bit, 0 or 255)."""
+    h, w = gray.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    t = math.radians(angle)
+    u = (xx * math.cos(t) + yy * math.sin(t)) / cell
+    v = (-xx * math.sin(t) + yy * math.cos(t)) / cell
+    spot = (np.cos(2 * np.pi * u) + np.cos(2 * np.pi * v)) / 4 + 0.5  # 0..1, dot centres at 1
+    darkness = 1 - gray.astype(np.float32) / 255
+    return np.where(spot > 1 - darkness, 0, 255).astype(np.uint8)
+
+
+def copied_pages(pdf: bytes, pages: list[int] | None = None, seed: int = 1, dpi: int = 150) -> list[Image.Image]:
+    """A copy of a copy: the page copied at 300 dpi in a 45° halftone of 85 lines per inch (print
+    blurred and grey first, as the first copy left it), that copy scanned at `dpi`, where the screen
+    beats against the scanner's pixels into moiré; tilted ±1.5°, grain, JPEG."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for page in render(pdf, 300, pages):
+        gray = np.asarray(page.convert("L").filter(ImageFilter.GaussianBlur(1.2)), dtype=np.float32)
+        gray = 255 - 0.85 * (255 - gray) + 12  # the first copy's grey print and grey paper
+        screened = halftone(np.clip(gray, 0, 255).astype(np.uint8), 300 / 85, 45.0)
+        copy = Image.fromarray(screened).filter(ImageFilter.GaussianBlur(0.8)).convert("RGB")
+        w, h = copy.size
+        copy = copy.resize((round(w * dpi / 300), round(h * dpi / 300)), Image.Resampling.BILINEAR)
+        out.append(scan(copy, float(rng.uniform(-1.5, 1.5)), rng, quality=75, blur=0.4))
+    return out
+
+
+def speckled_fax_pages(pdf: bytes, pages: list[int] | None = None, seed: int = 1,
+                       dpi: tuple[int, int] = (204, 196)) -> list[Image.Image]:
+    """The fax, with salt and pepper: black specks (0.3% of the pixels, some in clumps of 2-3) on the
+    paper and white holes (2%) in the print, as a dirty line and a worn drum leave them."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for page in fax_pages(pdf, pages, dpi=dpi, seed=seed):
+        bits = np.asarray(page.convert("L")) > 0
+        pepper = rng.random(bits.shape) < 0.002
+        pepper |= cv2.dilate(((rng.random(bits.shape) < 0.0005)).astype(np.uint8), np.ones((2, 2), np.uint8)) > 0
+        salt = rng.random(bits.shape) < 0.02
+        bits = np.where(pepper, False, np.where(salt, True, bits))
+        speckled = Image.fromarray(bits.astype(np.uint8) * 255).convert("1")
+        speckled.info["dpi"] = dpi
+        out.append(speckled)
+    return out
+
+
+def glare(photo: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """A flash's glare: a bright spot (a tenth to a sixth of the photo's width) that washes the print
+    under it out to a third of its contrast, fading over its rim."""
+    rgb = np.asarray(photo, dtype=np.float32)
+    h, w = rgb.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    cx, cy = rng.uniform(0.3, 0.7) * w, rng.uniform(0.3, 0.7) * h
+    radius = rng.uniform(0.10, 0.17) * w
+    d = np.sqrt(((xx - cx) / radius) ** 2 + ((yy - cy) / (0.8 * radius)) ** 2)
+    wash = np.clip(1.3 - d, 0, 1)[:, :, None] * 0.7
+    return Image.fromarray(np.clip(rgb * (1 - wash) + 255 * wash, 0, 255).astype(np.uint8))
+
+
+def _crooked(pdf: bytes, pages: list[int], seed: int) -> bytes:
+    return to_pdf(crooked_pages(pdf, pages, seed), 200)
+
+
+def _border(pdf: bytes, pages: list[int], seed: int) -> bytes:
+    return to_pdf(bordered_pages(pdf, pages, seed), 200)
+
+
+def _hires_tiff(pdf: bytes, pages: list[int], seed: int) -> bytes:
+    return to_tiff(scan_pdf(pdf, dpi=300, tilt=1.5, seed=seed, pages=pages), "tiff_lzw", dpi=(300, 300))
+
+
+def _hires_jpeg(pdf: bytes, pages: list[int], seed: int) -> bytes:
+    page = scan_pdf(pdf, dpi=400, tilt=1.0, seed=seed, pages=pages)[0]
+    buf = io.BytesIO()
+    page.save(buf, format="JPEG", quality=85, dpi=(400, 400))
+    return buf.getvalue()
+
+
+def _small_grey(pdf: bytes, pages: list[int], seed: int) -> bytes:
+    """Printed shrunk to 70% (a form fitted onto a smaller sheet), scanned grey at 150 dpi."""
+    shrunk = []
+    for page in scan_pdf(pdf, dpi=105, tilt=1.0, seed=seed, pages=pages):
+        w, h = page.size
+        sheet = Image.new("RGB", (round(w / 0.7), round(h / 0.7)), PAPER)
+        sheet.paste(page, (round(w * 0.2), round(h * 0.15)))
+        shrunk.append(sheet.convert("L"))
+    return to_pdf(shrunk, 150)
+
+
+def _jpeg_low(pdf: bytes, pages: list[int], seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    out = []
+    for k, page in enumerate(render(pdf, 150, pages)):
+        w, h = page.size
+        stamped = stamp(page, (w * 0.6, h * (0.25 + 0.5 * rng.random())), 120)
+        out.append(scan(stamped, 2.0 if k % 2 == 0 else -2.0, rng, quality=int(rng.integers(20, 31))))
+    return to_pdf(out, 150)
+
+
+def _faint(pdf: bytes, pages: list[int], seed: int) -> bytes:
+    return to_pdf(faint_pages(pdf, pages, seed), 200)
+
+
+def _aged(pdf: bytes, pages: list[int], seed: int) -> bytes:
+    paper = (236, 226, 192) if seed % 2 else (214, 214, 208)  # yellowed, or grey recycled
+    return to_pdf(faint_pages(pdf, pages, seed, toner=(0.7, 0.85), paper=paper, back=0.18, fibres=True), 200)
+
+
+def _shaded(pdf: bytes, pages: list[int], seed: int) -> bytes:
+    return to_pdf(shaded_pages(pdf, pages, seed), 200)
+
+
+def _thin_rules(pdf: bytes, pages: list[int], seed: int) -> bytes:
+    return to_pdf(ruled_pages(pdf, pages, seed), 200)
+
+
+def _dropout(pdf: bytes, pages: list[int], seed: int) -> bytes:
+    return to_pdf(ruled_pages(pdf, pages, seed, dropout=True), 200)
+
+
+def _copy_of_copy(pdf: bytes, pages: list[int], seed: int) -> bytes:
+    return to_pdf(copied_pages(pdf, pages, seed), 150)
+
+
+def _fax_speckle(pdf: bytes, pages: list[int], seed: int) -> bytes:
+    return to_tiff(speckled_fax_pages(pdf, pages, seed=seed), "group4", dpi=(204, 196))
+
+
+def _keystone(pdf: bytes, pages: list[int], seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    photo = photograph(render(pdf, 200, pages)[0], rng, keystone=float(rng.uniform(0.10, 0.15)))
+    return to_jpeg(glare(photo.image, rng) if seed % 2 else photo.image, 90)
+
+
+def _glare(pdf: bytes, pages: list[int], seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    return to_jpeg(glare(photograph(render(pdf, 200, pages)[0], rng).image, rng), 90)
+
+
 CONDITIONS: dict[str, Condition] = {
     "flat": Condition(".pdf", True, _flat),
     "rotated": Condition(".pdf", True, _rotated),
@@ -435,6 +784,21 @@ CONDITIONS: dict[str, Condition] = {
     "fax": Condition(".tif", True, _fax),
     "marks": Condition(".pdf", True, _marks),
     "marks_palette": Condition(".png", False, _marks_palette),
+    "crooked": Condition(".pdf", True, _crooked),
+    "border": Condition(".pdf", True, _border),
+    "hires_tiff": Condition(".tif", True, _hires_tiff),
+    "hires_jpeg": Condition(".jpg", False, _hires_jpeg),
+    "small_grey": Condition(".pdf", True, _small_grey),
+    "jpeg_low": Condition(".pdf", True, _jpeg_low),
+    "faint": Condition(".pdf", True, _faint),
+    "aged": Condition(".pdf", True, _aged),
+    "shaded": Condition(".pdf", True, _shaded),
+    "thin_rules": Condition(".pdf", True, _thin_rules),
+    "dropout": Condition(".pdf", True, _dropout),
+    "copy_of_copy": Condition(".pdf", True, _copy_of_copy),
+    "fax_speckle": Condition(".tif", True, _fax_speckle),
+    "keystone": Condition(".jpg", False, _keystone),
+    "glare": Condition(".jpg", False, _glare),
 }
 
 

@@ -1,8 +1,9 @@
 """Scans as people send them, made here from the corpus text PDFs (tests/scanlib.py): sheets fed
 turned (per page, mixed in a PDF and in a TIFF, a turned continuation page), a JPEG turned by its
 EXIF orientation, a phone photo, a 100 dpi scan, a 1-bit fax, pen ticks and a signature over the
-figures. Each is read by the default engine, offline, and checked against the corpus gold: every
-form found, its numeric fields right, no junk rows."""
+figures; a sheet laid crooked, a dark border round it, shaded cells, dotted and dashed rules.
+Each is read by the default engine, offline, and checked against the corpus gold: every form
+found, its numeric fields right, no junk rows."""
 from __future__ import annotations
 
 import io
@@ -17,13 +18,18 @@ import pdfplumber
 import pytest
 from PIL import Image
 from scanlib import (
+    bordered_pages,
+    crooked_pages,
     exif_jpeg,
     fax_pages,
     marked_pages,
     photograph,
     render,
+    restyle_rules,
     rotated_pages,
+    scan,
     scan_pdf,
+    shaded_pages,
     to_pdf,
     to_png,
     to_tiff,
@@ -212,3 +218,33 @@ def test_pen_ticks_over_scores_and_a_signature_over_the_total(marked: Image.Imag
     the issue's bar of 98% is not reached for black strokes, see docs/ocr.md)."""
     check(scorer, extract("image", to_png(marked, palette=True), ExtractOptions()), gold_forms(shared, "a_pdf_04", [1]),
           numeric=0.85)
+
+
+# --- The scanner, the paper, the table's own style -------------------------------------------------
+
+def test_sheet_laid_crooked_8_degrees_on_the_glass(shared: Path, scorer: ModuleType) -> None:
+    """a_pdf_04 page 1 tilted 6-9° (the scanner lid round it): beyond the skew a copier leaves."""
+    pages = crooked_pages(text_pdf(shared, "a_pdf_04"), [1], seed=3)
+    check(scorer, extract("pdf", to_pdf(pages, 200), ExtractOptions()), gold_forms(shared, "a_pdf_04", [1]))
+
+
+def test_dark_border_and_the_next_pages_edge_around_the_sheet(shared: Path, scorer: ModuleType) -> None:
+    """a_pdf_08 scanned lid up, off the glass's corner: a wide black border on two sides and, beyond
+    a dark gutter, a strip of the next page; the gutter's edges are no table's rules."""
+    pages = bordered_pages(text_pdf(shared, "a_pdf_08"), [1, 2], seed=1)
+    check(scorer, extract("pdf", to_pdf(pages, 200), ExtractOptions()), gold_forms(shared, "a_pdf_08", [1, 2]))
+
+
+def test_grey_header_rows_and_light_blue_and_green_cells(shared: Path, scorer: ModuleType) -> None:
+    """a_pdf_02 page 1 with Word's table shading: rules and print on the tinted cells stay print
+    (a JPEG smears the fill's colour over them), not a pen's ink to fade."""
+    pages = shaded_pages(text_pdf(shared, "a_pdf_02"), [1], seed=1)
+    check(scorer, extract("pdf", to_pdf(pages, 200), ExtractOptions()), gold_forms(shared, "a_pdf_02", [1]))
+
+
+@pytest.mark.parametrize("style", ["dotted", "dashed"])
+def test_dotted_and_dashed_rules(shared: Path, scorer: ModuleType, style: str) -> None:
+    """a_pdf_04 page 1 with its rules redrawn dotted (dots a point apart) or dashed."""
+    rng = np.random.default_rng(2)
+    page = scan(restyle_rules(render(text_pdf(shared, "a_pdf_04"), 200, [1])[0], style, rng), 1.0, rng, quality=70)
+    check(scorer, extract("pdf", to_pdf([page], 200), ExtractOptions()), gold_forms(shared, "a_pdf_04", [1]))

@@ -41,6 +41,12 @@ class Blobs:
     def high(self, values: np.ndarray) -> np.ndarray:
         return np.maximum.reduceat(values, self.starts)
 
+    def fills(self) -> np.ndarray:
+        """The share of each blob's bounding box inside its outer border (holes counted in)."""
+        _, _, w, h = self.boxes()
+        areas = np.fromiter((cv2.contourArea(b) for b in self.borders), np.float64, len(self.borders))
+        return areas / np.maximum(w * h, 1)
+
     def boxes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """x, y, width and height of each blob's bounding box."""
         x, y = self.points[:, 0], self.points[:, 1]

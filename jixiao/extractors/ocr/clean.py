@@ -7,6 +7,7 @@ carries a pixel of the prepared page back to the image given; nothing here knows
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import cv2
@@ -18,12 +19,17 @@ from jixiao.extractors.ocr.orient import quarter_turns as upright_turns
 from jixiao.extractors.ocr.photo import find_page, flatten
 from jixiao.extractors.ocr.ruling import unit_of_blobs
 
-MAX_SKEW_DEG = 5.0
+# A sheet laid crooked on the glass or fed askew lies up to about 10° off; beyond 15° it is turned.
+MAX_SKEW_DEG = 15.0
 # Print is black or grey: its channels nearly agree. Seals and pens are coloured: their pixels'
 # saturation (chroma over brightness) stands above paper's warmth and a JPEG's colour noise.
 _GREY_SATURATION = 0.15
 _COLOUR_RAMP = 0.2
 _MIN_CHROMA = 25
+# Paper tinted (a table's fill) no more than this saturation; ink is more saturated. Ink is this
+# many times as coloured as the paper under it.
+_FILL_SATURATION = 0.25
+_OVER_PAPER = 2.0
 # Paper is the brightest part of a page: this percentile of each channel is its colour.
 _PAPER_PERCENTILE = 90
 _PAPER_TINT = 15
@@ -41,10 +47,13 @@ _MAX_ENLARGE = 3.0
 # than a stroke, on a page shrunk by this factor for speed.
 _BACKGROUND_SCALE = 4
 _BACKGROUND_KERNEL = 9
-# Skew search: coarse steps over ±MAX_SKEW_DEG, then fine steps around the best.
-_SKEW_COARSE_STEP = 0.25
-_SKEW_FINE_STEP = 0.02
+# Skew search: coarse steps over ±MAX_SKEW_DEG on part of the sample, then finer steps around the
+# best on all of it. A coarse step is narrower than the peak of sharpness a ruled table or a row of
+# print makes (their ink spreads over more than a stroke's width once 0.5° off).
+_SKEW_STEPS = (0.5, 0.1, 0.02)
+_SKEW_FINE_STEP = _SKEW_STEPS[-1]
 _SKEW_SAMPLE = 60_000
+_SKEW_COARSE_SAMPLE = 30_000
 
 
 @dataclass(slots=True)
@@ -80,9 +89,16 @@ def drop_colour(rgb: np.ndarray) -> np.ndarray:
     chroma = cv2.subtract(top, cv2.min(cv2.min(r, g), b))
     # Most of a page is grey (paper, print): only pixels of some chroma are weighed, the rest keep `top`.
     where = np.flatnonzero(chroma >= _MIN_CHROMA)
+    if len(where) < _MIN_INK_PIXELS:
+        return top
+    # Print on a tinted fill (a table's light blue or green cells) takes the fill's colour at its
+    # edges, and a JPEG smears it over dark strokes, which are then as saturated as a pen: a pixel
+    # no more coloured than twice the paper around it is print. Pens and seals are far more so.
+    chroma_at = chroma.reshape(-1)[where].astype(np.float32)
+    keep = chroma_at > _OVER_PAPER * _paper_chroma((r, g, b), where)
+    where, chroma_at = where[keep], chroma_at[keep]
     top_at = top.reshape(-1)[where]
-    weight = np.clip((chroma.reshape(-1)[where].astype(np.float32) / np.maximum(top_at, 1) - _GREY_SATURATION)
-                     / _COLOUR_RAMP, 0, 1)
+    weight = np.clip((chroma_at / np.maximum(top_at, 1) - _GREY_SATURATION) / _COLOUR_RAMP, 0, 1)
     coloured = weight > 0.99
     if np.count_nonzero(coloured) < _MIN_INK_PIXELS:
         return top
@@ -101,6 +117,21 @@ def drop_colour(rgb: np.ndarray) -> np.ndarray:
     return out
 
 
+def _paper_chroma(channels: tuple[np.ndarray, np.ndarray, np.ndarray], where: np.ndarray) -> np.ndarray:
+    """The chroma of the paper (or fill) around the pixels `where` (flat indices): each channel's
+    background, as `even_light` finds it, without the print or pen strokes over it."""
+    h, w = channels[0].shape
+    backgrounds = [_background(c, upsize=False) for c in channels]
+    top = cv2.max(cv2.max(*backgrounds[:2]), backgrounds[2])
+    paper = cv2.subtract(top, cv2.min(cv2.min(*backgrounds[:2]), backgrounds[2]))
+    # A tint is pale; a background as coloured as ink is ink (a seal's solid star, a broad marker).
+    paper[paper.astype(np.float32) > _FILL_SATURATION * top] = 0
+    ys, xs = np.divmod(where, w)
+    rows = np.minimum(ys // _BACKGROUND_SCALE, paper.shape[0] - 1)
+    cols = np.minimum(xs // _BACKGROUND_SCALE, paper.shape[1] - 1)
+    return paper[rows, cols].astype(np.float32)
+
+
 def _white_balanced(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The channels scaled so that paper is grey, where it is tinted: a photo's warm or cold cast is
     no colour of ink. Paper no more tinted than a scanner leaves it is left as it is."""
@@ -112,15 +143,19 @@ def _white_balanced(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return tuple(cv2.convertScaleAbs(channel, alpha=float(k)) for channel, k in zip(cv2.split(rgb), scale))  # type: ignore[return-value]
 
 
-def even_light(gray: np.ndarray) -> np.ndarray:
-    """Divide by the paper's own brightness, so shadows and uneven light vanish."""
+def _background(gray: np.ndarray, upsize: bool = True) -> np.ndarray:
+    """The paper's brightness under the print (on the page shrunk by _BACKGROUND_SCALE unless `upsize`)."""
     h, w = gray.shape
     small = cv2.resize(gray, (max(1, w // _BACKGROUND_SCALE), max(1, h // _BACKGROUND_SCALE)),
                        interpolation=cv2.INTER_AREA)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (_BACKGROUND_KERNEL, _BACKGROUND_KERNEL))
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
-    background = cv2.resize(background, (w, h), interpolation=cv2.INTER_LINEAR)
-    return cv2.divide(gray, np.maximum(background, 1), scale=255)
+    return cv2.resize(background, (w, h), interpolation=cv2.INTER_LINEAR) if upsize else background
+
+
+def even_light(gray: np.ndarray) -> np.ndarray:
+    """Divide by the paper's own brightness, so shadows and uneven light vanish."""
+    return cv2.divide(gray, np.maximum(_background(gray), 1), scale=255)
 
 
 def binarize(gray: np.ndarray) -> np.ndarray:
@@ -143,22 +178,24 @@ def estimate_skew(ink: np.ndarray) -> float:
     if found is None or len(found) < 100:
         return 0.0
     xs, ys = found[:, 0, 0], found[:, 0, 1]
-    if len(ys) > _SKEW_SAMPLE:
-        pick = np.random.default_rng(0).choice(len(ys), _SKEW_SAMPLE, replace=False)
-        ys, xs = ys[pick], xs[pick]
+    # A random sample, in random order (so that its first part is a smaller random sample).
+    pick = np.random.default_rng(0).choice(len(ys), min(len(ys), _SKEW_SAMPLE), replace=False)
+    ys, xs = ys[pick], xs[pick]
     ys = ys.astype(np.float64)
     xs = xs.astype(np.float64) - ink.shape[1] / 2
 
-    def sharpness(deg: float) -> float:
+    def sharpness(deg: float, count: int) -> float:
         t = np.deg2rad(deg)
-        proj = np.round(ys * np.cos(t) + xs * np.sin(t)).astype(np.int64)
+        proj = np.round(ys[:count] * np.cos(t) + xs[:count] * np.sin(t)).astype(np.int64)
         counts = np.bincount(proj - proj.min())
         return float(np.dot(counts, counts))
 
-    coarse = np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, _SKEW_COARSE_STEP).tolist()
-    best = max(coarse, key=sharpness)
-    fine = np.arange(best - _SKEW_COARSE_STEP, best + _SKEW_COARSE_STEP + 1e-9, _SKEW_FINE_STEP).tolist()
-    return float(max(fine, key=sharpness))
+    coarse = np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, _SKEW_STEPS[0]).tolist()
+    best = max(coarse, key=lambda deg: sharpness(deg, _SKEW_COARSE_SAMPLE))
+    for wide, step in itertools.pairwise(_SKEW_STEPS):
+        around = np.arange(best - wide, best + wide + 1e-9, step).tolist()
+        best = max(around, key=lambda deg: sharpness(deg, len(ys)))
+    return float(best)
 
 
 def rotate(gray: np.ndarray, deg: float) -> np.ndarray:
@@ -194,8 +231,10 @@ def clean_page(rgb: np.ndarray) -> CleanPage:
     gray = even_light(gray)
     # The ink's blobs are measured once: a quarter turn only swaps their widths and heights.
     ink = binarize(gray)
-    _, _, widths, heights = find_blobs(ink.astype(np.uint8)).boxes()
-    turns = upright_turns(gray, unit_of_blobs(widths, heights, gray.shape))
+    blobs = find_blobs(ink.astype(np.uint8))
+    _, _, widths, heights = blobs.boxes()
+    fills = blobs.fills()
+    turns = upright_turns(gray, unit_of_blobs(widths, heights, gray.shape, fills))
     if turns:
         h, w = gray.shape
         gray = np.ascontiguousarray(np.rot90(gray, turns))
@@ -203,7 +242,7 @@ def clean_page(rgb: np.ndarray) -> CleanPage:
         back = back @ quarter_turns(turns, w, h)
         if turns % 2:
             widths, heights = heights, widths
-    unit = unit_of_blobs(widths, heights, gray.shape)
+    unit = unit_of_blobs(widths, heights, gray.shape, fills)
     factor = enlargement(unit)
     if factor > 1.0:
         h, w = gray.shape

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from jixiao.extractors.ocr.engines.base import model_file, package_dir
-from jixiao.extractors.ocr.ruling import text_unit
+from jixiao.extractors.ocr.ruling import broken_rules, text_unit
 
 # Smearing reach (in character heights): wider than the gap between characters of a line,
 # narrower than the gap between lines.
@@ -57,6 +57,8 @@ def _without_rules(ink: np.ndarray, unit: float) -> np.ndarray:
     length = max(3, round(_RULE * unit))
     rules = cv2.bitwise_or(cv2.morphologyEx(ink8, cv2.MORPH_OPEN, np.ones((1, length), np.uint8)),
                            cv2.morphologyEx(ink8, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8)))
+    # Dotted and dashed rules too: smeared, they would pass for the page's longest lines of print.
+    rules = cv2.bitwise_or(rules, cv2.bitwise_or(*broken_rules(ink, unit, length, length)))
     return ink & ~(cv2.dilate(rules, np.ones((3, 3), np.uint8)) > 0)
 
 

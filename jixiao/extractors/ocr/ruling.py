@@ -27,6 +27,26 @@ _EXTEND = 0.25
 # Small gaps in a printed rule (noise, a faint scan) are bridged; never as wide as the
 # gap between two lines of print, or strokes of stacked characters would join up.
 _BRIDGE = 0.08
+# A rule is a stroke's width thick; ink solid over this share of a character's height across (a
+# scanner's dark border, the gutter beside a bound page, a black bar) is no rule, nor are the
+# rims its blurred edges leave (this much wider).
+_SOLID = 0.5
+_SOLID_RIM = 0.15
+# Dashed and dotted rules, and hairlines broken by a faint scan: thin ink (no more than _THIN_INK
+# pixels of it within _THIN_REACH of a character's height across) is joined over gaps of up to
+# _DASH_GAP (a dash's gap is a third of a character's height; a dot's less).
+_THIN_REACH = 0.3
+_THIN_INK = 5
+_DASH_GAP = 0.4
+_MIN_BROKEN_SHARE = 0.8
+_MAX_GLYPH_RATIO = 4
+# A faded rule's way is clear of print: at most this share of it has ink (rules across it, noise)
+# within this far (in character heights) either side; a way through a line of print has more.
+_CLEAR_WAY = 0.1
+_CLEAR_MARGIN = 0.3
+# A rule overshooting the rule across it by up to this (in character heights) ends on it.
+_ANCHOR = 1.0
+_MIN_GLYPH_FILL = 0.15
 # A table is at least this wide and high; a cell at least this big.
 _MIN_TABLE_W, _MIN_TABLE_H = 4.0, 1.5
 _MIN_CELL = 0.5
@@ -60,14 +80,22 @@ class Layout:
 
 def text_unit(ink: np.ndarray) -> float:
     """The height of a printed character, from the sizes of the page's ink blobs."""
-    _, _, widths, heights = find_blobs(ink.astype(np.uint8)).boxes()
-    return unit_of_blobs(widths, heights, ink.shape)
+    blobs = find_blobs(ink.astype(np.uint8))
+    _, _, widths, heights = blobs.boxes()
+    return unit_of_blobs(widths, heights, ink.shape, blobs.fills())
 
 
-def unit_of_blobs(widths: np.ndarray, heights: np.ndarray, shape: tuple[int, ...]) -> float:
-    """`text_unit` of a page of this shape whose ink blobs have these sizes."""
+def unit_of_blobs(widths: np.ndarray, heights: np.ndarray, shape: tuple[int, ...],
+                  fills: np.ndarray | None = None) -> float:
+    """`text_unit` of a page of this shape whose ink blobs have these sizes (and `fills`, `Blobs.fills`)."""
     h_page, w_page = shape[:2]
-    small = (heights >= max(4, 0.003 * h_page)) & (heights < 0.05 * h_page) & (widths < 0.05 * w_page)
+    # A character is about as wide as high (a "1" a quarter as wide) and fills a good part of its
+    # box (a "十" a quarter); a taller sliver, or an open corner or cross of thin lines, is a piece
+    # of a broken rule.
+    small = ((heights >= max(4, 0.003 * h_page)) & (heights < 0.05 * h_page) & (widths < 0.05 * w_page)
+             & (heights <= _MAX_GLYPH_RATIO * widths))
+    if fills is not None:
+        small &= fills >= _MIN_GLYPH_FILL
     if small.sum() < 5:
         return max(8.0, h_page / 100)
     return float(np.percentile(heights[small], 90))
@@ -122,23 +150,115 @@ def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndar
     h_len = round(_MIN_H_RULE * unit)
     bridge = max(2, round(_BRIDGE * unit))
     reach = max(2, round(_TOUCH * unit))
+    solid = _solid(ink, unit)
     candidates = {}
     for name, mask in (("ink", ink), ("faint", faint)):
         mask8 = mask.astype(np.uint8) * 255
+        if solid is not None:
+            mask8[solid] = 0
         candidates[name] = (_bridge(_runs(mask8, h_len, True), bridge, True),
                             _bridge(_runs(mask8, min_len, False), bridge, False))
+    # A table ruled in dashes or dots: where joining them up adds much to the rules already seen.
+    # (Not on other pages: a column of print whose strokes stand one above the other, line after
+    # line, would join up too.)
+    dashed = broken_rules(faint if solid is None else faint & ~solid, unit, h_len, min_len)
+    solid_rules = cv2.bitwise_or(*candidates["faint"])
+    added = cv2.bitwise_and(cv2.bitwise_or(*dashed), cv2.bitwise_not(solid_rules))
+    if cv2.countNonZero(added) > _MIN_BROKEN_SHARE * cv2.countNonZero(solid_rules):
+        candidates["faint"] = (cv2.bitwise_or(candidates["faint"][0], dashed[0]),
+                               cv2.bitwise_or(candidates["faint"][1], dashed[1]))
     long_h = _keep_rules(candidates["faint"][0], candidates["faint"][1], _LONG_H_RULE * unit, True, reach, False)
     long_v = _keep_rules(candidates["faint"][1], candidates["faint"][0], _LONG_V_RULE * unit, False, reach, False)
     vertical = cv2.bitwise_or(long_v, _keep_rules(candidates["ink"][1], cv2.bitwise_or(long_h, candidates["ink"][0]),
                                                   _LONG_V_RULE * unit, False, reach))
     horizontal = cv2.bitwise_or(long_h, _keep_rules(candidates["ink"][0], vertical, _LONG_H_RULE * unit, True,
                                                     reach))
+    anchor = round(_ANCHOR * unit)
+    clear = round(_CLEAR_MARGIN * unit)
+    horizontal = _continued(horizontal, vertical, ink, reach, anchor, clear, True)
+    vertical = _continued(vertical, horizontal, ink, reach, anchor, clear, False)
     reach = max(2, round(_EXTEND * unit))
     # Rules that stop a pixel or two short of the rule they meet would let a cell
     # leak into its neighbour: both kinds are lengthened a little at their ends.
     vertical = cv2.dilate(vertical, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 2 * reach + 1)))
     horizontal = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 1)))
     return horizontal, vertical
+
+
+def _continued(along: np.ndarray, across: np.ndarray, ink: np.ndarray, reach: int, anchor: int, clear: int,
+               horizontal: bool) -> np.ndarray:
+    """Rules end on rules. A rule whose end meets no rule across it, where part of it faded out (a
+    copier's dropout, a dry pen), is continued along its line to the next piece of a rule in line
+    with it, where the way there is clear of print; else it is left as it is. (Not to a rule
+    across: the ring of a seal printed grey, or the next table, would be joined to the table.)"""
+    blobs = find_blobs(along)
+    if not len(blobs):
+        return along
+    x, y = blobs.points[:, 0], blobs.points[:, 1]
+    pos, side = (x, y) if horizontal else (y, x)
+    first, last = blobs.low(pos), blobs.high(pos)
+    owner = blobs.owner()
+    beyond = np.iinfo(side.dtype).max
+    first_side = blobs.low(np.where(pos == first[owner], side, beyond))
+    last_side = blobs.low(np.where(pos == last[owner], side, beyond))
+    near = cv2.dilate(across, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
+    lines = along
+    if not horizontal:
+        near, lines, ink = near.T, lines.T, ink.T
+    out = along if horizontal else along.T
+    out = out.copy()
+    length = lines.shape[1]
+    for end, at, step in [(int(f), int(s), -1) for f, s in zip(first, first_side, strict=True)] + \
+                         [(int(e), int(s), 1) for e, s in zip(last, last_side, strict=True)]:
+        # Anchored: a rule across meets it at its end, or it overshoots one a little.
+        back = slice(end, min(length, end + anchor + 1)) if step < 0 else slice(max(0, end - anchor), end + 1)
+        if near[at, back].any():
+            continue
+        band = slice(max(0, at - 1), at + 2)
+        start = end + step
+        if not 0 <= start < length:
+            continue
+        ahead = lines[band, start:].max(axis=0) if step > 0 else lines[band, :start + 1].max(axis=0)[::-1]
+        found = np.flatnonzero(ahead)
+        if not len(found):
+            continue
+        stop = start + step * int(found[0])
+        lo, hi = sorted((end, stop))
+        margin = slice(max(0, at - clear), at + clear + 1)
+        if np.count_nonzero(ink[margin, lo:hi + 1].any(axis=0)) > _CLEAR_WAY * (hi - lo + 1):
+            continue
+        out[at, lo:hi + 1] = 255
+    return out if horizontal else np.ascontiguousarray(out.T)
+
+
+def _thin(mask8: np.ndarray, reach: int, horizontal: bool) -> np.ndarray:
+    """Ink with paper `reach` pixels either side across its run: a rule's dashes and dots (print
+    is denser: a character's other strokes lie that near)."""
+    size = (1, 2 * reach + 1) if horizontal else (2 * reach + 1, 1)
+    count = cv2.boxFilter((mask8 > 0).astype(np.uint8), cv2.CV_16U, size, normalize=False,
+                          borderType=cv2.BORDER_CONSTANT)
+    return np.where(count <= _THIN_INK, mask8, 0).astype(np.uint8)
+
+
+def broken_rules(mask: np.ndarray, unit: float, h_len: int, v_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """Dashed, dotted and broken hairline rules joined up: thin ink (`_thin`) closed along its
+    direction over gaps of up to _DASH_GAP, then long runs of it, as solid rules are found."""
+    mask8 = mask.astype(np.uint8) * 255
+    reach = max(3, round(_THIN_REACH * unit))
+    gap = max(2, round(_DASH_GAP * unit))
+    return (_runs(_bridge(_thin(mask8, reach, True), gap, True), h_len, True),
+            _runs(_bridge(_thin(mask8, reach, False), gap, False), v_len, False))
+
+
+def _solid(ink: np.ndarray, unit: float) -> np.ndarray | None:
+    """Where `ink` is solid (a square half a character high fits in it), widened by its rims; None
+    where there is none (most pages). No stroke of print is that thick."""
+    side = max(3, round(_SOLID * unit))
+    core = cv2.erode(ink.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_RECT, (side, side)))
+    if not core.any():
+        return None
+    reach = side // 2 + max(1, round(_SOLID_RIM * unit))
+    return cv2.dilate(core, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1))) > 0
 
 
 def _positions(values: list[int], tolerance: float) -> list[float]:
