@@ -120,7 +120,7 @@ def drop_colour(rgb: np.ndarray) -> np.ndarray:
 def _paper_chroma(channels: tuple[np.ndarray, np.ndarray, np.ndarray], where: np.ndarray) -> np.ndarray:
     """The chroma of the paper (or fill) around the pixels `where` (flat indices): each channel's
     background, as `even_light` finds it, without the print or pen strokes over it."""
-    h, w = channels[0].shape
+    w = channels[0].shape[1]
     backgrounds = [_background(c, upsize=False) for c in channels]
     top = cv2.max(cv2.max(*backgrounds[:2]), backgrounds[2])
     paper = cv2.subtract(top, cv2.min(cv2.min(*backgrounds[:2]), backgrounds[2]))
