@@ -300,11 +300,13 @@ def test_jixiao_reads_lines_as_rapidocr_does_on_either_runtime(scan01: bytes) ->
         "Rec.rec_keys_path": str(models / "ppocrv6_tiny_dict.txt"), "Rec.rec_img_shape": [3, 48, 96],
         "Rec.rec_batch_num": 16}).recognize_txt([cv2.cvtColor(im, cv2.COLOR_GRAY2BGR) for im in lines])
     assert len(lines) > 100 and "计划生育避孕药具经费" in reference.txts
-    for runtime in ("onnxruntime", "openvino"):
+    # OpenVINO computes in bfloat16 where the processor does (runtime.py): its confidences drift
+    # further from RapidOCR's float32 ones (0.011 at the 90th percentile on this page), its text not.
+    for runtime, drift in (("onnxruntime", 0.01), ("openvino", 0.02)):
         ours = fast_engine(runtime).read_lines(lines)
         assert sum(r.text == text for r, text in zip(ours, reference.txts, strict=True)) >= 0.99 * len(lines)
         gaps = sorted(abs(r.confidence - score) for r, score in zip(ours, reference.scores, strict=True))
-        assert gaps[len(gaps) * 9 // 10] < 0.01, runtime
+        assert gaps[len(gaps) * 9 // 10] < drift, runtime
 
 
 def test_lines_are_read_in_batches_of_similar_width() -> None:
