@@ -129,12 +129,21 @@ class Child:
         return json.loads(line)
 
 
+def timed_run(spec: str, inbox: Path, out: Path) -> float:
+    """Wall seconds of `jixiao run INBOX --out OUT` with the engine (and runtime) of `spec`."""
+    name, _, runtime = spec.partition("/")
+    command = [sys.executable, "-m", "jixiao.pipeline.cli", "run", str(inbox), "--out", str(out), "--quiet",
+               "--ocr-engine", name, *(["--ocr-runtime", runtime] if runtime else [])]
+    started = time.perf_counter()
+    subprocess.run(command, check=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    return time.perf_counter() - started
+
+
 def run_start(spec: str, pdf: Path, page: int) -> float:
     """2·T1 − T2: T1 and T2 the wall seconds of `jixiao run` over one and two copies of a one-page
     scan (each the best of two, taken in turns)."""
     import pypdfium2 as pdfium
 
-    name, _, runtime = spec.partition("/")
     best = {1: float("inf"), 2: float("inf")}
     with tempfile.TemporaryDirectory(prefix="bench-ocr-") as tmp:
         one = pdfium.PdfDocument.new()
@@ -145,13 +154,7 @@ def run_start(spec: str, pdf: Path, page: int) -> float:
             for k in range(copies):
                 one.save(inbox / f"page{k}.pdf")
         for attempt, copies in enumerate((1, 2, 1, 2)):
-            command = [sys.executable, "-m", "jixiao.pipeline.cli", "run", f"{tmp}/in{copies}", "--out",
-                       f"{tmp}/out{attempt}", "--quiet", "--ocr-engine", name]
-            if runtime:
-                command += ["--ocr-runtime", runtime]
-            started = time.perf_counter()
-            subprocess.run(command, check=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
-            best[copies] = min(best[copies], time.perf_counter() - started)
+            best[copies] = min(best[copies], timed_run(spec, Path(tmp) / f"in{copies}", Path(tmp) / f"out{attempt}"))
     return 2 * best[1] - best[2]
 
 
@@ -159,7 +162,6 @@ def run_pages(spec: str, pages: list[tuple[str, int]]) -> float:
     """Wall seconds of `jixiao run` over `pages` laid out as one PDF per source PDF, the best of two."""
     import pypdfium2 as pdfium
 
-    name, _, runtime = spec.partition("/")
     with tempfile.TemporaryDirectory(prefix="bench-ocr-") as tmp:
         inbox = Path(tmp) / "in"
         inbox.mkdir()
@@ -167,14 +169,7 @@ def run_pages(spec: str, pages: list[tuple[str, int]]) -> float:
             copy = pdfium.PdfDocument.new()
             copy.import_pages(pdfium.PdfDocument(pdf), [n - 1 for p, n in pages if p == pdf])
             copy.save(inbox / f"{k:03d}.pdf")
-        best = float("inf")
-        for attempt in range(2):
-            command = [sys.executable, "-m", "jixiao.pipeline.cli", "run", str(inbox), "--out", f"{tmp}/out{attempt}",
-                       "--quiet", "--ocr-engine", name, *(["--ocr-runtime", runtime] if runtime else [])]
-            started = time.perf_counter()
-            subprocess.run(command, check=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
-            best = min(best, time.perf_counter() - started)
-    return best
+        return min(timed_run(spec, inbox, Path(tmp) / f"out{attempt}") for attempt in range(2))
 
 
 def main() -> None:

@@ -33,8 +33,9 @@ _UNITS_LONGEST_FIRST = tuple(sorted(UNITS, key=len, reverse=True))
 # (元人民币 is no price per 人), is a "/" the reader lost (a thin stroke at 100 dpi or in a fax). No
 # target or actual value of the corpus or the seeds prints one.
 _PER = "|".join(re.escape(u) for u in _UNITS_LONGEST_FIRST if u not in ("%", "万元", "元", "分"))
-_PER_WITHOUT_SLASH = re.compile(rf"\d\s*万?元\s*(?:{_PER})(?:/?(?:{_PER}))*(?![\u4e00-\u9fff])"
-                                rf"|元/(?:(?>{_PER})/)*(?>{_PER})(?>{_PER})(?![\u4e00-\u9fff])")
+_NO_HAN_AFTER = r"(?![\u4e00-\u9fff])"
+_PER_WITHOUT_SLASH = re.compile(rf"\d\s*万?元\s*(?:{_PER})(?:/?(?:{_PER}))*{_NO_HAN_AFTER}"
+                                rf"|元/(?:(?>{_PER})/)*(?>{_PER})(?>{_PER}){_NO_HAN_AFTER}")
 # Between a number and its unit: "400多人", "10余次".
 _SKIPPABLE = "多余"
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from jixiao.extractors.ocr.blobs import find_blobs, keep_blobs
+from jixiao.extractors.ocr.blobs import Blobs, find_blobs, keep_blobs
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in page pixels, exclusive ends
 
@@ -39,14 +39,16 @@ _THIN_REACH = 0.3
 _THIN_INK = 5
 _DASH_GAP = 0.4
 _MIN_BROKEN_SHARE = 0.8
+# A character's blob is at most this many times as tall as wide, and fills this share of its box
+# (see unit_of_blobs).
 _MAX_GLYPH_RATIO = 4
+_MIN_GLYPH_FILL = 0.15
 # A faded rule's way is clear of print: at most this share of it has ink (rules across it, noise)
 # within this far (in character heights) either side; a way through a line of print has more.
 _CLEAR_WAY = 0.1
 _CLEAR_MARGIN = 0.3
 # A rule overshooting the rule across it by up to this (in character heights) ends on it.
 _ANCHOR = 1.0
-_MIN_GLYPH_FILL = 0.15
 # A table is at least this wide and high; a cell at least this big.
 _MIN_TABLE_W, _MIN_TABLE_H = 4.0, 1.5
 _MIN_CELL = 0.5
@@ -114,29 +116,38 @@ def _bridge(mask: np.ndarray, length: int, horizontal: bool) -> np.ndarray:
 
 def _keep_rules(segments: np.ndarray, across: np.ndarray, long_len: float, horizontal: bool,
                 reach: int, short: bool = True) -> np.ndarray:
-    """Segments that are long, or (with `short`) whose two ends meet a rule running across them.
-
-    A segment's ends are the first pixels (topmost, or leftmost) of its first and last column
-    (or row); they lie on its outer border, so the borders alone decide."""
+    """Segments that are long, or (with `short`) whose two ends (`_ends`) meet a rule running across them."""
     blobs = find_blobs(segments)
     if not len(blobs):
         return np.zeros_like(segments)
-    x, y = blobs.points[:, 0], blobs.points[:, 1]
-    along, side = (x, y) if horizontal else (y, x)
-    first, last = blobs.low(along), blobs.high(along)
+    first, last, first_side, last_side = _ends(blobs, horizontal)
     keep = last - first + 1 >= long_len
     if short and not keep.all():
-        owner = blobs.owner()
-        beyond = np.iinfo(side.dtype).max
-        first_side = blobs.low(np.where(along == first[owner], side, beyond))
-        last_side = blobs.low(np.where(along == last[owner], side, beyond))
-        near = cv2.dilate(across, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
+        near = _near(across, reach)
         if horizontal:
             meets = (near[first_side, first] > 0) & (near[last_side, last] > 0)
         else:
             meets = (near[first, first_side] > 0) & (near[last, last_side] > 0)
         keep |= meets
     return keep_blobs(segments, blobs, keep)
+
+
+def _ends(blobs: Blobs, horizontal: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where each segment (blob) begins and ends along its direction, and across it the first pixel
+    (topmost, or leftmost) of its first and of its last column (or row): its two ends. They lie on
+    its outer border, so the borders alone decide."""
+    x, y = blobs.points[:, 0], blobs.points[:, 1]
+    along, side = (x, y) if horizontal else (y, x)
+    first, last = blobs.low(along), blobs.high(along)
+    owner = blobs.owner()
+    beyond = np.iinfo(side.dtype).max
+    return (first, last, blobs.low(np.where(along == first[owner], side, beyond)),
+            blobs.low(np.where(along == last[owner], side, beyond)))
+
+
+def _near(rules: np.ndarray, reach: int) -> np.ndarray:
+    """Within `reach` pixels of a rule."""
+    return cv2.dilate(rules, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
 
 
 def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndarray, np.ndarray]:
@@ -194,14 +205,8 @@ def _continued(along: np.ndarray, across: np.ndarray, ink: np.ndarray, reach: in
     blobs = find_blobs(along)
     if not len(blobs):
         return along
-    x, y = blobs.points[:, 0], blobs.points[:, 1]
-    pos, side = (x, y) if horizontal else (y, x)
-    first, last = blobs.low(pos), blobs.high(pos)
-    owner = blobs.owner()
-    beyond = np.iinfo(side.dtype).max
-    first_side = blobs.low(np.where(pos == first[owner], side, beyond))
-    last_side = blobs.low(np.where(pos == last[owner], side, beyond))
-    near = cv2.dilate(across, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
+    first, last, first_side, last_side = _ends(blobs, horizontal)
+    near = _near(across, reach)
     lines = along
     if not horizontal:
         near, lines, ink = near.T, lines.T, ink.T

@@ -80,9 +80,9 @@ class CtcRecognizer:
         # being computed are in memory, whatever the number of lines. The largest go first, so
         # that the cores finish together rather than one reading the widest batch alone at the end.
         largest_first = sorted(batches, key=lambda batch: -len(batch) * max(widths[k] for k in batch))
-        for batch, read in zip(largest_first, self._workers.map(self._read_batch, largest_first,
-                                                               [images] * len(batches), [widths] * len(batches))):
-            for k, reading in zip(batch, read, strict=True):
+        read = self._workers.map(lambda batch: self._read_batch(batch, images, widths), largest_first)
+        for batch, batch_readings in zip(largest_first, read, strict=True):
+            for k, reading in zip(batch, batch_readings, strict=True):
                 readings[k] = reading
         return readings
 
