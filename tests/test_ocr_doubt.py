@@ -366,3 +366,28 @@ def test_a_row_read_without_a_weight_where_the_weights_do_not_add_up_is_flagged(
         assert ["unreadable_cell" in i.issues for i in form.indicators] == [False] * 4 + [True] + [False] * 3
     typed = normalize(_indicator_grid(gold, False, ("docx", "docx"))).forms[0]
     assert all("unreadable_cell" not in i.issues for i in typed.indicators)
+
+
+def test_an_actual_read_as_a_bare_figure_where_the_target_prints_none_is_flagged(shared: Path) -> None:
+    """"提高" in the 实际完成值 column read "1" at 100 dpi, sure of it: no row of the gold (corpus and
+    seeds) pairs a target without a figure with an actual that is a figure alone, so the row is flagged.
+    As printed, a target with a figure and a bare actual ("100%" and "10"), and from a Word file,
+    nothing is."""
+    from jixiao.normalizers import normalize
+
+    rows = [row for path in [*sorted((shared / "corpus" / "gold").glob("*.json")), *sorted((shared / "gold").glob("*.json"))]
+            for form in json.loads(path.read_text(encoding="utf-8"))["forms"] for row in form["indicators"]]
+    assert len(rows) > 1500
+    bare = [row for row in rows if row["actual_raw"] and row["actual_raw"].strip().replace(".", "", 1).isdigit()]
+    assert bare and all(any(ch.isdigit() for ch in row["target_raw"] or "0") for row in bare)
+    gold = json.loads((shared / "corpus" / "gold" / "a_pdf_07.json").read_text(encoding="utf-8"))["forms"][1]
+    assert (gold["indicators"][2]["target_raw"], gold["indicators"][2]["actual_raw"]) == ("100%", "10")
+    printed = normalize(_indicator_grid(gold, False)).forms[0]
+    assert all("unreadable_cell" not in i.issues for i in printed.indicators)
+    assert gold["indicators"][4]["actual_raw"] == "提高"
+    gold["indicators"][4]["actual_raw"] = "1"
+    form = normalize(_indicator_grid(gold, False)).forms[0]
+    assert form.indicators[4].actual_value == 1
+    assert ["unreadable_cell" in i.issues for i in form.indicators] == [False] * 4 + [True] + [False] * 2
+    typed = normalize(_indicator_grid(gold, False, ("docx", "docx"))).forms[0]
+    assert all("unreadable_cell" not in i.issues for i in typed.indicators)

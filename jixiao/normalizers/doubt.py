@@ -8,8 +8,14 @@ confidence, that figure is taken as misread: the indicator (or, for the head, bu
 rows, the project) it feeds is flagged; where the weights do not add up, so is a row read without
 a weight among rows that print one. A check that fails on figures read with full confidence
 is the form's own error, and keeps only its own flag (SCHEMA.md § Issue flags).
+
+What a row prints is evidence too, whatever the reader's confidence: an actual read as a bare figure
+(no unit, no sign) where the target prints no figure at all ("提高" read "1", a "—" read "1") was
+misread; no row of the corpus gold or the seeds' gold pairs such a target with such an actual.
 """
 from __future__ import annotations
+
+import re
 
 from jixiao.normalizers.budget import BudgetRow
 from jixiao.normalizers.rows import RCell
@@ -22,6 +28,9 @@ CONTRADICTED = 0.97
 
 # A row without a weight is a weight lost only where at least this share of rows print one.
 _MOST = 0.75
+# A figure alone: no unit, no comparison, no sign.
+_BARE_FIGURE = re.compile(r"\s*\d+(?:\.\d+)?\s*")
+_DIGIT = re.compile(r"\d")
 # Where a figure of the project came from: (budget row label, slot).
 _BUDGET_TOTAL = "budget_total"
 
@@ -60,6 +69,7 @@ def flag_contradicted(form: Form, sources: list[dict[str, RCell]], budget: list[
                 _add(issues)
     if "weights_sum_mismatch" in project.issues:
         _flag_lost_weights(form, sources)
+    _flag_figures_for_words(form, sources)
     checks = {"execution_rate_mismatch": ("annual", "executed", "rate"),
               "budget_score_mismatch": ("weight", "rate", "score")}
     for flag, slots in checks.items():
@@ -76,4 +86,15 @@ def _flag_lost_weights(form: Form, sources: list[dict[str, RCell]]) -> None:
             if indicator.weight is None and any(cell.recognised for cell in cells.values())]
     if lost and len(form.indicators) - len(lost) >= _MOST * len(form.indicators):
         for indicator in lost:
+            _add(indicator.issues)
+
+
+def _flag_figures_for_words(form: Form, sources: list[dict[str, RCell]]) -> None:
+    """A row whose actual was read from an image as a bare figure while its target prints no figure:
+    a word or a dash read as digits ("提高" read "1"), however sure the reader was."""
+    for indicator, cells in zip(form.indicators, sources, strict=True):
+        actual = cells.get("actual")
+        target = indicator.target_raw
+        if (actual is not None and actual.recognised and _BARE_FIGURE.fullmatch(actual.text)
+                and target is not None and not _DIGIT.search(target)):
             _add(indicator.issues)
