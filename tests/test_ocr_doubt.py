@@ -391,3 +391,15 @@ def test_an_actual_read_as_a_bare_figure_where_the_target_prints_none_is_flagged
     assert ["unreadable_cell" in i.issues for i in form.indicators] == [False] * 4 + [True] + [False] * 2
     typed = normalize(_indicator_grid(gold, False, ("docx", "docx"))).forms[0]
     assert all("unreadable_cell" not in i.issues for i in typed.indicators)
+
+
+def test_a_sign_read_twice_cannot_be_printed(shared: Path) -> None:
+    """"95%" read "95%%" on a flat scan (a blank step split the run of "%"), and every percentage and
+    every "，" of the gold read so: in doubt. No text of the gold (corpus and seeds) doubles a sign."""
+    texts = gold_texts(shared) + [v for path in sorted((shared / "gold").glob("*.json"))
+                                  for form in json.loads(path.read_text(encoding="utf-8"))["forms"]
+                                  for row in [form, *form["indicators"]] for v in row.values() if isinstance(v, str)]
+    assert len(texts) > 3000 and not [t for t in texts if cannot_be_printed(t)]
+    doubled = [t.replace(sign, sign * 2, 1) for t in texts for sign in ("%", "，") if sign in t]
+    assert len(doubled) > 200 and all(cannot_be_printed(t) for t in doubled)
+    assert [cannot_be_printed(t) for t in ("95%%", "95%", "提高，，加强", "..0项目支出绩效自评表")] == [True, False, True, False]
