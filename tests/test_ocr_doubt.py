@@ -403,3 +403,32 @@ def test_a_sign_read_twice_cannot_be_printed(shared: Path) -> None:
     doubled = [t.replace(sign, sign * 2, 1) for t in texts for sign in ("%", "，") if sign in t]
     assert len(doubled) > 200 and all(cannot_be_printed(t) for t in doubled)
     assert [cannot_be_printed(t) for t in ("95%%", "95%", "提高，，加强", "..0项目支出绩效自评表")] == [True, False, True, False]
+
+
+def test_an_actual_that_misses_its_target_by_a_one_at_its_edge_in_a_full_marks_row_is_flagged(shared: Path) -> None:
+    """"7" read "71" beside "等于7" on a flat scan, "8880" read "18880" beside "≤8880元" at 100 dpi (the
+    cell's ruled edge read as a digit, with 0.99): here "100000元" read "1100000元", so that the row
+    keeps full marks while its actual misses "≤100000元". No row of the gold (corpus and seeds) has an actual
+    that is its target's figure with a "1" added at an end; as printed, and from a Word file, nothing
+    is flagged."""
+    import re
+
+    from jixiao.normalizers import normalize
+
+    figures = re.compile(r"\d+(?:\.\d+)?")
+    rows = [row for path in [*sorted((shared / "corpus" / "gold").glob("*.json")), *sorted((shared / "gold").glob("*.json"))]
+            for form in json.loads(path.read_text(encoding="utf-8"))["forms"] for row in form["indicators"]]
+    pairs = [(figures.findall(row["target_raw"] or ""), figures.findall(row["actual_raw"] or "")) for row in rows]
+    assert not [(t, a) for t, a in pairs if len(t) == len(a) == 1 and a[0] in ("1" + t[0], t[0] + "1")]
+    gold = json.loads((shared / "corpus" / "gold" / "a_pdf_01.json").read_text(encoding="utf-8"))["forms"][1]
+    row = gold["indicators"][5]
+    assert (row["target_raw"], row["actual_raw"], row["weight"], row["score"]) == ("≤100000元", "100000元", 10, 10)
+    printed = normalize(_indicator_grid(gold, False)).forms[0]
+    flagged = ["unreadable_cell" in i.issues for i in printed.indicators]
+    row["actual_raw"] = "1100000元"
+    form = normalize(_indicator_grid(gold, False)).forms[0]
+    assert "unmet_target_full_score" in form.indicators[5].issues
+    assert ["unreadable_cell" in i.issues for i in form.indicators] == [*flagged[:5], True, *flagged[6:]]
+    assert not flagged[5]
+    typed = normalize(_indicator_grid(gold, False, ("docx", "docx"))).forms[0]
+    assert all("unreadable_cell" not in i.issues for i in typed.indicators)

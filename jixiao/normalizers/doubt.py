@@ -11,7 +11,10 @@ is the form's own error, and keeps only its own flag (SCHEMA.md § Issue flags).
 
 What a row prints is evidence too, whatever the reader's confidence: an actual read as a bare figure
 (no unit, no sign) where the target prints no figure at all ("提高" read "1", a "—" read "1") was
-misread; no row of the corpus gold or the seeds' gold pairs such a target with such an actual.
+misread; no row of the corpus gold or the seeds' gold pairs such a target with such an actual. So
+was an actual that misses its target in a row given full marks (`unmet_target_full_score`) where its
+figure is the target's with a "1" added at one end ("等于7" and "71", "≤8880元" and "18880"): the
+cell's ruled edge read as a digit; no row of the gold has such a pair of figures.
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ _MOST = 0.75
 # A figure alone: no unit, no comparison, no sign.
 _BARE_FIGURE = re.compile(r"\s*\d+(?:\.\d+)?\s*")
 _DIGIT = re.compile(r"\d")
+_FIGURES = re.compile(r"\d+(?:\.\d+)?")
 # Where a figure of the project came from: (budget row label, slot).
 _BUDGET_TOTAL = "budget_total"
 
@@ -70,6 +74,7 @@ def flag_contradicted(form: Form, sources: list[dict[str, RCell]], budget: list[
     if "weights_sum_mismatch" in project.issues:
         _flag_lost_weights(form, sources)
     _flag_figures_for_words(form, sources)
+    _flag_edges_read_as_one(form, sources)
     checks = {"execution_rate_mismatch": ("annual", "executed", "rate"),
               "budget_score_mismatch": ("weight", "rate", "score")}
     for flag, slots in checks.items():
@@ -97,4 +102,16 @@ def _flag_figures_for_words(form: Form, sources: list[dict[str, RCell]]) -> None
         target = indicator.target_raw
         if (actual is not None and actual.recognised and _BARE_FIGURE.fullmatch(actual.text)
                 and target is not None and not _DIGIT.search(target)):
+            _add(indicator.issues)
+
+
+def _flag_edges_read_as_one(form: Form, sources: list[dict[str, RCell]]) -> None:
+    """A row given full marks whose actual, read from an image, misses the target only by a "1" at one
+    end of the target's figure: a rule beside the figure read as a digit, however sure the reader was."""
+    for indicator, cells in zip(form.indicators, sources, strict=True):
+        actual = cells.get("actual")
+        if actual is None or not actual.recognised or "unmet_target_full_score" not in indicator.issues:
+            continue
+        target, got = _FIGURES.findall(indicator.target_raw or ""), _FIGURES.findall(actual.text)
+        if len(target) == 1 and len(got) == 1 and got[0] in ("1" + target[0], target[0] + "1"):
             _add(indicator.issues)
