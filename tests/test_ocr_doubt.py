@@ -432,3 +432,28 @@ def test_an_actual_that_misses_its_target_by_a_one_at_its_edge_in_a_full_marks_r
     assert not flagged[5]
     typed = normalize(_indicator_grid(gold, False, ("docx", "docx"))).forms[0]
     assert all("unreadable_cell" not in i.issues for i in typed.indicators)
+
+
+def test_a_weight_or_score_read_unsure_that_the_total_confirms_does_not_flag_its_row(shared: Path) -> None:
+    """A lone "5" read with 0.68 in a fax, right: every row prints a score and they add up to the total
+    row's, so the figure is confirmed and its row not flagged. Where the scores do not add up, or the
+    row has another cell read unsure, the flag stays."""
+    from dataclasses import replace
+
+    from jixiao.normalizers import normalize
+
+    gold = json.loads((shared / "corpus" / "gold" / "a_pdf_08.json").read_text(encoding="utf-8"))["forms"][2]
+    gold["total_weight"] = sum(row["weight"] for row in gold["indicators"])
+    gold["total_score"] = sum(row["score"] for row in gold["indicators"])
+
+    def flags(unsure: dict[tuple[int, int], float], total_score: float | None = None) -> list[bool]:
+        grid = _indicator_grid(dict(gold, total_score=total_score or gold["total_score"]), False)
+        table = grid.tables[0]
+        table.cells[:] = [replace(c, confidence=unsure.get((c.row, c.col), c.confidence)) for c in table.cells]
+        return ["unreadable_cell" in i.issues for i in normalize(grid).forms[0].indicators]
+
+    score, weight, name = (2 + 3, 6), (2 + 3, 5), (2 + 3, 2)
+    assert flags({}) == [False] * 8
+    assert flags({score: 0.68}) == flags({weight: 0.68}) == flags({score: 0.68, weight: 0.6}) == [False] * 8
+    assert flags({score: 0.68, name: 0.7}) == [False] * 3 + [True] + [False] * 4
+    assert flags({score: 0.68}, total_score=gold["total_score"] + 1)[3]
