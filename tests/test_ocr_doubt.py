@@ -366,3 +366,94 @@ def test_a_row_read_without_a_weight_where_the_weights_do_not_add_up_is_flagged(
         assert ["unreadable_cell" in i.issues for i in form.indicators] == [False] * 4 + [True] + [False] * 3
     typed = normalize(_indicator_grid(gold, False, ("docx", "docx"))).forms[0]
     assert all("unreadable_cell" not in i.issues for i in typed.indicators)
+
+
+def test_an_actual_read_as_a_bare_figure_where_the_target_prints_none_is_flagged(shared: Path) -> None:
+    """"提高" in the 实际完成值 column read "1" at 100 dpi, sure of it: no row of the gold (corpus and
+    seeds) pairs a target without a figure with an actual that is a figure alone, so the row is flagged.
+    As printed, a target with a figure and a bare actual ("100%" and "10"), and from a Word file,
+    nothing is."""
+    from jixiao.normalizers import normalize
+
+    rows = [row for path in [*sorted((shared / "corpus" / "gold").glob("*.json")), *sorted((shared / "gold").glob("*.json"))]
+            for form in json.loads(path.read_text(encoding="utf-8"))["forms"] for row in form["indicators"]]
+    assert len(rows) > 1500
+    bare = [row for row in rows if row["actual_raw"] and row["actual_raw"].strip().replace(".", "", 1).isdigit()]
+    assert bare and all(any(ch.isdigit() for ch in row["target_raw"] or "0") for row in bare)
+    gold = json.loads((shared / "corpus" / "gold" / "a_pdf_07.json").read_text(encoding="utf-8"))["forms"][1]
+    assert (gold["indicators"][2]["target_raw"], gold["indicators"][2]["actual_raw"]) == ("100%", "10")
+    printed = normalize(_indicator_grid(gold, False)).forms[0]
+    assert all("unreadable_cell" not in i.issues for i in printed.indicators)
+    assert gold["indicators"][4]["actual_raw"] == "提高"
+    gold["indicators"][4]["actual_raw"] = "1"
+    form = normalize(_indicator_grid(gold, False)).forms[0]
+    assert form.indicators[4].actual_value == 1
+    assert ["unreadable_cell" in i.issues for i in form.indicators] == [False] * 4 + [True] + [False] * 2
+    typed = normalize(_indicator_grid(gold, False, ("docx", "docx"))).forms[0]
+    assert all("unreadable_cell" not in i.issues for i in typed.indicators)
+
+
+def test_a_sign_read_twice_cannot_be_printed(shared: Path) -> None:
+    """"95%" read "95%%" on a flat scan (a blank step split the run of "%"), and every percentage and
+    every "，" of the gold read so: in doubt. No text of the gold (corpus and seeds) doubles a sign."""
+    texts = gold_texts(shared) + [v for path in sorted((shared / "gold").glob("*.json"))
+                                  for form in json.loads(path.read_text(encoding="utf-8"))["forms"]
+                                  for row in [form, *form["indicators"]] for v in row.values() if isinstance(v, str)]
+    assert len(texts) > 3000 and not [t for t in texts if cannot_be_printed(t)]
+    doubled = [t.replace(sign, sign * 2, 1) for t in texts for sign in ("%", "，") if sign in t]
+    assert len(doubled) > 200 and all(cannot_be_printed(t) for t in doubled)
+    assert [cannot_be_printed(t) for t in ("95%%", "95%", "提高，，加强", "..0项目支出绩效自评表")] == [True, False, True, False]
+
+
+def test_an_actual_that_misses_its_target_by_a_one_at_its_edge_in_a_full_marks_row_is_flagged(shared: Path) -> None:
+    """"7" read "71" beside "等于7" on a flat scan, "8880" read "18880" beside "≤8880元" at 100 dpi (the
+    cell's ruled edge read as a digit, with 0.99): here "100000元" read "1100000元", so that the row
+    keeps full marks while its actual misses "≤100000元". No row of the gold (corpus and seeds) has an actual
+    that is its target's figure with a "1" added at an end; as printed, and from a Word file, nothing
+    is flagged."""
+    import re
+
+    from jixiao.normalizers import normalize
+
+    figures = re.compile(r"\d+(?:\.\d+)?")
+    rows = [row for path in [*sorted((shared / "corpus" / "gold").glob("*.json")), *sorted((shared / "gold").glob("*.json"))]
+            for form in json.loads(path.read_text(encoding="utf-8"))["forms"] for row in form["indicators"]]
+    pairs = [(figures.findall(row["target_raw"] or ""), figures.findall(row["actual_raw"] or "")) for row in rows]
+    assert not [(t, a) for t, a in pairs if len(t) == len(a) == 1 and a[0] in ("1" + t[0], t[0] + "1")]
+    gold = json.loads((shared / "corpus" / "gold" / "a_pdf_01.json").read_text(encoding="utf-8"))["forms"][1]
+    row = gold["indicators"][5]
+    assert (row["target_raw"], row["actual_raw"], row["weight"], row["score"]) == ("≤100000元", "100000元", 10, 10)
+    printed = normalize(_indicator_grid(gold, False)).forms[0]
+    flagged = ["unreadable_cell" in i.issues for i in printed.indicators]
+    row["actual_raw"] = "1100000元"
+    form = normalize(_indicator_grid(gold, False)).forms[0]
+    assert "unmet_target_full_score" in form.indicators[5].issues
+    assert ["unreadable_cell" in i.issues for i in form.indicators] == [*flagged[:5], True, *flagged[6:]]
+    assert not flagged[5]
+    typed = normalize(_indicator_grid(gold, False, ("docx", "docx"))).forms[0]
+    assert all("unreadable_cell" not in i.issues for i in typed.indicators)
+
+
+def test_a_weight_or_score_read_unsure_that_the_total_confirms_does_not_flag_its_row(shared: Path) -> None:
+    """A lone "5" read with 0.68 in a fax, right: every row prints a score and they add up to the total
+    row's, so the figure is confirmed and its row not flagged. Where the scores do not add up, or the
+    row has another cell read unsure, the flag stays."""
+    from dataclasses import replace
+
+    from jixiao.normalizers import normalize
+
+    gold = json.loads((shared / "corpus" / "gold" / "a_pdf_08.json").read_text(encoding="utf-8"))["forms"][2]
+    gold["total_weight"] = sum(row["weight"] for row in gold["indicators"])
+    gold["total_score"] = sum(row["score"] for row in gold["indicators"])
+
+    def flags(unsure: dict[tuple[int, int], float], total_score: float | None = None) -> list[bool]:
+        grid = _indicator_grid(dict(gold, total_score=total_score or gold["total_score"]), False)
+        table = grid.tables[0]
+        table.cells[:] = [replace(c, confidence=unsure.get((c.row, c.col), c.confidence)) for c in table.cells]
+        return ["unreadable_cell" in i.issues for i in normalize(grid).forms[0].indicators]
+
+    score, weight, name = (2 + 3, 6), (2 + 3, 5), (2 + 3, 2)
+    assert flags({}) == [False] * 8
+    assert flags({score: 0.68}) == flags({weight: 0.68}) == flags({score: 0.68, weight: 0.6}) == [False] * 8
+    assert flags({score: 0.68, name: 0.7}) == [False] * 3 + [True] + [False] * 4
+    assert flags({score: 0.68}, total_score=gold["total_score"] + 1)[3]

@@ -267,7 +267,7 @@ _ROLE_FIELDS = {"name": "name", "target": "target_raw", "actual": "actual_raw", 
                 "note": "deviation_note"}
 
 
-def _names_two(vocab: Vocabulary, text: str) -> bool:
+def names_two(vocab: Vocabulary, text: str) -> bool:
     """The label is two labels of the vocabulary run together ("产出指标\n效益指标")."""
     key = label_key(text)
     for cut in range(2, len(key) - 1):
@@ -374,12 +374,12 @@ class IndicatorReader:
         if l1_cell is not None and not l1_cell.empty:
             canonical = L1.match(l1_cell.text)
             self.level1 = _Level(canonical, l1_cell.text, level1_weight(l1_cell.text), l1_cell,
-                                 doubt=l1_cell.recognised and _names_two(L1, l1_cell.text))
+                                 doubt=l1_cell.recognised and names_two(L1, l1_cell.text))
             if l2_cell is None and self.level2 is not None and canonical not in _parents(self.level2.canonical):
                 self.level2 = None
         if l2_cell is not None and not l2_cell.empty:
             canonical = L2.match(l2_cell.text)
-            self.level2 = _Level(canonical, l2_cell.text, cell=l2_cell, doubt=l2_cell.recognised and _names_two(L2, l2_cell.text))
+            self.level2 = _Level(canonical, l2_cell.text, cell=l2_cell, doubt=l2_cell.recognised and names_two(L2, l2_cell.text))
             parents = _parents(canonical)
             if l1_cell is None and parents and (self.level1 is None or self.level1.canonical not in parents):
                 # 一级指标 not printed, or printed for another family: inferred, nothing raw.
