@@ -49,6 +49,10 @@ _CLEAR_WAY = 0.1
 _CLEAR_MARGIN = 0.3
 # A rule overshooting the rule across it by up to this (in character heights) ends on it.
 _ANCHOR = 1.0
+# A table's rule ending on nothing this near (in character heights) its table's outer side reaches
+# it: the table's corner lay beyond the scan's edge (a sheet laid crooked: at 9° a corner's rules
+# lose up to 2.6 character heights), or its frame faded there.
+_TO_SIDE = 3.0
 # A table is at least this wide and high; a cell at least this big.
 _MIN_TABLE_W, _MIN_TABLE_H = 4.0, 1.5
 _MIN_CELL = 0.5
@@ -282,6 +286,47 @@ def _nearest(positions: list[float], values: list[int]) -> list[int]:
     return np.abs(np.asarray(values, np.float64)[:, None] - np.asarray(positions)[None, :]).argmin(axis=1).tolist()
 
 
+def _to_sides(own: np.ndarray, horizontal: np.ndarray, vertical: np.ndarray, ink: np.ndarray,
+              unit: float) -> np.ndarray:
+    """`own` (a table's rules, in its bounding box) with every rule that ends near the box's side
+    drawn on to it: where it ends on the frame's line (overshooting the rule across, as all do), or
+    where it ends on no rule across it (`_continued`), within _TO_SIDE, the way there clear of print."""
+    reach = max(2, round(_TOUCH * unit))
+    far = round(_TO_SIDE * unit)
+    # Rules are lengthened at their ends (find_rules), so the box's side lies that far beyond the
+    # frame; one ending as near it stops at the frame, which may be lost on other rows: it goes on
+    # to the side, or the cells of those rows would run together round the frame's end.
+    overshoot = max(2, round(_EXTEND * unit)) + reach
+    anchor = round(_ANCHOR * unit)
+    clear = round(_CLEAR_MARGIN * unit)
+    out = own.copy()
+    for horizontal_rules in (True, False):
+        along, across = (horizontal, vertical) if horizontal_rules else (vertical, horizontal)
+        along = cv2.bitwise_and(along, own)
+        blobs = find_blobs(along)
+        if not len(blobs):
+            continue
+        first, last, first_side, last_side = _ends(blobs, horizontal_rules)
+        near = _near(cv2.bitwise_and(across, own), reach)
+        lines, printed, drawn = (near, ink, out) if horizontal_rules else (near.T, ink.T, out.T)
+        length = lines.shape[1]
+        for end, at, side in [(int(f), int(s), 0) for f, s in zip(first, first_side, strict=True)] + \
+                             [(int(e), int(s), length - 1) for e, s in zip(last, last_side, strict=True)]:
+            lo, hi = sorted((end, side))
+            if not 0 < hi - lo <= far:
+                continue
+            if hi - lo > overshoot:
+                # Anchored: a rule across meets it at its end, or it overshoots one a little.
+                back = slice(end, min(length, end + anchor + 1)) if side < end else slice(max(0, end - anchor), end + 1)
+                if lines[at, back].any():
+                    continue
+                margin = slice(max(0, at - clear), at + clear + 1)
+                if np.count_nonzero(printed[margin, lo:hi + 1].any(axis=0)) > _CLEAR_WAY * (hi - lo + 1):
+                    continue
+            drawn[at, lo:hi + 1] = 255
+    return out
+
+
 def _table_cells(own: np.ndarray, origin: tuple[int, int], unit: float) -> tuple[GridCell, ...]:
     """The cells enclosed by one table's rules; `own` is the table's bounding box with
     only its own rules set, `origin` where that box sits on the page."""
@@ -330,7 +375,10 @@ def find_tables(ink: np.ndarray, faint: np.ndarray | None = None, unit: float | 
     xs, ys, ws, hs = blobs.boxes()
     for i in np.flatnonzero((ws >= _MIN_TABLE_W * unit) & (hs >= _MIN_TABLE_H * unit)).tolist():
         box = (int(xs[i]), int(ys[i]), int(xs[i] + ws[i]), int(ys[i] + hs[i]))
-        cells = _table_cells(keep_blobs(rules, blobs, np.arange(len(blobs)) == i, box), box[:2], unit)
+        own = keep_blobs(rules, blobs, np.arange(len(blobs)) == i, box)
+        x0, y0, x1, y1 = box
+        own = _to_sides(own, horizontal[y0:y1, x0:x1], vertical[y0:y1, x0:x1], ink[y0:y1, x0:x1], unit)
+        cells = _table_cells(own, box[:2], unit)
         if len(cells) >= 2:
             tables.append(RuledTable(box=box, cells=cells))
             kept[i] = True
