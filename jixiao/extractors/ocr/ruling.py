@@ -182,16 +182,25 @@ def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndar
     if cv2.countNonZero(added) > _MIN_BROKEN_SHARE * cv2.countNonZero(solid_rules):
         candidates["faint"] = (cv2.bitwise_or(candidates["faint"][0], dashed[0]),
                                cv2.bitwise_or(candidates["faint"][1], dashed[1]))
+    # A rule broken into pieces each longer than any stroke of print (a hairline broken by a faint
+    # scan): the pieces in line are joined over the gaps a dashed rule leaves, on every page.
+    gap = max(2, round(_DASH_GAP * unit))
+    candidates["faint"] = (cv2.bitwise_or(candidates["faint"][0], _bridge(candidates["faint"][0], gap, True)),
+                           cv2.bitwise_or(candidates["faint"][1],
+                                          _bridge(_runs(candidates["faint"][1], h_len, False), gap, False)))
     long_h = _keep_rules(candidates["faint"][0], candidates["faint"][1], _LONG_H_RULE * unit, True, reach, False)
     long_v = _keep_rules(candidates["faint"][1], candidates["faint"][0], _LONG_V_RULE * unit, False, reach, False)
     vertical = cv2.bitwise_or(long_v, _keep_rules(candidates["ink"][1], cv2.bitwise_or(long_h, candidates["ink"][0]),
                                                   _LONG_V_RULE * unit, False, reach))
+    # Short rules broken or dashed (a border in a low row), on every page: where both ends meet rules.
+    vertical = cv2.bitwise_or(vertical, _keep_rules(dashed[1], long_h, np.inf, False, reach))
     horizontal = cv2.bitwise_or(long_h, _keep_rules(candidates["ink"][0], vertical, _LONG_H_RULE * unit, True,
                                                     reach))
+    horizontal = cv2.bitwise_or(horizontal, _keep_rules(dashed[0], vertical, np.inf, True, reach))
     anchor = round(_ANCHOR * unit)
     clear = round(_CLEAR_MARGIN * unit)
-    horizontal = _continued(horizontal, vertical, ink, reach, anchor, clear, True)
-    vertical = _continued(vertical, horizontal, ink, reach, anchor, clear, False)
+    horizontal = _continued(horizontal, vertical, ink, reach, anchor, clear, gap, True)
+    vertical = _continued(vertical, horizontal, ink, reach, anchor, clear, gap, False)
     reach = max(2, round(_EXTEND * unit))
     # Rules that stop a pixel or two short of the rule they meet would let a cell
     # leak into its neighbour: both kinds are lengthened a little at their ends.
@@ -201,10 +210,11 @@ def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndar
 
 
 def _continued(along: np.ndarray, across: np.ndarray, ink: np.ndarray, reach: int, anchor: int, clear: int,
-               horizontal: bool) -> np.ndarray:
+               gap: int, horizontal: bool) -> np.ndarray:
     """Rules end on rules. A rule whose end meets no rule across it, where part of it faded out (a
     copier's dropout, a dry pen), is continued along its line to the next piece of a rule in line
-    with it, where the way there is clear of print; else it is left as it is. (Not to a rule
+    with it, where the way there is clear of print; else it is left as it is. One stopping short of
+    a rule across by up to `gap` (a broken rule's last piece lost) is drawn on to it. (Not to a rule
     across: the ring of a seal printed grey, or the next table, would be joined to the table.)"""
     blobs = find_blobs(along)
     if not len(blobs):
@@ -223,10 +233,16 @@ def _continued(along: np.ndarray, across: np.ndarray, ink: np.ndarray, reach: in
         back = slice(end, min(length, end + anchor + 1)) if step < 0 else slice(max(0, end - anchor), end + 1)
         if near[at, back].any():
             continue
-        band = slice(max(0, at - 1), at + 2)
         start = end + step
         if not 0 <= start < length:
             continue
+        # A broken rule whose last piece is lost stops short of the rule across by a gap: it ends there.
+        short = near[at, start:start + gap] if step > 0 else near[at, max(0, start - gap + 1):start + 1][::-1]
+        if short.any():
+            stop = start + step * int(np.argmax(short))
+            out[at, min(end, stop):max(end, stop) + 1] = 255
+            continue
+        band = slice(max(0, at - 1), at + 2)
         ahead = lines[band, start:].max(axis=0) if step > 0 else lines[band, :start + 1].max(axis=0)[::-1]
         found = np.flatnonzero(ahead)
         if not len(found):
