@@ -173,15 +173,10 @@ def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndar
             mask8[solid] = 0
         candidates[name] = (_bridge(_runs(mask8, h_len, True), bridge, True),
                             _bridge(_runs(mask8, min_len, False), bridge, False))
-    # A table ruled in dashes or dots: where joining them up adds much to the rules already seen.
-    # (Not on other pages: a column of print whose strokes stand one above the other, line after
-    # line, would join up too.)
+    # A table ruled in dashes or dots (`broken_rules` joins them over paper only).
     dashed = broken_rules(faint if solid is None else faint & ~solid, unit, h_len, min_len)
-    solid_rules = cv2.bitwise_or(*candidates["faint"])
-    added = cv2.bitwise_and(cv2.bitwise_or(*dashed), cv2.bitwise_not(solid_rules))
-    if cv2.countNonZero(added) > _MIN_BROKEN_SHARE * cv2.countNonZero(solid_rules):
-        candidates["faint"] = (cv2.bitwise_or(candidates["faint"][0], dashed[0]),
-                               cv2.bitwise_or(candidates["faint"][1], dashed[1]))
+    candidates["faint"] = (cv2.bitwise_or(candidates["faint"][0], dashed[0]),
+                           cv2.bitwise_or(candidates["faint"][1], dashed[1]))
     # A rule broken into pieces each longer than any stroke of print (a hairline broken by a faint
     # scan): the pieces in line are joined over the gaps a dashed rule leaves, on every page.
     gap = max(2, round(_DASH_GAP * unit))
@@ -271,8 +266,14 @@ def broken_rules(mask: np.ndarray, unit: float, h_len: int, v_len: int) -> tuple
     mask8 = mask.astype(np.uint8) * 255
     reach = max(3, round(_THIN_REACH * unit))
     gap = max(2, round(_DASH_GAP * unit))
-    return (_runs(_bridge(_thin(mask8, reach, True), gap, True), h_len, True),
-            _runs(_bridge(_thin(mask8, reach, False), gap, False), v_len, False))
+    joined = []
+    for horizontal, length in ((True, h_len), (False, v_len)):
+        # Joined over paper, never through print: a stroke standing across the line (longer than
+        # a rule or a dot is thick) cuts the join, so the stroke ends of a line of print do not join up.
+        across = _runs(mask8, reach + 1, not horizontal)
+        bridged = cv2.bitwise_and(_bridge(_thin(mask8, reach, horizontal), gap, horizontal), cv2.bitwise_not(across))
+        joined.append(_runs(bridged, length, horizontal))
+    return joined[0], joined[1]
 
 
 def _solid(ink: np.ndarray, unit: float) -> np.ndarray | None:
