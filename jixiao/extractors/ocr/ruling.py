@@ -38,7 +38,6 @@ _SOLID_RIM = 0.15
 _THIN_REACH = 0.3
 _THIN_INK = 5
 _DASH_GAP = 0.4
-_MIN_BROKEN_SHARE = 0.8
 # A character's blob is at most this many times as tall as wide, and fills this share of its box
 # (see unit_of_blobs).
 _MAX_GLYPH_RATIO = 4
