@@ -173,7 +173,7 @@ def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndar
         candidates[name] = (_bridge(_runs(mask8, h_len, True), bridge, True),
                             _bridge(_runs(mask8, min_len, False), bridge, False))
     # A table ruled in dashes or dots (`broken_rules` joins them over paper only).
-    dashed = broken_rules(faint if solid is None else faint & ~solid, unit, h_len, min_len)
+    dashed = broken_rules(faint if solid is None else faint & ~solid, unit, h_len, min_len, candidates["faint"][0])
     candidates["faint"] = (cv2.bitwise_or(candidates["faint"][0], dashed[0]),
                            cv2.bitwise_or(candidates["faint"][1], dashed[1]))
     # A rule broken into pieces each longer than any stroke of print (a hairline broken by a faint
@@ -186,11 +186,13 @@ def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndar
     long_v = _keep_rules(candidates["faint"][1], candidates["faint"][0], _LONG_V_RULE * unit, False, reach, False)
     vertical = cv2.bitwise_or(long_v, _keep_rules(candidates["ink"][1], cv2.bitwise_or(long_h, candidates["ink"][0]),
                                                   _LONG_V_RULE * unit, False, reach))
-    # Short rules broken or dashed (a border in a low row), on every page: where both ends meet rules.
-    vertical = cv2.bitwise_or(vertical, _keep_rules(dashed[1], long_h, np.inf, False, reach))
+    # Short rules broken or dashed (a border in a low row), on every page: where both ends meet rules
+    # (a dot's width from them: the last dot before a rule may lie that far off it).
+    dotted = reach + bridge
+    vertical = cv2.bitwise_or(vertical, _keep_rules(dashed[1], long_h, np.inf, False, dotted))
     horizontal = cv2.bitwise_or(long_h, _keep_rules(candidates["ink"][0], vertical, _LONG_H_RULE * unit, True,
                                                     reach))
-    horizontal = cv2.bitwise_or(horizontal, _keep_rules(dashed[0], vertical, np.inf, True, reach))
+    horizontal = cv2.bitwise_or(horizontal, _keep_rules(dashed[0], vertical, np.inf, True, dotted))
     anchor = round(_ANCHOR * unit)
     clear = round(_CLEAR_MARGIN * unit)
     horizontal = _continued(horizontal, vertical, ink, reach, anchor, clear, gap, True)
@@ -259,20 +261,28 @@ def _thin(mask8: np.ndarray, reach: int, horizontal: bool) -> np.ndarray:
     return np.where(count <= _THIN_INK, mask8, 0).astype(np.uint8)
 
 
-def broken_rules(mask: np.ndarray, unit: float, h_len: int, v_len: int) -> tuple[np.ndarray, np.ndarray]:
+def broken_rules(mask: np.ndarray, unit: float, h_len: int, v_len: int,
+                 solid_h: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Dashed, dotted and broken hairline rules joined up: thin ink (`_thin`) closed along its
-    direction over gaps of up to _DASH_GAP, then long runs of it, as solid rules are found."""
+    direction over gaps of up to _DASH_GAP, then long runs of it, as solid rules are found. Vertical
+    ones are looked for without the horizontal rules (those joined here, and `solid_h`), and end on
+    them: a dot beside a rule across it is no less thin, and a short rule reaches the rules at its ends."""
     mask8 = mask.astype(np.uint8) * 255
     reach = max(3, round(_THIN_REACH * unit))
     gap = max(2, round(_DASH_GAP * unit))
-    joined = []
-    for horizontal, length in ((True, h_len), (False, v_len)):
+
+    def joined(ink: np.ndarray, horizontal: bool, length: int, stops: np.ndarray | None = None) -> np.ndarray:
         # Joined over paper, never through print: a stroke standing across the line (longer than
         # a rule or a dot is thick) cuts the join, so the stroke ends of a line of print do not join up.
-        across = _runs(mask8, reach + 1, not horizontal)
-        bridged = cv2.bitwise_and(_bridge(_thin(mask8, reach, horizontal), gap, horizontal), cv2.bitwise_not(across))
-        joined.append(_runs(bridged, length, horizontal))
-    return joined[0], joined[1]
+        across = _runs(ink, reach + 1, not horizontal)
+        if stops is not None:
+            across = cv2.bitwise_or(across, stops)
+        bridged = cv2.bitwise_and(_bridge(_thin(ink, reach, horizontal), gap, horizontal), cv2.bitwise_not(across))
+        return _runs(bridged, length, horizontal)
+
+    horizontal = joined(mask8, True, h_len)
+    rules_h = horizontal if solid_h is None else cv2.bitwise_or(horizontal, solid_h)
+    return horizontal, joined(cv2.bitwise_and(mask8, cv2.bitwise_not(rules_h)), False, v_len, rules_h)
 
 
 def _solid(ink: np.ndarray, unit: float) -> np.ndarray | None:
