@@ -228,6 +228,14 @@ def test_sheet_laid_crooked_8_degrees_on_the_glass(shared: Path, scorer: ModuleT
     check(scorer, extract("pdf", to_pdf(pages, 200), ExtractOptions()), gold_forms(shared, "a_pdf_04", [1]))
 
 
+def test_sheet_laid_crooked_with_the_tables_corner_beyond_the_scan(shared: Path, scorer: ModuleType) -> None:
+    """a_pdf_04 page 1 tilted 7.5°: the sheet's top left corner lay beyond the glass, so the frame's
+    left side along the first two rows and the ends of their rules were never scanned; those rules
+    are drawn on to the table's side, so 项目名称 and 主管部门 stay apart and the form is found."""
+    pages = crooked_pages(text_pdf(shared, "a_pdf_04"), [1], seed=1)
+    check(scorer, extract("pdf", to_pdf(pages, 200), ExtractOptions()), gold_forms(shared, "a_pdf_04", [1]))
+
+
 def test_dark_border_and_the_next_pages_edge_around_the_sheet(shared: Path, scorer: ModuleType) -> None:
     """a_pdf_08 scanned lid up, off the glass's corner: a wide black border on two sides and, beyond
     a dark gutter, a strip of the next page; the gutter's edges are no table's rules."""
@@ -248,3 +256,14 @@ def test_dotted_and_dashed_rules(shared: Path, scorer: ModuleType, style: str) -
     rng = np.random.default_rng(2)
     page = scan(restyle_rules(render(text_pdf(shared, "a_pdf_04"), 200, [1])[0], style, rng), 1.0, rng, quality=70)
     check(scorer, extract("pdf", to_pdf([page], 200), ExtractOptions()), gold_forms(shared, "a_pdf_04", [1]))
+
+
+@pytest.mark.parametrize("style", ["hairline", "dashed"])
+def test_broken_hairlines_and_dashes_that_add_little_to_the_rules_seen(shared: Path, scorer: ModuleType,
+                                                                       style: str) -> None:
+    """a_pdf_04 page 2 with its rules redrawn as one-pixel grey hairlines broken every 15-30 points
+    (joining their pieces adds 13% to the ink of the rules already seen), or dashed (joining adds
+    70%): dashes and broken rules were joined only where that added 80% to a page's rules."""
+    rng = np.random.default_rng(1)
+    page = scan(restyle_rules(render(text_pdf(shared, "a_pdf_04"), 200, [2])[0], style, rng), 1.0, rng, quality=70)
+    check(scorer, extract("pdf", to_pdf([page], 200), ExtractOptions()), gold_forms(shared, "a_pdf_04", [2]))

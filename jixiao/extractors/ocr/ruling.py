@@ -38,7 +38,6 @@ _SOLID_RIM = 0.15
 _THIN_REACH = 0.3
 _THIN_INK = 5
 _DASH_GAP = 0.4
-_MIN_BROKEN_SHARE = 0.8
 # A character's blob is at most this many times as tall as wide, and fills this share of its box
 # (see unit_of_blobs).
 _MAX_GLYPH_RATIO = 4
@@ -49,6 +48,10 @@ _CLEAR_WAY = 0.1
 _CLEAR_MARGIN = 0.3
 # A rule overshooting the rule across it by up to this (in character heights) ends on it.
 _ANCHOR = 1.0
+# A table's rule ending on nothing this near (in character heights) its table's outer side reaches
+# it: the table's corner lay beyond the scan's edge (a sheet laid crooked: at 9° a corner's rules
+# lose up to 2.6 character heights), or its frame faded there.
+_TO_SIDE = 3.0
 # A table is at least this wide and high; a cell at least this big.
 _MIN_TABLE_W, _MIN_TABLE_H = 4.0, 1.5
 _MIN_CELL = 0.5
@@ -169,25 +172,31 @@ def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndar
             mask8[solid] = 0
         candidates[name] = (_bridge(_runs(mask8, h_len, True), bridge, True),
                             _bridge(_runs(mask8, min_len, False), bridge, False))
-    # A table ruled in dashes or dots: where joining them up adds much to the rules already seen.
-    # (Not on other pages: a column of print whose strokes stand one above the other, line after
-    # line, would join up too.)
-    dashed = broken_rules(faint if solid is None else faint & ~solid, unit, h_len, min_len)
-    solid_rules = cv2.bitwise_or(*candidates["faint"])
-    added = cv2.bitwise_and(cv2.bitwise_or(*dashed), cv2.bitwise_not(solid_rules))
-    if cv2.countNonZero(added) > _MIN_BROKEN_SHARE * cv2.countNonZero(solid_rules):
-        candidates["faint"] = (cv2.bitwise_or(candidates["faint"][0], dashed[0]),
-                               cv2.bitwise_or(candidates["faint"][1], dashed[1]))
+    # A table ruled in dashes or dots (`broken_rules` joins them over paper only).
+    dashed = broken_rules(faint if solid is None else faint & ~solid, unit, h_len, min_len, candidates["faint"][0])
+    candidates["faint"] = (cv2.bitwise_or(candidates["faint"][0], dashed[0]),
+                           cv2.bitwise_or(candidates["faint"][1], dashed[1]))
+    # A rule broken into pieces each longer than any stroke of print (a hairline broken by a faint
+    # scan): the pieces in line are joined over the gaps a dashed rule leaves, on every page.
+    gap = max(2, round(_DASH_GAP * unit))
+    candidates["faint"] = (cv2.bitwise_or(candidates["faint"][0], _bridge(candidates["faint"][0], gap, True)),
+                           cv2.bitwise_or(candidates["faint"][1],
+                                          _bridge(_runs(candidates["faint"][1], h_len, False), gap, False)))
     long_h = _keep_rules(candidates["faint"][0], candidates["faint"][1], _LONG_H_RULE * unit, True, reach, False)
     long_v = _keep_rules(candidates["faint"][1], candidates["faint"][0], _LONG_V_RULE * unit, False, reach, False)
     vertical = cv2.bitwise_or(long_v, _keep_rules(candidates["ink"][1], cv2.bitwise_or(long_h, candidates["ink"][0]),
                                                   _LONG_V_RULE * unit, False, reach))
+    # Short rules broken or dashed (a border in a low row), on every page: where both ends meet rules
+    # (a dot's width from them: the last dot before a rule may lie that far off it).
+    dotted = reach + bridge
+    vertical = cv2.bitwise_or(vertical, _keep_rules(dashed[1], long_h, np.inf, False, dotted))
     horizontal = cv2.bitwise_or(long_h, _keep_rules(candidates["ink"][0], vertical, _LONG_H_RULE * unit, True,
                                                     reach))
+    horizontal = cv2.bitwise_or(horizontal, _keep_rules(dashed[0], vertical, np.inf, True, dotted))
     anchor = round(_ANCHOR * unit)
     clear = round(_CLEAR_MARGIN * unit)
-    horizontal = _continued(horizontal, vertical, ink, reach, anchor, clear, True)
-    vertical = _continued(vertical, horizontal, ink, reach, anchor, clear, False)
+    horizontal = _continued(horizontal, vertical, ink, reach, anchor, clear, gap, True)
+    vertical = _continued(vertical, horizontal, ink, reach, anchor, clear, gap, False)
     reach = max(2, round(_EXTEND * unit))
     # Rules that stop a pixel or two short of the rule they meet would let a cell
     # leak into its neighbour: both kinds are lengthened a little at their ends.
@@ -197,10 +206,11 @@ def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndar
 
 
 def _continued(along: np.ndarray, across: np.ndarray, ink: np.ndarray, reach: int, anchor: int, clear: int,
-               horizontal: bool) -> np.ndarray:
+               gap: int, horizontal: bool) -> np.ndarray:
     """Rules end on rules. A rule whose end meets no rule across it, where part of it faded out (a
     copier's dropout, a dry pen), is continued along its line to the next piece of a rule in line
-    with it, where the way there is clear of print; else it is left as it is. (Not to a rule
+    with it, where the way there is clear of print; else it is left as it is. One stopping short of
+    a rule across by up to `gap` (a broken rule's last piece lost) is drawn on to it. (Not to a rule
     across: the ring of a seal printed grey, or the next table, would be joined to the table.)"""
     blobs = find_blobs(along)
     if not len(blobs):
@@ -219,10 +229,16 @@ def _continued(along: np.ndarray, across: np.ndarray, ink: np.ndarray, reach: in
         back = slice(end, min(length, end + anchor + 1)) if step < 0 else slice(max(0, end - anchor), end + 1)
         if near[at, back].any():
             continue
-        band = slice(max(0, at - 1), at + 2)
         start = end + step
         if not 0 <= start < length:
             continue
+        # A broken rule whose last piece is lost stops short of the rule across by a gap: it ends there.
+        short = near[at, start:start + gap] if step > 0 else near[at, max(0, start - gap + 1):start + 1][::-1]
+        if short.any():
+            stop = start + step * int(np.argmax(short))
+            out[at, min(end, stop):max(end, stop) + 1] = 255
+            continue
+        band = slice(max(0, at - 1), at + 2)
         ahead = lines[band, start:].max(axis=0) if step > 0 else lines[band, :start + 1].max(axis=0)[::-1]
         found = np.flatnonzero(ahead)
         if not len(found):
@@ -245,14 +261,28 @@ def _thin(mask8: np.ndarray, reach: int, horizontal: bool) -> np.ndarray:
     return np.where(count <= _THIN_INK, mask8, 0).astype(np.uint8)
 
 
-def broken_rules(mask: np.ndarray, unit: float, h_len: int, v_len: int) -> tuple[np.ndarray, np.ndarray]:
+def broken_rules(mask: np.ndarray, unit: float, h_len: int, v_len: int,
+                 solid_h: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Dashed, dotted and broken hairline rules joined up: thin ink (`_thin`) closed along its
-    direction over gaps of up to _DASH_GAP, then long runs of it, as solid rules are found."""
+    direction over gaps of up to _DASH_GAP, then long runs of it, as solid rules are found. Vertical
+    ones are looked for without the horizontal rules (those joined here, and `solid_h`), and end on
+    them: a dot beside a rule across it is no less thin, and a short rule reaches the rules at its ends."""
     mask8 = mask.astype(np.uint8) * 255
     reach = max(3, round(_THIN_REACH * unit))
     gap = max(2, round(_DASH_GAP * unit))
-    return (_runs(_bridge(_thin(mask8, reach, True), gap, True), h_len, True),
-            _runs(_bridge(_thin(mask8, reach, False), gap, False), v_len, False))
+
+    def joined(ink: np.ndarray, horizontal: bool, length: int, stops: np.ndarray | None = None) -> np.ndarray:
+        # Joined over paper, never through print: a stroke standing across the line (longer than
+        # a rule or a dot is thick) cuts the join, so the stroke ends of a line of print do not join up.
+        across = _runs(ink, reach + 1, not horizontal)
+        if stops is not None:
+            across = cv2.bitwise_or(across, stops)
+        bridged = cv2.bitwise_and(_bridge(_thin(ink, reach, horizontal), gap, horizontal), cv2.bitwise_not(across))
+        return _runs(bridged, length, horizontal)
+
+    horizontal = joined(mask8, True, h_len)
+    rules_h = horizontal if solid_h is None else cv2.bitwise_or(horizontal, solid_h)
+    return horizontal, joined(cv2.bitwise_and(mask8, cv2.bitwise_not(rules_h)), False, v_len, rules_h)
 
 
 def _solid(ink: np.ndarray, unit: float) -> np.ndarray | None:
@@ -280,6 +310,47 @@ def _positions(values: list[int], tolerance: float) -> list[float]:
 def _nearest(positions: list[float], values: list[int]) -> list[int]:
     """The index of the position nearest each value (the first, where two are as near)."""
     return np.abs(np.asarray(values, np.float64)[:, None] - np.asarray(positions)[None, :]).argmin(axis=1).tolist()
+
+
+def _to_sides(own: np.ndarray, horizontal: np.ndarray, vertical: np.ndarray, ink: np.ndarray,
+              unit: float) -> np.ndarray:
+    """`own` (a table's rules, in its bounding box) with every rule that ends near the box's side
+    drawn on to it: where it ends on the frame's line (overshooting the rule across, as all do), or
+    where it ends on no rule across it (`_continued`), within _TO_SIDE, the way there clear of print."""
+    reach = max(2, round(_TOUCH * unit))
+    far = round(_TO_SIDE * unit)
+    # Rules are lengthened at their ends (find_rules), so the box's side lies that far beyond the
+    # frame; one ending as near it stops at the frame, which may be lost on other rows: it goes on
+    # to the side, or the cells of those rows would run together round the frame's end.
+    overshoot = max(2, round(_EXTEND * unit)) + reach
+    anchor = round(_ANCHOR * unit)
+    clear = round(_CLEAR_MARGIN * unit)
+    out = own.copy()
+    for horizontal_rules in (True, False):
+        along, across = (horizontal, vertical) if horizontal_rules else (vertical, horizontal)
+        along = cv2.bitwise_and(along, own)
+        blobs = find_blobs(along)
+        if not len(blobs):
+            continue
+        first, last, first_side, last_side = _ends(blobs, horizontal_rules)
+        near = _near(cv2.bitwise_and(across, own), reach)
+        lines, printed, drawn = (near, ink, out) if horizontal_rules else (near.T, ink.T, out.T)
+        length = lines.shape[1]
+        for end, at, side in [(int(f), int(s), 0) for f, s in zip(first, first_side, strict=True)] + \
+                             [(int(e), int(s), length - 1) for e, s in zip(last, last_side, strict=True)]:
+            lo, hi = sorted((end, side))
+            if not 0 < hi - lo <= far:
+                continue
+            if hi - lo > overshoot:
+                # Anchored: a rule across meets it at its end, or it overshoots one a little.
+                back = slice(end, min(length, end + anchor + 1)) if side < end else slice(max(0, end - anchor), end + 1)
+                if lines[at, back].any():
+                    continue
+                margin = slice(max(0, at - clear), at + clear + 1)
+                if np.count_nonzero(printed[margin, lo:hi + 1].any(axis=0)) > _CLEAR_WAY * (hi - lo + 1):
+                    continue
+            drawn[at, lo:hi + 1] = 255
+    return out
 
 
 def _table_cells(own: np.ndarray, origin: tuple[int, int], unit: float) -> tuple[GridCell, ...]:
@@ -330,7 +401,10 @@ def find_tables(ink: np.ndarray, faint: np.ndarray | None = None, unit: float | 
     xs, ys, ws, hs = blobs.boxes()
     for i in np.flatnonzero((ws >= _MIN_TABLE_W * unit) & (hs >= _MIN_TABLE_H * unit)).tolist():
         box = (int(xs[i]), int(ys[i]), int(xs[i] + ws[i]), int(ys[i] + hs[i]))
-        cells = _table_cells(keep_blobs(rules, blobs, np.arange(len(blobs)) == i, box), box[:2], unit)
+        own = keep_blobs(rules, blobs, np.arange(len(blobs)) == i, box)
+        x0, y0, x1, y1 = box
+        own = _to_sides(own, horizontal[y0:y1, x0:x1], vertical[y0:y1, x0:x1], ink[y0:y1, x0:x1], unit)
+        cells = _table_cells(own, box[:2], unit)
         if len(cells) >= 2:
             tables.append(RuledTable(box=box, cells=cells))
             kept[i] = True
