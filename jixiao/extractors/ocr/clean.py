@@ -83,6 +83,7 @@ class CleanPage:
     flattened: bool = False
     enlarged: float = 1.0
     unit: float | None = None  # `ruling.text_unit(ink)`, where already known
+    speckled: bool = False  # many specks were taken out (`despeckle`)
 
 
 def drop_colour(rgb: np.ndarray) -> np.ndarray:
@@ -230,23 +231,26 @@ def _is_bilevel(gray: np.ndarray) -> bool:
     return bool(np.count_nonzero((sample > 16) & (sample < 240)) < 0.002 * sample.size)
 
 
-def despeckle(gray: np.ndarray, ink: np.ndarray, blobs: Blobs) -> tuple[np.ndarray, np.ndarray, Blobs]:
-    """`gray` and `ink` without their specks, and the blobs of the ink left; as they were where the
-    page has none. A speckled 1-bit page has its one-pixel holes filled first: a thin rule or a digit's
-    stroke broken by them would fall apart into specks."""
+def despeckle(gray: np.ndarray, ink: np.ndarray, blobs: Blobs,
+              fill_holes: bool = True) -> tuple[np.ndarray, np.ndarray, Blobs, bool]:
+    """`gray` and `ink` without their specks, the blobs of the ink left, and whether the page is
+    speckled (one speck in _SPECKLED pixels); as they were where the page has none. A speckled 1-bit
+    page has its one-pixel holes filled first (with `fill_holes`): a thin rule or a digit's stroke
+    broken by them would fall apart into specks."""
     specks = _specks(ink, blobs)
     if specks is None:
-        return gray, ink, blobs
-    if np.count_nonzero(specks) * _SPECKLED >= gray.size and _hard_edged(gray):
+        return gray, ink, blobs, False
+    speckled = bool(np.count_nonzero(specks) * _SPECKLED >= gray.size)
+    if fill_holes and speckled and _hard_edged(gray):
         pair = np.array([[1, 0, 1]], np.uint8)
         gray = cv2.min(gray, cv2.min(cv2.dilate(gray, pair), cv2.dilate(gray, pair.T)))
         ink = binarize(gray)
         blobs = find_blobs(ink.view(np.uint8))
         specks = _specks(ink, blobs)
         if specks is None:
-            return gray, ink, blobs
+            return gray, ink, blobs, speckled
     if not specks.any():
-        return gray, ink, blobs
+        return gray, ink, blobs, speckled
     x, y, w, h = blobs.boxes()
     rows, cols = ink.shape
     # Each speck's box and a pixel round it (its blurred rim) made paper.
@@ -256,7 +260,7 @@ def despeckle(gray: np.ndarray, ink: np.ndarray, blobs: Blobs) -> tuple[np.ndarr
     _fill_boxes(paper, x, y, w, h, int(max(w.max(), h.max())), 1)
     gray = gray.copy()
     gray[paper > 0] = 255
-    return gray, ink & (paper == 0), blobs.without(specks)
+    return gray, ink & (paper == 0), blobs.without(specks), speckled
 
 
 def _specks(ink: np.ndarray, blobs: Blobs) -> np.ndarray | None:
@@ -313,7 +317,7 @@ def clean_page(rgb: np.ndarray) -> CleanPage:
     gray = even_light(gray)
     # The ink's blobs are measured once: a quarter turn only swaps their widths and heights.
     ink = binarize(gray)
-    gray, ink, blobs = despeckle(gray, ink, find_blobs(ink.astype(np.uint8)))
+    gray, ink, blobs, speckled = despeckle(gray, ink, find_blobs(ink.astype(np.uint8)))
     _, _, widths, heights = blobs.boxes()
     fills = blobs.fills()
     turns = upright_turns(gray, unit_of_blobs(widths, heights, gray.shape, fills))
@@ -342,4 +346,5 @@ def clean_page(rgb: np.ndarray) -> CleanPage:
     # a lighter mask, where grain is no trouble since only long runs count as rules.
     return CleanPage(gray=gray, ink=gray <= level, faint=gray <= (level + 255) / 2, skew_deg=skew, to_input=back,
                      turns=turns, flattened=corners is not None, enlarged=factor,
-                     unit=unit if factor == 1.0 and abs(skew) < _SKEW_FINE_STEP else None)
+                     unit=unit if factor == 1.0 and abs(skew) < _SKEW_FINE_STEP else None,
+                     speckled=speckled)
