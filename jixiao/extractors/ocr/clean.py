@@ -51,9 +51,10 @@ _BACKGROUND_KERNEL = 9
 # height across, with no other ink within _SPECK_REACH of them but one more such blob (a decimal
 # point or a radical's dot lies beside its character's strokes, a dotted rule's dot between two
 # others). Looked for only where a page has at least _MIN_SMALL small blobs (most pages have a few
-# dozen). Where they are many (one in _SPECKLED pixels) on a page of hard-edged 1-bit print (fewer
-# grey pixels than dark ones: a scan's soft edges give several times more), the dirty line or worn
-# drum that left them also left one-pixel holes in the print, which would break its thin rules.
+# dozen), and taken out only where they are many (one in _SPECKLED pixels). On a page of hard-edged
+# 1-bit print (fewer grey pixels than dark ones: a scan's soft edges give several times more), the
+# dirty line or worn drum that left them also left one-pixel holes in the print, which would break
+# its thin rules.
 _SPECK = 0.2
 _SPECK_REACH = 0.2
 _MIN_SMALL = 200
@@ -232,25 +233,28 @@ def _is_bilevel(gray: np.ndarray) -> bool:
 
 
 def despeckle(gray: np.ndarray, ink: np.ndarray, blobs: Blobs,
-              fill_holes: bool = True) -> tuple[np.ndarray, np.ndarray, Blobs, bool]:
+              known: bool = False) -> tuple[np.ndarray, np.ndarray, Blobs, bool]:
     """`gray` and `ink` without their specks, the blobs of the ink left, and whether the page is
-    speckled (one speck in _SPECKLED pixels); as they were where the page has none. A speckled 1-bit
-    page has its one-pixel holes filled first (with `fill_holes`): a thin rule or a digit's stroke
-    broken by them would fall apart into specks."""
-    specks = _specks(ink, blobs)
+    speckled (one speck in _SPECKLED pixels); as they were where it is not. A speckled 1-bit page has
+    its one-pixel holes filled first: a thin rule or a digit's stroke broken by them would fall apart
+    into specks. With `known`, the page was found speckled before: its specks are taken out, however
+    few are left, and its holes are not filled again."""
+    specks = _specks(ink, blobs, 0 if known else _MIN_SMALL)
     if specks is None:
-        return gray, ink, blobs, False
-    speckled = bool(np.count_nonzero(specks) * _SPECKLED >= gray.size)
-    if fill_holes and speckled and _hard_edged(gray):
-        pair = np.array([[1, 0, 1]], np.uint8)
-        gray = cv2.min(gray, cv2.min(cv2.dilate(gray, pair), cv2.dilate(gray, pair.T)))
-        ink = binarize(gray)
-        blobs = find_blobs(ink.view(np.uint8))
-        specks = _specks(ink, blobs)
-        if specks is None:
-            return gray, ink, blobs, speckled
-    if not specks.any():
-        return gray, ink, blobs, speckled
+        return gray, ink, blobs, known
+    if not known:
+        if np.count_nonzero(specks) * _SPECKLED < gray.size:
+            # A few specks do no harm; the same test on a clean fax also takes the thin strokes of
+            # print that its threshold broke into crumbs (the two strokes of 二).
+            return gray, ink, blobs, False
+        if _hard_edged(gray):
+            pair = np.array([[1, 0, 1]], np.uint8)
+            gray = cv2.min(gray, cv2.min(cv2.dilate(gray, pair), cv2.dilate(gray, pair.T)))
+            ink = binarize(gray)
+            blobs = find_blobs(ink.view(np.uint8))
+            specks = _specks(ink, blobs, 0)
+    if specks is None or not specks.any():
+        return gray, ink, blobs, True
     x, y, w, h = blobs.boxes()
     rows, cols = ink.shape
     # Each speck's box and a pixel round it (its blurred rim) made paper.
@@ -260,16 +264,16 @@ def despeckle(gray: np.ndarray, ink: np.ndarray, blobs: Blobs,
     _fill_boxes(paper, x, y, w, h, int(max(w.max(), h.max())), 1)
     gray = gray.copy()
     gray[paper > 0] = 255
-    return gray, ink & (paper == 0), blobs.without(specks), speckled
+    return gray, ink & (paper == 0), blobs.without(specks), True
 
 
-def _specks(ink: np.ndarray, blobs: Blobs) -> np.ndarray | None:
-    """Which of the ink's blobs are specks; None where the page has too few small blobs to look."""
+def _specks(ink: np.ndarray, blobs: Blobs, least: int) -> np.ndarray | None:
+    """Which of the ink's blobs are specks; None where the page has fewer than `least` small blobs."""
     x, y, w, h = blobs.boxes()
     unit = unit_of_blobs(w, h, ink.shape, blobs.fills())
     size = max(2, round(_SPECK * unit))
     small = np.flatnonzero((w <= size) & (h <= size))
-    if len(small) < _MIN_SMALL:
+    if len(small) < max(least, 1):
         return None
     sx, sy, sw, sh = x[small], y[small], w[small], h[small]
     rows, cols = ink.shape

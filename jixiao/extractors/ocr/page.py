@@ -84,7 +84,7 @@ def prepare_page(page: PageImage) -> PreparedPage:
         # On a speckled page, specks beside a rule were kept as part of it (as a decimal point beside
         # its digits); with the rules taken out they stand alone, and one at a cell's edge would
         # widen a line of print and be read as a full stop.
-        gray, ink, _, _ = despeckle(gray, ink, find_blobs(ink.view(np.uint8)), fill_holes=False)
+        gray, ink, _, _ = despeckle(gray, ink, find_blobs(ink.view(np.uint8)), known=True)
 
     blocks: list[tuple[int, list[_Slot], bool]] = []
     for table in layout.tables:
