@@ -29,6 +29,15 @@ class Blobs:
     def __len__(self) -> int:
         return len(self.starts)
 
+    def without(self, drop: np.ndarray) -> Blobs:
+        """The blobs not marked in `drop` (one bool per blob)."""
+        borders = [b for b, gone in zip(self.borders, drop, strict=True) if not gone]
+        if not borders:
+            return Blobs(np.zeros((0, 2), np.int32), np.zeros(0, np.intp), [], np.zeros(0, np.intp))
+        sizes = np.fromiter(map(len, borders), np.intp, len(borders))
+        return Blobs(np.concatenate(borders).reshape(-1, 2), np.concatenate([[0], np.cumsum(sizes)[:-1]]), borders,
+                     self.nesting[~drop])
+
     def owner(self) -> np.ndarray:
         """The blob of each point."""
         sizes = np.diff(np.append(self.starts, len(self.points)))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from jixiao.extractors.ocr.blobs import find_blobs
+from jixiao.extractors.ocr.blobs import Blobs, find_blobs
 from jixiao.extractors.ocr.geometry import Matrix, affine, identity, quarter_turns, scaling
 from jixiao.extractors.ocr.orient import quarter_turns as upright_turns
 from jixiao.extractors.ocr.photo import find_page, flatten
@@ -47,6 +47,18 @@ _MAX_ENLARGE = 3.0
 # than a stroke, on a page shrunk by this factor for speed.
 _BACKGROUND_SCALE = 4
 _BACKGROUND_KERNEL = 9
+# Specks (a fax line's noise, fibres in recycled paper): blobs no more than _SPECK of a character's
+# height across, with no other ink within _SPECK_REACH of them but one more such blob (a decimal
+# point or a radical's dot lies beside its character's strokes, a dotted rule's dot between two
+# others). Looked for only where a page has at least _MIN_SMALL small blobs (most pages have a few
+# dozen), and taken out only where they are many (one in _SPECKLED pixels). On a page of hard-edged
+# 1-bit print (fewer grey pixels than dark ones: a scan's soft edges give several times more), the
+# dirty line or worn drum that left them also left one-pixel holes in the print, which would break
+# its thin rules.
+_SPECK = 0.2
+_SPECK_REACH = 0.2
+_MIN_SMALL = 200
+_SPECKLED = 5000
 # Skew search: coarse steps over ±MAX_SKEW_DEG on part of the sample, then finer steps around the
 # best on all of it. A coarse step is narrower than the peak of sharpness a ruled table or a row of
 # print makes (their ink spreads over more than a stroke's width once 0.5° off).
@@ -72,6 +84,7 @@ class CleanPage:
     flattened: bool = False
     enlarged: float = 1.0
     unit: float | None = None  # `ruling.text_unit(ink)`, where already known
+    speckled: bool = False  # many specks were taken out (`despeckle`)
 
 
 def drop_colour(rgb: np.ndarray) -> np.ndarray:
@@ -219,6 +232,83 @@ def _is_bilevel(gray: np.ndarray) -> bool:
     return bool(np.count_nonzero((sample > 16) & (sample < 240)) < 0.002 * sample.size)
 
 
+def despeckle(gray: np.ndarray, ink: np.ndarray, blobs: Blobs,
+              known: bool = False) -> tuple[np.ndarray, np.ndarray, Blobs, bool]:
+    """`gray` and `ink` without their specks, the blobs of the ink left, and whether the page is
+    speckled (one speck in _SPECKLED pixels); as they were where it is not. A speckled 1-bit page has
+    its one-pixel holes filled first: a thin rule or a digit's stroke broken by them would fall apart
+    into specks. With `known`, the page was found speckled before: its specks are taken out, however
+    few are left, and its holes are not filled again."""
+    specks = _specks(ink, blobs, 0 if known else _MIN_SMALL)
+    if specks is None:
+        return gray, ink, blobs, known
+    if not known:
+        if np.count_nonzero(specks) * _SPECKLED < gray.size:
+            # A few specks do no harm; the same test on a clean fax also takes the thin strokes of
+            # print that its threshold broke into crumbs (the two strokes of 二).
+            return gray, ink, blobs, False
+        if _hard_edged(gray):
+            pair = np.array([[1, 0, 1]], np.uint8)
+            gray = cv2.min(gray, cv2.min(cv2.dilate(gray, pair), cv2.dilate(gray, pair.T)))
+            ink = binarize(gray)
+            blobs = find_blobs(ink.view(np.uint8))
+            specks = _specks(ink, blobs, 0)
+    if specks is None or not specks.any():
+        return gray, ink, blobs, True
+    x, y, w, h = blobs.boxes()
+    rows, cols = ink.shape
+    # Each speck's box and a pixel round it (its blurred rim) made paper.
+    x, y = np.maximum(x[specks] - 1, 0), np.maximum(y[specks] - 1, 0)
+    w, h = np.minimum(w[specks] + 2, cols - x), np.minimum(h[specks] + 2, rows - y)
+    paper = np.zeros(ink.shape, np.uint8)
+    _fill_boxes(paper, x, y, w, h, int(max(w.max(), h.max())), 1)
+    gray = gray.copy()
+    gray[paper > 0] = 255
+    return gray, ink & (paper == 0), blobs.without(specks), True
+
+
+def _specks(ink: np.ndarray, blobs: Blobs, least: int) -> np.ndarray | None:
+    """Which of the ink's blobs are specks; None where the page has fewer than `least` small blobs."""
+    x, y, w, h = blobs.boxes()
+    unit = unit_of_blobs(w, h, ink.shape, blobs.fills())
+    size = max(2, round(_SPECK * unit))
+    small = np.flatnonzero((w <= size) & (h <= size))
+    if len(small) < max(least, 1):
+        return None
+    sx, sy, sw, sh = x[small], y[small], w[small], h[small]
+    rows, cols = ink.shape
+    large = ink.astype(np.uint8)
+    _fill_boxes(large, sx, sy, sw, sh, size, 0)
+    centres = np.zeros_like(large)
+    centres[sy + sh // 2, sx + sw // 2] = 1
+    reach = max(2, round(_SPECK_REACH * unit))
+    x0, y0 = np.clip(sx - reach, 0, cols), np.clip(sy - reach, 0, rows)
+    x1, y1 = np.clip(sx + sw + reach, 0, cols), np.clip(sy + sh + reach, 0, rows)
+
+    def within(mask: np.ndarray) -> np.ndarray:
+        total = cv2.integral(mask)
+        return total[y1, x1] - total[y0, x1] - total[y1, x0] + total[y0, x0]
+
+    specks = np.zeros(len(x), bool)
+    specks[small[(within(large) == 0) & (within(centres) <= 2)]] = True
+    return specks
+
+
+def _fill_boxes(mask: np.ndarray, x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray, most: int,
+                value: int) -> None:
+    """`value` in each box (at most `most` pixels a side) of `mask`."""
+    for dy in range(most):
+        for dx in range(most):
+            inside = (dy < h) & (dx < w)
+            mask[y[inside] + dy, x[inside] + dx] = value
+
+
+def _hard_edged(gray: np.ndarray) -> bool:
+    """Print with hardly any grey at its edges: a 1-bit page (perhaps resampled to square pixels)."""
+    sample = gray[::7, ::7]
+    return bool(np.count_nonzero((sample > 16) & (sample < 240)) < np.count_nonzero(sample < 128))
+
+
 def clean_page(rgb: np.ndarray) -> CleanPage:
     back = identity()
     corners = find_page(rgb)
@@ -231,7 +321,7 @@ def clean_page(rgb: np.ndarray) -> CleanPage:
     gray = even_light(gray)
     # The ink's blobs are measured once: a quarter turn only swaps their widths and heights.
     ink = binarize(gray)
-    blobs = find_blobs(ink.astype(np.uint8))
+    gray, ink, blobs, speckled = despeckle(gray, ink, find_blobs(ink.astype(np.uint8)))
     _, _, widths, heights = blobs.boxes()
     fills = blobs.fills()
     turns = upright_turns(gray, unit_of_blobs(widths, heights, gray.shape, fills))
@@ -260,4 +350,5 @@ def clean_page(rgb: np.ndarray) -> CleanPage:
     # a lighter mask, where grain is no trouble since only long runs count as rules.
     return CleanPage(gray=gray, ink=gray <= level, faint=gray <= (level + 255) / 2, skew_deg=skew, to_input=back,
                      turns=turns, flattened=corners is not None, enlarged=factor,
-                     unit=unit if factor == 1.0 and abs(skew) < _SKEW_FINE_STEP else None)
+                     unit=unit if factor == 1.0 and abs(skew) < _SKEW_FINE_STEP else None,
+                     speckled=speckled)

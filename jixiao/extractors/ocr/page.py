@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from jixiao.extractors.ocr.clean import clean_page
+from jixiao.extractors.ocr.blobs import find_blobs
+from jixiao.extractors.ocr.clean import clean_page, despeckle
 from jixiao.extractors.ocr.engines import Engine, Reading
 from jixiao.extractors.ocr.geometry import Matrix, box_through
 from jixiao.extractors.ocr.glyphs import UNDECIDED, comparison_as_printed
@@ -79,6 +80,11 @@ def prepare_page(page: PageImage) -> PreparedPage:
     ink = clean.ink & ~near_rule
     gray = clean.gray.copy()
     gray[near_rule] = 255
+    if clean.speckled:
+        # On a speckled page, specks beside a rule were kept as part of it (as a decimal point beside
+        # its digits); with the rules taken out they stand alone, and one at a cell's edge would
+        # widen a line of print and be read as a full stop.
+        gray, ink, _, _ = despeckle(gray, ink, find_blobs(ink.view(np.uint8)), known=True)
 
     blocks: list[tuple[int, list[_Slot], bool]] = []
     for table in layout.tables:
