@@ -270,6 +270,17 @@ def test_dotted_and_dashed_rules(shared: Path, scorer: ModuleType, style: str) -
     check(scorer, extract("pdf", to_pdf([page], 200), ExtractOptions()), gold_forms(shared, "a_pdf_04", [1]))
 
 
+def test_a_flat_scans_print_is_no_broken_hairline(shared: Path, scorer: ModuleType) -> None:
+    """a_pdf_04 page 1 scanned plain (150 dpi, 3° tilt): the bottom strokes of 区卫生 in the
+    implementing unit's cell run together into pieces as long as a broken hairline's, but with
+    strokes standing on them; joined, they were a rule at the print's foot that erased 生's last
+    stroke (read 卫牛)."""
+    pages = scan_pdf(text_pdf(shared, "a_pdf_04"), dpi=150, tilt=3.0, seed=1, pages=[1])
+    gold = gold_forms(shared, "a_pdf_04", [1])
+    forms = check(scorer, extract("pdf", to_pdf(pages, 150), ExtractOptions()), gold)
+    assert forms[0].project.implementing_unit == gold[0]["implementing_unit"]
+
+
 @pytest.mark.parametrize("style", ["hairline", "dashed"])
 def test_broken_hairlines_and_dashes_that_add_little_to_the_rules_seen(shared: Path, scorer: ModuleType,
                                                                        style: str) -> None:
