@@ -38,6 +38,7 @@ _SOLID_RIM = 0.15
 _THIN_REACH = 0.3
 _THIN_INK = 5
 _DASH_GAP = 0.4
+_MIN_BROKEN_SHARE = 0.8
 # A broken hairline's piece has paper either side over most of its length (its pixels but where
 # rules cross it); the bottom strokes of a line of print run together have it over 0-60%.
 _HAIRLINE_SHARE = 0.7
@@ -176,8 +177,14 @@ def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndar
         masks[name] = mask8
         candidates[name] = (_bridge(_runs(mask8, h_len, True), bridge, True),
                             _bridge(_runs(mask8, min_len, False), bridge, False))
-    # A table ruled in dashes or dots (`broken_rules` joins them over paper only).
+    # A table ruled in dashes or dots (`broken_rules` joins them over paper only): where joining them
+    # up adds much to the rules already seen. Elsewhere a scan's noise (a fax's ragged rules, the
+    # strokes of small or blurred print) joins up too, and costs more cells than it saves.
     dashed = broken_rules(faint if solid is None else faint & ~solid, unit, h_len, min_len, candidates["faint"][0])
+    seen = cv2.bitwise_or(*candidates["faint"])
+    added = cv2.bitwise_and(cv2.bitwise_or(*dashed), cv2.bitwise_not(seen))
+    if cv2.countNonZero(added) <= _MIN_BROKEN_SHARE * cv2.countNonZero(seen):
+        dashed = (np.zeros_like(dashed[0]), np.zeros_like(dashed[1]))
     candidates["faint"] = (cv2.bitwise_or(candidates["faint"][0], dashed[0]),
                            cv2.bitwise_or(candidates["faint"][1], dashed[1]))
     # A rule broken into pieces each longer than any stroke of print (a hairline broken by a faint
@@ -194,7 +201,7 @@ def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndar
     long_v = _keep_rules(candidates["faint"][1], candidates["faint"][0], _LONG_V_RULE * unit, False, reach, False)
     vertical = cv2.bitwise_or(long_v, _keep_rules(candidates["ink"][1], cv2.bitwise_or(long_h, candidates["ink"][0]),
                                                   _LONG_V_RULE * unit, False, reach))
-    # Short rules broken or dashed (a border in a low row), on every page: where both ends meet rules
+    # Short rules broken or dashed (a border in a low row), on a dashed page: where both ends meet rules
     # (a dot's width from them: the last dot before a rule may lie that far off it).
     dotted = reach + bridge
     vertical = cv2.bitwise_or(vertical, _keep_rules(dashed[1], long_h, np.inf, False, dotted))
