@@ -39,9 +39,6 @@ _THIN_REACH = 0.3
 _THIN_INK = 5
 _DASH_GAP = 0.4
 _MIN_BROKEN_SHARE = 0.8
-# A broken hairline's piece has paper either side over most of its length (its pixels but where
-# rules cross it); the bottom strokes of a line of print run together have it over 0-60%.
-_HAIRLINE_SHARE = 0.7
 # A character's blob is at most this many times as tall as wide, and fills this share of its box
 # (see unit_of_blobs).
 _MAX_GLYPH_RATIO = 4
@@ -169,12 +166,11 @@ def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndar
     bridge = max(2, round(_BRIDGE * unit))
     reach = max(2, round(_TOUCH * unit))
     solid = _solid(ink, unit)
-    candidates, masks = {}, {}
+    candidates = {}
     for name, mask in (("ink", ink), ("faint", faint)):
         mask8 = mask.astype(np.uint8) * 255
         if solid is not None:
             mask8[solid] = 0
-        masks[name] = mask8
         candidates[name] = (_bridge(_runs(mask8, h_len, True), bridge, True),
                             _bridge(_runs(mask8, min_len, False), bridge, False))
     # A table ruled in dashes or dots (`broken_rules` joins them over paper only): where joining them
@@ -187,16 +183,7 @@ def find_rules(ink: np.ndarray, faint: np.ndarray, unit: float) -> tuple[np.ndar
         dashed = (np.zeros_like(dashed[0]), np.zeros_like(dashed[1]))
     candidates["faint"] = (cv2.bitwise_or(candidates["faint"][0], dashed[0]),
                            cv2.bitwise_or(candidates["faint"][1], dashed[1]))
-    # A rule broken into pieces each longer than any stroke of print (a hairline broken by a faint
-    # scan): the pieces in line are joined over the gaps a dashed rule leaves, on every page, where
-    # one of them has paper either side (`_joined_pieces`).
     gap = max(2, round(_DASH_GAP * unit))
-    faint8, thin_reach = masks["faint"], max(3, round(_THIN_REACH * unit))
-    candidates["faint"] = (
-        cv2.bitwise_or(candidates["faint"][0],
-                       _joined_pieces(candidates["faint"][0], faint8, thin_reach, gap, _LONG_H_RULE * unit, True)),
-        cv2.bitwise_or(candidates["faint"][1], _joined_pieces(_runs(candidates["faint"][1], h_len, False), faint8,
-                                                              thin_reach, gap, _LONG_V_RULE * unit, False)))
     long_h = _keep_rules(candidates["faint"][0], candidates["faint"][1], _LONG_H_RULE * unit, True, reach, False)
     long_v = _keep_rules(candidates["faint"][1], candidates["faint"][0], _LONG_V_RULE * unit, False, reach, False)
     vertical = cv2.bitwise_or(long_v, _keep_rules(candidates["ink"][1], cv2.bitwise_or(long_h, candidates["ink"][0]),
@@ -274,31 +261,6 @@ def _thin(mask8: np.ndarray, reach: int, horizontal: bool) -> np.ndarray:
     count = cv2.boxFilter((mask8 > 0).astype(np.uint8), cv2.CV_16U, size, normalize=False,
                           borderType=cv2.BORDER_CONSTANT)
     return np.where(count <= _THIN_INK, mask8, 0).astype(np.uint8)
-
-
-def _joined_pieces(pieces: np.ndarray, ink8: np.ndarray, reach: int, gap: int, long_len: float,
-                   horizontal: bool) -> np.ndarray:
-    """`pieces` (of rules) joined over gaps of up to `gap`, where the pieces so joined hold one that
-    is a long rule already or has paper either side (`_thin` in `ink8`) over _HAIRLINE_SHARE of its
-    pixels: a broken hairline's. The bottom strokes of a line of print, run together into pieces as
-    long, have the characters' other strokes standing on them (joined, they passed for a rule at the
-    print's foot and erased its last stroke: 生 read 牛); a rule's piece beside print is still joined
-    to the rest of its rule."""
-    bridged = _bridge(pieces, gap, horizontal)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats((pieces > 0).astype(np.uint8), connectivity=8)
-    if n <= 1:
-        return bridged
-    inside = labels > 0
-    total = np.bincount(labels[inside], minlength=n)
-    thin = np.bincount(labels[inside & (_thin(ink8, reach, horizontal) > 0)], minlength=n)
-    extent = stats[:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT]
-    good = (thin >= _HAIRLINE_SHARE * total) | (extent >= long_len)
-    good[0] = False
-    joined, together = cv2.connectedComponents((bridged > 0).astype(np.uint8), connectivity=8)
-    keep = np.zeros(joined, dtype=bool)
-    keep[together[good[labels]]] = True
-    keep[0] = False
-    return np.where(keep[together], bridged, 0).astype(np.uint8)
 
 
 def broken_rules(mask: np.ndarray, unit: float, h_len: int, v_len: int,
