@@ -25,9 +25,8 @@ from __future__ import annotations
 import re
 
 from jixiao.normalizers.budget import BudgetRow
-from jixiao.normalizers.indicators import names_two
+from jixiao.normalizers.indicators import doubtful_print, names_two
 from jixiao.normalizers.rows import RCell
-from jixiao.normalizers.values import is_bare_unit, is_unreadable, lost_per_slash
 from jixiao.normalizers.vocab import L1, L2
 from jixiao.records import Form, Indicator
 
@@ -142,11 +141,9 @@ def _clear_confirmed(form: Form, sources: list[dict[str, RCell]]) -> None:
 
 
 def _other_doubt(indicator: Indicator, cells: dict[str, RCell]) -> bool:
-    """What else flags a row whatever its confidences (indicators.py): a level cell naming two levels, a
-    value printed as #####, a price per thing without its "/", a unit alone."""
+    """What else flags a row whatever its confidences (indicators.py): a level cell naming two levels,
+    or what its cells print (`doubtful_print`)."""
     levels = (indicator.level1_raw, indicator.level2_raw)
     if any(raw is not None and (names_two(L1, raw) or names_two(L2, raw)) for raw in levels):
         return True
-    return any(is_unreadable(cell.text) for cell in cells.values()) or any(
-        (cell := cells.get(role)) is not None and (lost_per_slash(cell.text) or is_bare_unit(cell.text))
-        for role in ("target", "actual"))
+    return doubtful_print(cells)

@@ -267,6 +267,16 @@ _ROLE_FIELDS = {"name": "name", "target": "target_raw", "actual": "actual_raw", 
                 "note": "deviation_note"}
 
 
+def doubtful_print(cells: dict[str, RCell]) -> bool:
+    """What flags a row's cells whatever the reader's confidence: a value printed as "#####", a weight
+    or score with marks read into its figure, a target or actual read from an image as a price per
+    thing without its "/" or as a unit alone."""
+    return any((t := or_none(c.text)) is not None and is_unreadable(t) for c in cells.values()) or any(
+        (c := cells.get(role)) is not None and is_damaged_number(c.text) for role in ("weight", "score")) or any(
+        (c := cells.get(role)) is not None and c.recognised and (lost_per_slash(c.text) or is_bare_unit(c.text))
+        for role in ("target", "actual"))
+
+
 def names_two(vocab: Vocabulary, text: str) -> bool:
     """The label is two labels of the vocabulary run together ("产出指标\n效益指标")."""
     key = label_key(text)
@@ -394,11 +404,7 @@ class IndicatorReader:
         texts = {k: (or_none(c.text) if c is not None else None) for k, c in cells.items()}
         issues: list[str] = []
         doubt = doubt or any(level is not None and level.doubt for level in (l1, l2))
-        if doubt or any(t is not None and is_unreadable(t) for t in texts.values()) or any(
-                c.unsure for c in cells.values()) or any(
-                (c := cells.get(role)) is not None and is_damaged_number(c.text) for role in ("weight", "score")) or any(
-                (c := cells.get(role)) is not None and c.recognised and (lost_per_slash(c.text) or is_bare_unit(c.text))
-                for role in ("target", "actual")):
+        if doubt or any(c.unsure for c in cells.values()) or doubtful_print(cells):
             issues.append("unreadable_cell")
         target = parse_measure(texts.get("target"))
         actual = parse_measure(texts.get("actual"))
