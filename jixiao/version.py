@@ -16,7 +16,7 @@ import re
 
 from jixiao import __version__
 
-READER_REVISION = 6
+READER_REVISION = 7
 READER_VERSION = f"{__version__}+r{READER_REVISION}"
 # Rows migrated from an OUT written before reader versions were recorded.
 LEGACY_READER_VERSION = "0.1.0+r0"

@@ -53,6 +53,10 @@ def test_a_comma_in_prose_is_as_sure_as_its_full_stop_twin_and_trusted_from_0_4(
     assert read([han, (3, 0.35, 7, 0.3), gao]) == ("提，高", pytest.approx((1.0, 0.35, 1.0)))
     assert read([han, (8, 0.55, 3, 0.44), gao]) == ("提。高", pytest.approx((1.0, 0.55, 1.0)))
     assert read([(5, 1.0, 0, 0.0), (4, 0.55, 3, 0.44), (6, 1.0, 0, 0.0)]) == ("1.5", pytest.approx((1.0, 0.55, 1.0)))
+    # How sure the comma trusted was as read (the cascade reads a line holding one below 0.9 again).
+    assert alphabet.decode(*(np.array(c) for c in zip(han, (3, 0.45, 0, 0.4), gao, strict=True))).comma_read == 0.45
+    assert alphabet.decode(*(np.array(c) for c in zip(han, (3, 0.55, 4, 0.44), gao, strict=True))).comma_read == \
+        pytest.approx(0.99)
 
 
 def test_a_full_stop_ending_a_wrapped_line_is_the_comma_printed(shared: Path) -> None:

@@ -28,6 +28,9 @@ class Reading:
     # How likely a "。" after the last character was dropped (ctc.py); apart from `least`, which
     # decides which lines a second model reads.
     stop_dropped: float = 0.0
+    # How sure the least sure comma read in prose was before it was trusted as one (ctc.py): tiny puts
+    # a comma between the characters of a word in a blurred line, and trusts it.
+    comma_read: float = 1.0
 
     @property
     def least(self) -> float:

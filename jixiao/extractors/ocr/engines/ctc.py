@@ -127,6 +127,7 @@ class Alphabet:
         chars = np.zeros(int(keep.sum()))
         np.maximum.at(chars, run[steps], sure[steps])
         trusted = commas & (chars >= _COMMA_TRUST)
+        comma_read = float(chars[trusted].min(initial=1.0))
         chars[trusted] = np.maximum(chars[trusted], _COMMA_SURE)
         # A character perhaps dropped: a blank step inside the line whose second reading is a
         # character other than those of the steps beside it (where a run begins or ends).
@@ -141,7 +142,7 @@ class Alphabet:
         stop = (classes == 0) & (second_key == self._stop) & (key[last] != self._stop)
         stop[:last] = False
         return Reading(text, float(kept.mean()), weakest, tuple(chars.tolist()),
-                       float(second_probs[stop].max(initial=0.0)))
+                       float(second_probs[stop].max(initial=0.0)), comma_read)
 
 
 def _in_prose(text: str) -> np.ndarray:
