@@ -279,3 +279,18 @@ def test_a_flat_scans_print_is_no_broken_hairline(shared: Path, scorer: ModuleTy
     gold = gold_forms(shared, "a_pdf_04", [1])
     forms = check(scorer, extract("pdf", to_pdf(pages, 150), ExtractOptions()), gold)
     assert forms[0].project.implementing_unit == gold[0]["implementing_unit"]
+
+
+def test_a_line_of_blurred_print_run_together_is_no_rule(shared: Path, scorer: ModuleType) -> None:
+    """A phone photo of a_pdf_03 (seed 1): the 一 of the header 一级指标 and the strokes of 级指标 at its
+    height run together in the blurred print, 4.1 character heights long, and stop short of the
+    cell's rules. Drawn on to them as a broken rule's last piece, they cut the header in two, read
+    "m化に", and every row of the form lost its printed level1_raw."""
+    pdf = text_pdf(shared, "a_pdf_03")
+    rng = np.random.default_rng(1)
+    photos = [photograph(page, rng).image for page in render(pdf, 200, [1, 2])]
+    grid = extract("pdf", to_pdf(photos, 200), ExtractOptions())
+    gold = gold_forms(shared, "a_pdf_03", [1, 2])
+    form = normalize(grid).forms[0]
+    assert scorer.similarity(gold[0]["project_name"], form.project.project_name) > 0.8
+    assert [i.level1_raw for i in form.indicators] == [i["level1_raw"] for i in gold[0]["indicators"]]

@@ -49,6 +49,8 @@ _CLEAR_WAY = 0.1
 _CLEAR_MARGIN = 0.3
 # A rule overshooting the rule across it by up to this (in character heights) ends on it.
 _ANCHOR = 1.0
+# A rule with print close by on both sides over this share of it runs through a line of print.
+_THROUGH_PRINT = 1 / 3
 # A table's rule ending on nothing this near (in character heights) its table's outer side reaches
 # it: the table's corner lay beyond the scan's edge (a sheet laid crooked: at 9° a corner's rules
 # lose up to 2.6 character heights), or its frame faded there.
@@ -212,8 +214,9 @@ def _continued(along: np.ndarray, across: np.ndarray, ink: np.ndarray, reach: in
     """Rules end on rules. A rule whose end meets no rule across it, where part of it faded out (a
     copier's dropout, a dry pen), is continued along its line to the next piece of a rule in line
     with it, where the way there is clear of print; else it is left as it is. One stopping short of
-    a rule across by up to `gap` (a broken rule's last piece lost) is drawn on to it. (Not to a rule
-    across: the ring of a seal printed grey, or the next table, would be joined to the table.)"""
+    a rule across by up to `gap` (a broken rule's last piece lost) is drawn on to it, unless it runs
+    through print (`_through_print`). (Not to a rule across: the ring of a seal printed grey, or the
+    next table, would be joined to the table.)"""
     blobs = find_blobs(along)
     if not len(blobs):
         return along
@@ -225,8 +228,12 @@ def _continued(along: np.ndarray, across: np.ndarray, ink: np.ndarray, reach: in
     out = along if horizontal else along.T
     out = out.copy()
     length = lines.shape[1]
-    for end, at, step in [(int(f), int(s), -1) for f, s in zip(first, first_side, strict=True)] + \
-                         [(int(e), int(s), 1) for e, s in zip(last, last_side, strict=True)]:
+    xs, ys, ws, hs = blobs.boxes()
+    boxes = list(zip(xs, ys, ws, hs, strict=True)) if horizontal else list(zip(ys, xs, hs, ws, strict=True))
+    printed = [_through_print(ink, box, clear) for box in boxes]
+    ends = [(int(f), int(s), -1, k) for k, (f, s) in enumerate(zip(first, first_side, strict=True))] + \
+           [(int(e), int(s), 1, k) for k, (e, s) in enumerate(zip(last, last_side, strict=True))]
+    for end, at, step, k in ends:
         # Anchored: a rule across meets it at its end, or it overshoots one a little.
         back = slice(end, min(length, end + anchor + 1)) if step < 0 else slice(max(0, end - anchor), end + 1)
         if near[at, back].any():
@@ -236,7 +243,7 @@ def _continued(along: np.ndarray, across: np.ndarray, ink: np.ndarray, reach: in
             continue
         # A broken rule whose last piece is lost stops short of the rule across by a gap: it ends there.
         short = near[at, start:start + gap] if step > 0 else near[at, max(0, start - gap + 1):start + 1][::-1]
-        if short.any():
+        if short.any() and not printed[k]:
             stop = start + step * int(np.argmax(short))
             out[at, min(end, stop):max(end, stop) + 1] = 255
             continue
@@ -252,6 +259,16 @@ def _continued(along: np.ndarray, across: np.ndarray, ink: np.ndarray, reach: in
             continue
         out[at, lo:hi + 1] = 255
     return out if horizontal else np.ascontiguousarray(out.T)
+
+
+def _through_print(ink: np.ndarray, box: tuple[int, int, int, int], clear: int) -> bool:
+    """Whether a rule (`box`: along, across, length, thickness, as `ink` lies) has print within `clear`
+    of it on both sides over `_THROUGH_PRINT` of its length: strokes of a line of print run together
+    (the 一 of 一级指标 and the strokes at its height in a blurred photo), not a rule between lines."""
+    x, y, w, h = (int(v) for v in box)
+    above = ink[max(0, y - clear):y, x:x + w].any(axis=0)
+    below = ink[y + h:y + h + clear, x:x + w].any(axis=0)
+    return w > 0 and bool(np.count_nonzero(above & below) > _THROUGH_PRINT * w)
 
 
 def _thin(mask8: np.ndarray, reach: int, horizontal: bool) -> np.ndarray:
