@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 from scanlib import scan_pdf, stamp, to_pdf
+from scripted import Scripted, script_lines
 
 from jixiao.extractors import ExtractError, ExtractOptions, extract
 from jixiao.extractors.ocr import extract_image, ocr_pdf_pages
@@ -361,19 +362,11 @@ def test_a_line_in_doubt_gets_a_second_opinion(scan01: bytes) -> None:
     where both read a line alike it is sure, where not small's reading stands with its own doubt."""
     from jixiao.extractors.ocr.engines.ppocr import CascadeEngine
 
-    class Model:
-        def __init__(self, readings: dict[int, Reading]) -> None:
-            self.readings, self.asked = readings, []
-
-        def read_lines(self, images: Sequence[np.ndarray]) -> list[Reading]:
-            self.asked.extend(int(im[0, 0]) for im in images)
-            return [self.readings[int(im[0, 0])] for im in images]
-
-    tiny = Model({0: Reading("提高", 0.99, 0.98), 1: Reading("目标", 0.99, 0.76), 2: Reading("1O", 0.9, 0.5),
+    tiny = Scripted({0: Reading("提高", 0.99, 0.98), 1: Reading("目标", 0.99, 0.76), 2: Reading("1O", 0.9, 0.5),
                   3: Reading("98%", 0.99, 0.6)})
-    small = Model({1: Reading("目标", 0.95, 0.8, (0.8, 1.0)), 2: Reading("10", 0.97, 0.93), 3: Reading("9.8%", 0.9, 0.7)})
+    small = Scripted({1: Reading("目标", 0.95, 0.8, (0.8, 1.0)), 2: Reading("10", 0.97, 0.93), 3: Reading("9.8%", 0.9, 0.7)})
     engine = CascadeEngine("test", tiny, small, 0.98)  # type: ignore[arg-type]
-    readings = engine.read_lines([np.full((4, 4), k, np.uint8) for k in range(4)])
+    readings = engine.read_lines(script_lines(4))
     assert small.asked == [1, 2, 3]
     assert [(r.text, r.least) for r in readings] == [("提高", 0.98), ("目标", 0.99), ("10", 0.93), ("9.8%", 0.7)]
     assert readings[1].chars == (0.99, 1.0)
@@ -386,22 +379,13 @@ def test_only_lines_where_small_can_change_a_field_or_a_flag_get_a_second_opinio
     read it with less than 0.9 (a fax's 工,作); not when it is a long line of prose."""
     from jixiao.extractors.ocr.engines.ppocr import CascadeEngine
 
-    class Model:
-        def __init__(self, readings: dict[int, Reading]) -> None:
-            self.readings, self.asked = readings, []
-
-        def read_lines(self, images: Sequence[np.ndarray]) -> list[Reading]:
-            self.asked.extend(int(im[0, 0]) for im in images)
-            return [self.readings[int(im[0, 0])] for im in images]
-
     prose = "通过有计划的开展培训,使科级干部在工作岗位上"
-    tiny = Model({0: Reading(prose, 0.97, 0.93), 1: Reading("米厌", 0.96, 0.93), 2: Reading("29.88万元", 0.97, 0.92),
+    tiny = Scripted({0: Reading(prose, 0.97, 0.93), 1: Reading("米厌", 0.96, 0.93), 2: Reading("29.88万元", 0.97, 0.92),
                   3: Reading("1 200人次", 0.95, 0.91), 4: Reading(prose, 0.99, 0.95), 5: Reading(prose, 0.99, 0.6),
                   6: Reading("密云建城区爱国卫生工,作开展覆盖率", 0.97, 0.95, comma_read=0.62)})
-    small = Model({1: Reading("米/天", 0.97, 0.95), 2: Reading("29.88万元", 0.99, 0.99), 3: Reading("1 200人次", 0.99, 0.99),
+    small = Scripted({1: Reading("米/天", 0.97, 0.95), 2: Reading("29.88万元", 0.99, 0.99), 3: Reading("1 200人次", 0.99, 0.99),
                    5: Reading(prose, 0.99, 0.97), 6: Reading("密云建城区爱国卫生工作开展覆盖率", 0.99, 0.98)})
-    readings = CascadeEngine("test", tiny, small, 0.98).read_lines(  # type: ignore[arg-type]
-        [np.full((4, 4), k, np.uint8) for k in range(7)])
+    readings = CascadeEngine("test", tiny, small, 0.98).read_lines(script_lines(7))  # type: ignore[arg-type]
     assert small.asked == [1, 2, 3, 5, 6]
     assert [r.text for r in readings[:2]] == [prose, "米/天"]
     assert readings[6].text == "密云建城区爱国卫生工作开展覆盖率"

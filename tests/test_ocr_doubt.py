@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scripted import Scripted, script_lines
 
 from jixiao.extractors import ExtractOptions
 from jixiao.extractors.ocr.engines.ctc import Alphabet
@@ -191,26 +192,17 @@ def test_a_comparison_with_one_bar_or_two_is_one_reading() -> None:
 def test_a_full_stop_or_enumeration_comma_both_models_doubt_stays_in_doubt() -> None:
     """Read alike by tiny and small, a line is sure, but for a "。" or "、" each read below 0.9: a comma
     with its tail lost is read so by both. Another character both doubt is sure, as before."""
-    from collections.abc import Sequence
-
     from jixiao.extractors.ocr.engines import Reading
     from jixiao.extractors.ocr.engines.ppocr import CascadeEngine
 
-    class Model:
-        def __init__(self, readings: dict[int, Reading]) -> None:
-            self.readings = readings
-
-        def read_lines(self, images: Sequence[np.ndarray]) -> list[Reading]:
-            return [self.readings[int(im[0, 0])] for im in images]
-
-    tiny = Model({0: Reading("需求。", 0.8, 0.39, (1.0, 1.0, 0.39)), 1: Reading("增强", 0.8, 0.63, (1.0, 0.63)),
+    tiny = Scripted({0: Reading("需求。", 0.8, 0.39, (1.0, 1.0, 0.39)), 1: Reading("增强", 0.8, 0.63, (1.0, 0.63)),
                   2: Reading("减少、公报", 0.9, 0.61, (1.0, 1.0, 0.61, 1.0, 1.0)),
                   3: Reading("减少、公报", 0.9, 0.61, (1.0, 1.0, 0.61, 1.0, 1.0))})
-    small = Model({0: Reading("需求。", 0.8, 0.49, (1.0, 1.0, 0.49)), 1: Reading("增强", 0.8, 0.57, (1.0, 0.57)),
+    small = Scripted({0: Reading("需求。", 0.8, 0.49, (1.0, 1.0, 0.49)), 1: Reading("增强", 0.8, 0.57, (1.0, 0.57)),
                    2: Reading("减少、公报", 0.9, 0.8, (1.0, 1.0, 0.8, 1.0, 1.0)),
                    3: Reading("减少、公报", 0.9, 0.95, (1.0, 1.0, 0.95, 1.0, 1.0))})
     engine = CascadeEngine("test", tiny, small, 0.98)  # type: ignore[arg-type]
-    readings = engine.read_lines([np.full((4, 4), k, np.uint8) for k in range(4)])
+    readings = engine.read_lines(script_lines(4))
     assert [r.least for r in readings] == pytest.approx([0.49, 0.99, 0.8, 0.99])
     assert readings[0].chars == pytest.approx((1.0, 1.0, 0.49))
 
@@ -288,18 +280,10 @@ def test_a_full_stop_the_model_saw_after_the_last_character_is_perhaps_dropped()
     assert read([jian, (0, 0.62, 3, 0.38), she]).stop_dropped == 0.0
     assert read([jian, she, (0, 0.62, 1, 0.38)]).stop_dropped == 0.0
 
-    class Model:
-        def __init__(self, readings: list[Reading]) -> None:
-            self.readings = readings
-
-        def read_lines(self, images):  # type: ignore[no-untyped-def]
-            return [self.readings[int(im[0, 0])] for im in images]
-
-    tiny = Model([Reading("建设", 0.9, 0.6, (0.6, 1.0), 0.38), Reading("建设", 0.9, 0.6, (0.6, 1.0), 0.38),
+    tiny = Scripted([Reading("建设", 0.9, 0.6, (0.6, 1.0), 0.38), Reading("建设", 0.9, 0.6, (0.6, 1.0), 0.38),
                   Reading("建设", 1.0, 1.0, (1.0, 1.0), 0.38)])
-    small = Model([Reading("建设", 0.9, 0.95, (0.95, 1.0), 0.2), Reading("建设", 0.9, 0.95, (0.95, 1.0), 0.0)])
-    readings = CascadeEngine("test", tiny, small, 0.98).read_lines(  # type: ignore[arg-type]
-        [np.full((4, 4), k, np.uint8) for k in range(3)])
+    small = Scripted([Reading("建设", 0.9, 0.95, (0.95, 1.0), 0.2), Reading("建设", 0.9, 0.95, (0.95, 1.0), 0.0)])
+    readings = CascadeEngine("test", tiny, small, 0.98).read_lines(script_lines(3))  # type: ignore[arg-type]
     assert [r.stop_dropped for r in readings] == pytest.approx([0.2, 0.0, 0.38])
 
 

@@ -230,7 +230,6 @@ def _continued(along: np.ndarray, across: np.ndarray, ink: np.ndarray, reach: in
     length = lines.shape[1]
     xs, ys, ws, hs = blobs.boxes()
     boxes = list(zip(xs, ys, ws, hs, strict=True)) if horizontal else list(zip(ys, xs, hs, ws, strict=True))
-    printed = [_through_print(ink, box, clear) for box in boxes]
     ends = [(int(f), int(s), -1, k) for k, (f, s) in enumerate(zip(first, first_side, strict=True))] + \
            [(int(e), int(s), 1, k) for k, (e, s) in enumerate(zip(last, last_side, strict=True))]
     for end, at, step, k in ends:
@@ -243,7 +242,7 @@ def _continued(along: np.ndarray, across: np.ndarray, ink: np.ndarray, reach: in
             continue
         # A broken rule whose last piece is lost stops short of the rule across by a gap: it ends there.
         short = near[at, start:start + gap] if step > 0 else near[at, max(0, start - gap + 1):start + 1][::-1]
-        if short.any() and not printed[k]:
+        if short.any() and not _through_print(ink, boxes[k], clear):
             stop = start + step * int(np.argmax(short))
             out[at, min(end, stop):max(end, stop) + 1] = 255
             continue
